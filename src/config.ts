@@ -1,0 +1,88 @@
+// Settings from the environment: the only module that reads process.env.
+// A wrong setting stops the process with one line naming it and saying what is expected.
+import path from 'node:path';
+import { z } from 'zod';
+
+export const repoRoot = path.resolve(__dirname, '..');
+
+const url = (protocols: string[], example: string) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL like ${example}` },
+  );
+
+const positiveInt = (what: string) =>
+  z.coerce.number({ message: `expected ${what}` }).int({ message: `expected ${what}` }).positive({ message: `expected ${what}` });
+
+const settingsSchema = z.object({
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://user@host:5432/dbname').default(
+    'postgres://postgres@127.0.0.1:5432/listings',
+  ),
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}:-]+$/, { message: 'expected letters, digits, _ - : and a {hash tag}, e.g. {pipeline}' })
+    .default('{pipeline}'),
+  STORAGE_URL: url(['file:', 's3:'], 'file:///var/lib/listings or s3://bucket').default(
+    `file://${path.join(repoRoot, 'data')}`,
+  ),
+  S3_ENDPOINT: url(['http:', 'https:'], 'http://127.0.0.1:9000').optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3000),
+  ADMIN_EMAIL: z.string().email({ message: 'expected an email address' }).optional(),
+  ADMIN_PASSWORD: z.string().min(8, { message: 'expected at least 8 characters' }).optional(),
+  PIPELINE_ENV: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, { message: 'expected lowercase letters, digits and dashes, e.g. dev' })
+    .default('dev'),
+  UPLOAD_MAX_BYTES: positiveInt('a number of bytes').default(512 * 1024 * 1024),
+  STAGING_RETENTION_DAYS: positiveInt('a number of days').default(30),
+  ALLOW_PRIVATE_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((host) => host.trim()).filter(Boolean)),
+  GEOCODER: z.enum(['gazetteer', 'google', 'nominatim']).default('gazetteer'),
+  GOOGLE_PLACES_API_KEY: z.string().optional(),
+  GOOGLE_PLACES_URL: url(['http:', 'https:'], 'https://places.googleapis.com').optional(),
+  NOMINATIM_URL: url(['http:', 'https:'], 'https://nominatim.openstreetmap.org').optional(),
+  GEOCODE_RATE_PER_SEC: z.coerce.number({ message: 'expected calls per second' }).positive().default(1),
+  COOKIE_SECURE: z
+    .enum(['true', 'false'], { message: 'expected true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export class SettingsError extends Error {}
+
+/** Reads and checks the settings; throws a SettingsError naming the first wrong variable. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = settingsSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const name = String(issue.path[0]);
+  const got = env[name] === undefined ? '' : ` (got ${JSON.stringify(env[name])})`;
+  throw new SettingsError(`Setting ${name} is wrong: ${issue.message}${got}`);
+}
+
+/** For entry points: the settings, or one line on stderr and exit code 2. */
+export function loadSettingsOrExit(env: NodeJS.ProcessEnv = process.env): Settings {
+  try {
+    return loadSettings(env);
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
