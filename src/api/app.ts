@@ -1,0 +1,51 @@
+// The Express app: API routes from their declared lists, Bull Board, the admin UI, JSON errors.
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express from 'express';
+import { repoRoot } from '../config';
+import type { PipelineContext } from '../context';
+import { authenticate, authRoutes } from './auth';
+import { bullBoard, bullBoardPath } from './bull-board';
+import { errorHandler, notFoundHandler } from './errors';
+import { healthRoutes, registerQueueGauges } from './health-routes';
+import { routerFrom, type RouteSpec } from './routes';
+import { sourceRoutes } from './sources-routes';
+import { userRoutes } from './users-routes';
+
+export interface RouteGroup {
+  prefix: string;
+  routes: RouteSpec[];
+}
+
+/** Every API route of the product, by mount point: what the app serves and what tests walk. */
+export function routeGroups(ctx: PipelineContext): RouteGroup[] {
+  return [
+    { prefix: '', routes: healthRoutes(ctx) },
+    { prefix: '/api/v1/auth', routes: authRoutes(ctx) },
+    { prefix: '/api/v1/admin', routes: userRoutes(ctx) },
+    { prefix: '/api/v1/pipeline', routes: [...sourceRoutes(ctx)] },
+  ];
+}
+
+// the placeholder page until the React app lands (admin-ui/README.md)
+export const adminUiDir = path.join(repoRoot, 'admin-ui', 'public');
+
+export function createApp(ctx: PipelineContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(express.json({ limit: '1mb' }));
+  app.use(cookieParser());
+  app.use(authenticate(ctx));
+  registerQueueGauges(ctx);
+
+  for (const group of routeGroups(ctx)) app.use(group.prefix || '/', routerFrom(group.routes));
+  app.use(bullBoardPath, bullBoard(ctx));
+  // Only the built admin UI is served: no dotfiles, no directory listings, nothing outside it.
+  app.use('/admin', express.static(adminUiDir, { dotfiles: 'ignore', index: 'index.html', redirect: true }));
+  app.get('/', (_req, res) => res.redirect('/admin/'));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(ctx.log));
+  return app;
+}

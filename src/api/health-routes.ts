@@ -1,0 +1,57 @@
+// /healthz (process up), /readyz (PostgreSQL and Redis answer), /metrics (Prometheus text).
+import client from 'prom-client';
+import type { PipelineContext } from '../context';
+import { registry } from '../metrics';
+import { queueNames } from '../queues/names';
+import type { RouteSpec } from './routes';
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref()),
+  ]);
+}
+
+export function registerQueueGauges(ctx: PipelineContext): void {
+  if (registry.getSingleMetric('pipeline_queue_jobs')) registry.removeSingleMetric('pipeline_queue_jobs');
+  new client.Gauge({
+    name: 'pipeline_queue_jobs',
+    help: 'Jobs in each queue by state',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const name of queueNames) {
+        const counts = await ctx.queues[name].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'waiting-children');
+        for (const [state, count] of Object.entries(counts)) this.set({ queue: name, state }, count);
+      }
+    },
+  });
+}
+
+export function healthRoutes(ctx: PipelineContext): RouteSpec[] {
+  return [
+    { method: 'get', path: '/healthz', access: 'public', handler: () => ({ status: 'ok' }) },
+    {
+      method: 'get', path: '/readyz', access: 'public',
+      handler: async (_req, res) => {
+        const checks: Record<string, string> = {};
+        await withTimeout(ctx.db.query('SELECT 1'), 2000, 'PostgreSQL')
+          .then(() => (checks.postgres = 'ok'))
+          .catch((error: Error) => (checks.postgres = error.message));
+        await withTimeout(ctx.redis.ping(), 2000, 'Redis')
+          .then(() => (checks.redis = 'ok'))
+          .catch((error: Error) => (checks.redis = error.message));
+        const ready = Object.values(checks).every((value) => value === 'ok');
+        res.status(ready ? 200 : 503);
+        return { status: ready ? 'ready' : 'not_ready', checks };
+      },
+    },
+    {
+      method: 'get', path: '/metrics', access: 'public',
+      handler: async (_req, res) => {
+        res.type(registry.contentType).send(await registry.metrics());
+      },
+    },
+  ];
+}

@@ -1,0 +1,50 @@
+// `npm start`: the whole product in one process on this machine's PostgreSQL and Redis.
+import { loadSettingsOrExit } from './config';
+import { closeContext, createContext } from './context';
+import { createLogger } from './logger';
+import { ensureFirstAdmin, prepareDatabase } from './bootstrap';
+import { queueNames } from './queues/names';
+import { serverUrl, startServer } from './server';
+import { startWorkerFleet, stopWorkers } from './worker';
+
+async function main() {
+  const settings = loadSettingsOrExit();
+  const log = createLogger(settings.LOG_LEVEL, 'listings-pipeline');
+  await prepareDatabase(settings, log);
+  const ctx = createContext(settings, log);
+  const admin = await ensureFirstAdmin(ctx.db, settings);
+  const workers = startWorkerFleet(ctx, queueNames, 2);
+  const server = await startServer(ctx, settings.PORT);
+  const url = serverUrl(server);
+
+  const lines = [
+    '',
+    `Listings pipeline is running (PIPELINE_ENV=${settings.PIPELINE_ENV}, storage ${ctx.store.url})`,
+    `  Admin UI     ${url}/admin/`,
+    `  API          ${url}/api/v1/`,
+    `  Bull Board   ${url}/admin/queues`,
+    `  Health       ${url}/healthz  ${url}/readyz  ${url}/metrics`,
+    `  Workers      ${queueNames.join(', ')} (concurrency 2 each)`,
+  ];
+  if (admin?.generatedPassword) {
+    lines.push('', `First admin created: sign in as ${admin.email} with password ${admin.generatedPassword}`,
+      '  (shown this once; change it under Users or set ADMIN_EMAIL/ADMIN_PASSWORD)');
+  } else if (admin) {
+    lines.push('', `Admin ${admin.email} created with the ADMIN_PASSWORD you set`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+
+  const shutdown = async () => {
+    server.close();
+    await stopWorkers(workers);
+    await closeContext(ctx);
+    process.exit(0);
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+// Starts BullMQ workers for the chosen queues, each running the one processor registered for it.
+import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
+import type { PipelineContext } from '../context';
+import { markRunFailed } from '../db/runs';
+import { RunFailure, type Processor } from '../processors/processor';
+import { createRedis } from './connection';
+import { jobPayloads, queueNames, type QueueName } from './names';
+import { jobDuration } from '../metrics';
+
+export type ProcessorMap = { [Q in QueueName]: Processor<Q> };
+
+/** One processor per queue: a queue with none or with two stops start-up. */
+export function processorMap(processors: readonly Processor[]): ProcessorMap {
+  const map: Partial<Record<QueueName, Processor>> = {};
+  for (const processor of processors) {
+    if (map[processor.queue]) throw new Error(`Two processors are registered for queue "${processor.queue}"`);
+    map[processor.queue] = processor;
+  }
+  const missing = queueNames.filter((name) => !map[name]);
+  if (missing.length) throw new Error(`No processor is registered for queue(s): ${missing.join(', ')}`);
+  return map as ProcessorMap;
+}
+
+export interface StartWorkersOptions {
+  ctx: PipelineContext;
+  processors: ProcessorMap;
+  queues: readonly QueueName[];
+  concurrency: number;
+  /** tests shorten lock and stall intervals */
+  workerOptions?: Partial<WorkerOptions>;
+}
+
+export function startWorkers({ ctx, processors, queues, concurrency, workerOptions }: StartWorkersOptions): Worker[] {
+  return queues.map((queue) => {
+    const worker = new Worker(queue, (job: Job) => runJob(ctx, processors[queue] as Processor, queue, job), {
+      connection: createRedis(ctx.settings.REDIS_URL, 'worker'),
+      prefix: ctx.settings.QUEUE_PREFIX,
+      concurrency,
+      ...workerOptions,
+    });
+    worker.on('error', (error) => ctx.log.error({ queue, err: error.message }, 'worker error'));
+    worker.on('failed', (job, error) =>
+      ctx.log.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed'),
+    );
+    return worker;
+  });
+}
+
+async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueName, job: Job): Promise<string> {
+  const parsed = jobPayloads[queue].safeParse(job.data);
+  if (!parsed.success) {
+    throw new UnrecoverableError(`Job ${job.id} on queue ${queue} has a bad payload: ${parsed.error.issues[0]?.message}`);
+  }
+  const attempt = job.attemptsMade + 1;
+  const isFinalAttempt = attempt >= (job.opts.attempts ?? 1);
+  const stopTimer = jobDuration.startTimer({ queue });
+  try {
+    const outcome = await processor.process({ id: job.id ?? '', data: parsed.data as never, attempt, isFinalAttempt }, ctx);
+    stopTimer({ outcome });
+    return outcome;
+  } catch (error) {
+    stopTimer({ outcome: 'failed' });
+    const message = error instanceof Error ? error.message : String(error);
+    const permanent = error instanceof RunFailure || error instanceof UnrecoverableError;
+    if (permanent || isFinalAttempt) {
+      await markRunFailed(ctx.db, parsed.data.runId, `${queue} step failed: ${message}`).catch(() => undefined);
+    }
+    if (error instanceof RunFailure) throw new UnrecoverableError(message);
+    throw error;
+  }
+}
