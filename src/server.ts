@@ -1,7 +1,10 @@
 // The HTTP process: API, admin UI and Bull Board. `npm run server`.
 import http from 'node:http';
 import { createApp } from './api/app';
-import type { PipelineContext } from './context';
+import { loadSettingsOrExit } from './config';
+import { closeContext, createContext, type PipelineContext } from './context';
+import { createLogger } from './logger';
+import { ensureFirstAdmin, prepareDatabase } from './bootstrap';
 
 export async function startServer(ctx: PipelineContext, port: number): Promise<http.Server> {
   const server = http.createServer(createApp(ctx));
@@ -19,4 +22,31 @@ export function serverUrl(server: http.Server): string {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return `http://localhost:${port}`;
+}
+
+async function main() {
+  const settings = loadSettingsOrExit();
+  const log = createLogger(settings.LOG_LEVEL, 'server');
+  await prepareDatabase(settings, log);
+  const ctx = createContext(settings, log);
+  const admin = await ensureFirstAdmin(ctx.db, settings);
+  const server = await startServer(ctx, settings.PORT);
+  log.info({ url: serverUrl(server) }, 'server started');
+  if (admin?.generatedPassword) {
+    process.stdout.write(`First admin created: sign in as ${admin.email} with password ${admin.generatedPassword}\n`);
+  }
+  const shutdown = async () => {
+    server.close();
+    await closeContext(ctx);
+    process.exit(0);
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  });
 }

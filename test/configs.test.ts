@@ -1,0 +1,86 @@
+// DMOs and configs through the API: bad config_params are refused with the field path.
+import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './harness/context';
+import { ApiClient } from './harness/http';
+
+let t: TestContext;
+let server: TestServer;
+let admin: ApiClient;
+let dmoId: number;
+
+beforeAll(async () => {
+  t = await createTestContext();
+  server = await startTestServer(t.ctx);
+  const user = await userWithRoles(t.ctx, ['pipeline_admin']);
+  admin = await ApiClient.signedIn(server.url, user.email, user.password);
+  dmoId = (await admin.post('/api/v1/pipeline/dmos', { name: 'Visit Testland', dmo_type_id: 3 })).body.id;
+});
+afterAll(async () => {
+  await server.close();
+  await t.close();
+});
+
+const config = (overrides: Record<string, unknown> = {}) => ({ dmo_id: dmoId, source_type: 'csv', ...overrides });
+
+describe('config_params validation', () => {
+  it.each([
+    [{ source_type: 'ftp' }, /source_type: expected one of csv, json, wordpress/],
+    [{ config_params: { transform: { map_fields: { 'listings.nme': 'Name' } } } }, /config_params\.transform\.map_fields\["listings\.nme"\]|listings\.nme/],
+    [{ config_params: { transform: { round_lat_lng: -1 } } }, /config_params\.transform\.round_lat_lng: /],
+    [{ config_params: { promote: { merge_policy: 'newest' } } }, /config_params\.promote\.merge_policy: /],
+    [{ config_params: { stage: { auto_match_treshold: 0.9 } } }, /config_params\.stage: .*auto_match_treshold/],
+    [{ config_params: { validate: { required_fields: ['listings.name', 'locations.town'] } } }, /config_params\.validate\.required_fields\[1\]: unknown canonical field "locations.town"/],
+    [{ schedule: 'every tuesday' }, /schedule: expected manual, hourly, daily, weekly, monthly or a cron pattern/],
+    [{ dmo_id: 424242 }, /dmo_id: DMO 424242 does not exist/],
+  ])('refuses %j naming the field', async (overrides, message) => {
+    const reply = await admin.post('/api/v1/pipeline/configs', config(overrides));
+    expect(reply.status).toBe(400);
+    expect(reply.body.error.code).toBe('invalid_request');
+    expect(reply.body.error.message).toMatch(message);
+  });
+
+  it('accepts a full config, and a PATCH bumps the version', async () => {
+    const created = await admin.post('/api/v1/pipeline/configs', config({
+      schedule: '0 3 * * *',
+      config_params: {
+        import: { source_id_column: 'ID', full_snapshot: true, max_delete_ratio: 0.3, sheet_name: 'kept as a source-specific setting' },
+        transform: { map_fields: { 'listings.name': 'Name', 'locations.city': 'Town' }, round_lat_lng: 4 },
+        promote: { merge_policy: 'field_level_merge', auto_promote: false },
+      },
+    }));
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ version: 1, schedule: '0 3 * * *', data_domain: 'listings', active: true });
+    expect(created.body.config_params.import.sheet_name).toBe('kept as a source-specific setting');
+    const patched = await admin.patch(`/api/v1/pipeline/configs/${created.body.id}`, { active: false });
+    expect(patched.body).toMatchObject({ version: 2, active: false });
+    expect((await admin.get(`/api/v1/pipeline/configs/${created.body.id}`)).body.version).toBe(2);
+  });
+});
+
+describe('configs with unfinished runs', () => {
+  it('a PATCH or DELETE answers 409 listing them unless on_pending_runs says what to do', async () => {
+    const id = (await admin.post('/api/v1/pipeline/configs', config())).body.id;
+    const run = await t.ctx.db.query(
+      `INSERT INTO pipeline.jobs (config_id, dmo_id, data_domain, status) VALUES ($1, $2, 'listings', 'awaiting_review') RETURNING id`,
+      [id, dmoId],
+    );
+    const runId = run.rows[0].id;
+    const refused = await admin.patch(`/api/v1/pipeline/configs/${id}`, { schedule: 'daily' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.details.runs).toEqual([{ id: runId, status: 'awaiting_review' }]);
+    expect((await admin.patch(`/api/v1/pipeline/configs/${id}`, { schedule: 'daily', on_pending_runs: 'keep' })).status).toBe(200);
+    expect((await admin.delete(`/api/v1/pipeline/configs/${id}`)).status).toBe(409);
+    expect((await admin.delete(`/api/v1/pipeline/configs/${id}?on_pending_runs=cancel`)).status).toBe(200);
+    const after = await t.ctx.db.query('SELECT status FROM pipeline.jobs WHERE id = $1', [runId]);
+    expect(after.rows[0].status).toBe('cancelled');
+    expect((await admin.get(`/api/v1/pipeline/configs/${id}`)).status).toBe(404);
+  });
+});
+
+describe('DMOs', () => {
+  it('refuses a bad type and will not delete a DMO that has configs', async () => {
+    const bad = await admin.post('/api/v1/pipeline/dmos', { name: 'X', dmo_type_id: 7 });
+    expect(bad.body.error.message).toMatch(/dmo_type_id: expected 1 scraped, 2 travel site, 3 client or 4 partner/);
+    await admin.post('/api/v1/pipeline/configs', config());
+    expect((await admin.delete(`/api/v1/pipeline/dmos/${dmoId}`)).status).toBe(409);
+  });
+});
