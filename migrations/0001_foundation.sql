@@ -280,6 +280,8 @@ CREATE TABLE pipeline.jobs (
   error_summary   text,
   delete_guard    text,
   promote_results jsonb,
+  -- set when every raw file is written: a retried import then only (re)adds the run's flow
+  imported_at     timestamptz,
   created_at      timestamptz NOT NULL DEFAULT now(),
   started_at      timestamptz,
   finished_at     timestamptz,
@@ -341,6 +343,8 @@ CREATE TABLE pipeline.job_errors (
   rec_num         integer,
   line            integer,
   field           text,
+  -- the record's identity when it could be computed: a rejected record still counts as seen
+  source_id       text,
   error_type      text NOT NULL,
   error_message   text NOT NULL,
   original_record jsonb,
@@ -453,6 +457,8 @@ CREATE TABLE staging.rows (
   action_overridden boolean NOT NULL DEFAULT false,
   geocode_status    text CHECK (geocode_status IN ('not_needed', 'pending', 'found', 'not_found', 'failed')),
   promoted_at       timestamptz,
+  promote_outcome   text CHECK (promote_outcome IN ('inserted', 'updated', 'deleted', 'unchanged', 'skipped')),
+  created_listing   boolean NOT NULL DEFAULT false,
   created_at        timestamptz NOT NULL DEFAULT now(),
   UNIQUE (job_id, file_seq, rec_num)
 );

@@ -4,6 +4,7 @@ import { closeContext, createContext } from './context';
 import { createLogger } from './logger';
 import { ensureFirstAdmin, prepareDatabase } from './bootstrap';
 import { queueNames } from './queues/names';
+import { resumeRuns } from './queues/run-flow';
 import { serverUrl, startServer } from './server';
 import { startWorkerFleet, stopWorkers } from './worker';
 
@@ -14,6 +15,8 @@ async function main() {
   const ctx = createContext(settings, log);
   const admin = await ensureFirstAdmin(ctx.db, settings);
   const workers = startWorkerFleet(ctx, queueNames, 2);
+  const resumed = await resumeRuns(ctx);
+  if (resumed) log.info({ runs: resumed }, 're-enqueued runs PostgreSQL says were moving');
   const server = await startServer(ctx, settings.PORT);
   const url = serverUrl(server);
 

@@ -8,6 +8,7 @@ import { processors } from './processors';
 import { isQueueName, queueNames, type QueueName } from './queues/names';
 import { processorMap, startWorkers } from './queues/workers';
 import { prepareDatabase } from './bootstrap';
+import { resumeRuns } from './queues/run-flow';
 
 export function parseWorkerArgs(argv: string[]): { queues: QueueName[]; concurrency: number } {
   const { values } = parseArgs({
@@ -48,6 +49,7 @@ async function main() {
   await prepareDatabase(settings, log);
   const ctx = createContext(settings, log);
   const workers = startWorkerFleet(ctx, args.queues, args.concurrency);
+  await resumeRuns(ctx);
   log.info({ queues: args.queues, concurrency: args.concurrency }, 'worker started');
   const shutdown = async () => {
     log.info('worker stopping: finishing active jobs');

@@ -9,6 +9,7 @@ import { bullBoard, bullBoardPath } from './bull-board';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRoutes, registerQueueGauges } from './health-routes';
 import { routerFrom, type RouteSpec } from './routes';
+import { runRoutes } from './runs-routes';
 import { sourceRoutes } from './sources-routes';
 import { userRoutes } from './users-routes';
 
@@ -23,7 +24,7 @@ export function routeGroups(ctx: PipelineContext): RouteGroup[] {
     { prefix: '', routes: healthRoutes(ctx) },
     { prefix: '/api/v1/auth', routes: authRoutes(ctx) },
     { prefix: '/api/v1/admin', routes: userRoutes(ctx) },
-    { prefix: '/api/v1/pipeline', routes: [...sourceRoutes(ctx)] },
+    { prefix: '/api/v1/pipeline', routes: [...sourceRoutes(ctx), ...runRoutes(ctx)] },
   ];
 }
 

@@ -24,6 +24,7 @@ export interface RunRow {
   error_summary: string | null;
   delete_guard: string | null;
   promote_results: Record<string, number> | null;
+  imported_at: Date | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -71,4 +72,104 @@ export async function setRunProgress(db: Queryable, runId: number, stage: RunSta
 
 export async function addRunProgress(db: Queryable, runId: number, done: number): Promise<void> {
   await db.query(`UPDATE pipeline.jobs SET progress_done = progress_done + $2, updated_at = now() WHERE id = $1`, [runId, done]);
+}
+
+export interface RunSnapshot {
+  job_id: number;
+  config_id: number;
+  dmo_id: number;
+  source_type: import('../domain/config-params').SourceType;
+  data_domain: string;
+  config_params: import('../domain/config-params').ConfigParams;
+  config_version: number;
+}
+
+/** Creates a run of a config with a snapshot of the config as it is now (a later edit never changes it). */
+export async function createRun(
+  db: Queryable,
+  configId: number,
+  status: 'waiting_for_input' | 'queued',
+  createdBy: number | null,
+  triggeredBy: 'manual' | 'schedule' = 'manual',
+): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(
+    `WITH config AS (SELECT * FROM pipeline.configs WHERE id = $1 AND deleted_at IS NULL),
+          run AS (
+            INSERT INTO pipeline.jobs (config_id, dmo_id, data_domain, status, created_by, triggered_by)
+            SELECT id, dmo_id, data_domain, $2, $3, $4 FROM config RETURNING id),
+          snapshot AS (
+            INSERT INTO pipeline.job_configs (job_id, config_id, dmo_id, source_type, data_domain, config_params,
+                                              config_version, schedule, source_updated_at)
+            SELECT run.id, c.id, c.dmo_id, c.source_type, c.data_domain, c.config_params, c.version, c.schedule, c.updated_at
+              FROM run, config c),
+          results AS (INSERT INTO pipeline.job_results (job_id) SELECT id FROM run)
+     SELECT id FROM run`,
+    [configId, status, createdBy, triggeredBy],
+  );
+  if (!rows[0]) throw new Error(`Config ${configId} does not exist`);
+  return rows[0].id;
+}
+
+export async function getRunSnapshot(db: Queryable, runId: number): Promise<RunSnapshot> {
+  const { rows } = await db.query<RunSnapshot>('SELECT * FROM pipeline.job_configs WHERE job_id = $1', [runId]);
+  if (!rows[0]) throw new Error(`Run ${runId} has no config snapshot`);
+  return rows[0];
+}
+
+/** The mapping actually used (a suggested one when the config named none) is kept with the run. */
+export async function saveSnapshotMapping(db: Queryable, runId: number, mapping: Record<string, string>): Promise<void> {
+  await db.query(
+    `UPDATE pipeline.job_configs
+        SET config_params = jsonb_set(config_params, '{transform}',
+              coalesce(config_params->'transform', '{}'::jsonb) || jsonb_build_object('map_fields', $2::jsonb))
+      WHERE job_id = $1`,
+    [runId, JSON.stringify(mapping)],
+  );
+}
+
+export async function markImported(db: Queryable, runId: number, recordsTotal: number, importErrors: number): Promise<void> {
+  await db.query('UPDATE pipeline.jobs SET imported_at = now(), updated_at = now() WHERE id = $1', [runId]);
+  await db.query(
+    'UPDATE pipeline.job_results SET records_total = $2, records_error = $3, updated_at = now() WHERE job_id = $1',
+    [runId, recordsTotal, importErrors],
+  );
+}
+
+export interface RunResults {
+  records_total: number;
+  records_new: number;
+  records_updated: number;
+  records_deleted: number;
+  records_duplicates: number;
+  records_unchanged: number;
+  records_possible_match: number;
+  records_error: number;
+}
+
+export async function listRuns(db: Queryable, filter: { configId?: number; status?: RunStatus }, limit = 100, offset = 0) {
+  const { rows } = await db.query(
+    `SELECT j.*, to_jsonb(r) - 'job_id' - 'updated_at' AS results
+       FROM pipeline.jobs j LEFT JOIN pipeline.job_results r ON r.job_id = j.id
+      WHERE ($1::bigint IS NULL OR j.config_id = $1) AND ($2::text IS NULL OR j.status = $2)
+      ORDER BY j.id DESC LIMIT $3 OFFSET $4`,
+    [filter.configId ?? null, filter.status ?? null, limit, offset],
+  );
+  return rows as (RunRow & { results: RunResults | null })[];
+}
+
+export async function getRunWithResults(db: Queryable, runId: number) {
+  const { rows } = await db.query(
+    `SELECT j.*, to_jsonb(r) - 'job_id' - 'updated_at' AS results
+       FROM pipeline.jobs j LEFT JOIN pipeline.job_results r ON r.job_id = j.id WHERE j.id = $1`,
+    [runId],
+  );
+  return (rows[0] as (RunRow & { results: RunResults | null }) | undefined) ?? null;
+}
+
+/** Runs PostgreSQL says should be moving: after Redis was lost they are enqueued again. */
+export async function runsToResume(db: Queryable): Promise<Pick<RunRow, 'id' | 'status' | 'stage' | 'imported_at'>[]> {
+  const { rows } = await db.query(
+    `SELECT id, status, stage, imported_at FROM pipeline.jobs WHERE status IN ('queued', 'running', 'promoting') ORDER BY id`,
+  );
+  return rows;
 }

@@ -1,8 +1,121 @@
+// Queue `import`, one job per run: read the source, add the metadata columns, write the raw records
+// immutably as split, gzipped files, then add the run's flow (stage ⇐ transform × files).
+import type { PipelineContext } from '../context';
+import { deleteRawFiles, listFiles, recordFile } from '../db/files';
+import { deleteImportErrors, recordErrors, type RecordError } from '../db/errors';
+import { getRun, getRunSnapshot, markImported, saveSnapshotMapping, setRunProgress, transitionRun } from '../db/runs';
+import { resolveConfig } from '../domain/config-params';
+import { defaultMapping } from '../domain/suggest-mapping';
+import { enqueueStageFlow } from '../queues/run-flow';
+import { CsvFileError, openCsv } from '../sources/csv';
+import { rawFileKey } from '../storage/blob-keys';
+import { RawFileSplitter } from '../storage/raw-files';
 import { RunFailure, type Processor } from './processor';
+
+export interface RawRecordLine {
+  rec_num: number;
+  line: number;
+  dmo_id: number;
+  source_id: string | null;
+  imported_at: string;
+  imported_by: number;
+  record: Record<string, string>;
+}
 
 export const importProcessor: Processor<'import'> = {
   queue: 'import',
-  async process(job) {
-    throw new RunFailure(`The import step is not available yet (job ${job.id})`);
+  async process(job, ctx) {
+    const { runId } = job.data;
+    const run = await getRun(ctx.db, runId);
+    if (!run || !['queued', 'running'].includes(run.status)) return 'skipped';
+    await transitionRun(ctx.db, runId, ['queued', 'running'], 'running', { stage: 'import' });
+    if (!run.imported_at) await importSource(ctx, runId);
+    // written before (a retry, or Redis was lost): only the flow is (re)added
+    await enqueueStageFlow(ctx, runId, await listFiles(ctx.db, runId, 'raw'));
+    return 'success';
   },
 };
+
+async function importSource(ctx: PipelineContext, runId: number): Promise<void> {
+  const run = (await getRun(ctx.db, runId))!;
+  const snapshot = await getRunSnapshot(ctx.db, runId);
+  const config = resolveConfig(snapshot.config_params, snapshot.source_type);
+  if (snapshot.source_type !== 'csv') throw new RunFailure(`Source type ${snapshot.source_type} cannot be imported yet`);
+  const upload = (await listFiles(ctx.db, runId, 'upload'))[0];
+  if (!upload) throw new RunFailure('No file was uploaded for this run');
+
+  await deleteRawFiles(ctx.db, runId);
+  await deleteImportErrors(ctx.db, runId);
+  const problems: RecordError[] = [];
+  let csv;
+  try {
+    csv = await openCsv(await ctx.store.get(upload.storage_key), { encoding: config.import.encoding, delimiter: config.import.delimiter },
+      (problem) => problems.push({ line: problem.line, error_type: 'parse_error', error_message: problem.reason }));
+  } catch (error) {
+    if (error instanceof CsvFileError) throw new RunFailure(`${upload.original_name ?? 'The file'}: ${error.message}`);
+    throw error;
+  }
+
+  let mapping = config.transform.map_fields as Record<string, string>;
+  if (!Object.keys(mapping).length) {
+    mapping = defaultMapping(csv.headers) as Record<string, string>;
+    await saveSnapshotMapping(ctx.db, runId, mapping);
+  }
+  const wanted = [...Object.entries(mapping), ...(config.import.source_id_column ? [['import.source_id_column', config.import.source_id_column]] : [])];
+  const missing = wanted.filter(([, column]) => !csv.headers.includes(column!));
+  if (missing.length) {
+    throw new RunFailure(
+      `The file lacks column(s) the config maps: ${missing.map(([field, column]) => `${field} → "${column}"`).join(', ')}. ` +
+        `Its columns are: ${csv.headers.map((h) => `"${h}"`).join(', ')}`,
+    );
+  }
+
+  const naming = { env: ctx.settings.PIPELINE_ENV, domain: run.data_domain, dmoId: run.dmo_id, runId, date: run.created_at };
+  const splitter = new RawFileSplitter(
+    ctx.store,
+    (seq) => rawFileKey(naming, seq, 'ndjson'),
+    { records: config.import.split_records, bytes: config.import.split_bytes },
+    async (file) => {
+      await recordFile(ctx.db, {
+        job_id: runId, kind: 'raw', seq: file.seq, storage_key: file.key, format: 'ndjson', data_domain: run.data_domain,
+        dmo_id: run.dmo_id, bytes: file.bytes, record_count: file.recordCount, first_rec_num: file.firstRecNum,
+      });
+      await setRunProgress(ctx.db, runId, 'import', file.firstRecNum + file.recordCount - 1, 0);
+    },
+  );
+
+  const importedAt = new Date().toISOString();
+  const importedBy = run.created_by ?? 0;
+  let recNum = 0;
+  try {
+    for await (const { line, fields } of csv.records) {
+      recNum += 1;
+      const sourceId = config.import.source_id_column ? fields[config.import.source_id_column]?.trim() || null : null;
+      const raw: RawRecordLine = {
+        rec_num: recNum, line, dmo_id: run.dmo_id, source_id: sourceId, imported_at: importedAt, imported_by: importedBy, record: fields,
+      };
+      await splitter.write(raw);
+    }
+    await splitter.finish();
+  } catch (error) {
+    splitter.abort(error as Error);
+    throw error;
+  }
+  await recordErrors(ctx.db, runId, []);
+  if (problems.length) {
+    await ctx.db.query(
+      `INSERT INTO pipeline.job_errors (job_id, file_id, line, error_type, error_message)
+       SELECT $1, $2, e.line, e.error_type, e.error_message FROM jsonb_to_recordset($3::jsonb) AS e(line int, error_type text, error_message text)`,
+      [runId, upload.id, JSON.stringify(problems)],
+    );
+  }
+  if (recNum === 0) {
+    throw new RunFailure(
+      problems.length
+        ? `No record of the file could be read: ${problems[0]!.error_message}${problems[0]!.line ? ` (line ${problems[0]!.line})` : ''}`
+        : 'The file has a header line but no records',
+    );
+  }
+  await markImported(ctx.db, runId, recNum + problems.length, problems.length);
+  await setRunProgress(ctx.db, runId, 'transform', 0, recNum);
+}

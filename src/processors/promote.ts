@@ -1,8 +1,43 @@
-import { RunFailure, type Processor } from './processor';
+// Queue `promote`, one job per run: apply the approved rows in bounded transactions until none is
+// left, then record promote_results. A crash resumes with the first batch not yet committed.
+import { inTransaction } from '../db/pool';
+import { nextPromoteBatch, promoteBatch, promoteResults } from '../db/promote';
+import { getRun, getRunSnapshot, setRunProgress, transitionRun } from '../db/runs';
+import { resolveConfig } from '../domain/config-params';
+import { rowsProcessed } from '../metrics';
+import type { Processor } from './processor';
+
+export const promoteBatchSize = 500;
 
 export const promoteProcessor: Processor<'promote'> = {
   queue: 'promote',
-  async process(job) {
-    throw new RunFailure(`The promote step is not available yet (job ${job.id})`);
+  async process(job, ctx) {
+    const { runId } = job.data;
+    const run = await getRun(ctx.db, runId);
+    if (!run || run.status !== 'promoting') return 'skipped';
+    const snapshot = await getRunSnapshot(ctx.db, runId);
+    const config = resolveConfig(snapshot.config_params, snapshot.source_type);
+    const { rows } = await ctx.db.query<{ total: number; done: number }>(
+      `SELECT count(*)::int AS total, count(promoted_at)::int AS done FROM staging.rows WHERE job_id = $1 AND review_status = 'approved'`,
+      [runId],
+    );
+    let done = rows[0]!.done;
+    const total = rows[0]!.total;
+    await setRunProgress(ctx.db, runId, 'promote', done, total);
+    for (;;) {
+      const applied = await inTransaction(ctx.db, async (client) => {
+        const ids = await nextPromoteBatch(client, runId, promoteBatchSize);
+        if (ids.length) await promoteBatch(client, runId, ids, config.promote);
+        return ids.length;
+      });
+      if (!applied) break;
+      done += applied;
+      rowsProcessed.inc({ step: 'promote', result: 'applied' }, applied);
+      await setRunProgress(ctx.db, runId, 'promote', done, total);
+    }
+    const results = await promoteResults(ctx.db, runId);
+    await ctx.db.query('UPDATE pipeline.jobs SET promote_results = $2 WHERE id = $1', [runId, JSON.stringify(results)]);
+    await transitionRun(ctx.db, runId, ['promoting'], 'promoted', { stage: 'promote' });
+    return 'success';
   },
 };

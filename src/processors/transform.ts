@@ -1,8 +1,78 @@
-import { RunFailure, type Processor } from './processor';
+// Queue `transform`, one job per raw file: map, normalise, validate, hash, resolve identities in
+// batches and COPY each batch into staging as it goes. A retry starts after the last record handled.
+import { getDmo } from '../db/configs';
+import { getFile } from '../db/files';
+import { recordErrors, type RecordError } from '../db/errors';
+import { addRunProgress, getRun, getRunSnapshot } from '../db/runs';
+import { lastHandledRecord, resolveIdentities, stageBatch, type StagedRecord } from '../db/staging-load';
+import { resolveConfig } from '../domain/config-params';
+import { RecordReader } from '../domain/record-reader';
+import { rowsProcessed } from '../metrics';
+import { readRawFile } from '../storage/raw-files';
+import type { RawRecordLine } from './import';
+import type { Processor } from './processor';
+
+/** Records per COPY batch: ~1–2 MB of listing rows (DESIGN.md's batch size). */
+export const transformBatchSize = 2_000;
 
 export const transformProcessor: Processor<'transform'> = {
   queue: 'transform',
-  async process(job) {
-    throw new RunFailure(`The transform step is not available yet (job ${job.id})`);
+  async process(job, ctx) {
+    const { runId, fileId, seq } = job.data;
+    const run = await getRun(ctx.db, runId);
+    if (!run || run.status !== 'running') return 'skipped';
+    const snapshot = await getRunSnapshot(ctx.db, runId);
+    const config = resolveConfig(snapshot.config_params, snapshot.source_type);
+    const dmo = await getDmo(ctx.db, run.dmo_id);
+    const box = dmo && dmo.min_lat !== null && dmo.max_lat !== null && dmo.min_lng !== null && dmo.max_lng !== null
+      ? { min_lat: dmo.min_lat, max_lat: dmo.max_lat, min_lng: dmo.min_lng, max_lng: dmo.max_lng } : null;
+    const reader = new RecordReader(config, { dmoId: run.dmo_id, box });
+    const file = await getFile(ctx.db, runId, fileId);
+    if (!file) throw new Error(`Raw file ${fileId} of run ${runId} is not recorded`);
+
+    const resumeAfter = await lastHandledRecord(ctx.db, runId, seq);
+    let batch: StagedRecord[] = [];
+    let errors: RecordError[] = [];
+    let handled = 0;
+
+    const flush = async () => {
+      if (!batch.length && !errors.length) return;
+      const identities = await resolveIdentities(ctx.db, run.dmo_id, batch);
+      batch.forEach((staged, i) => Object.assign(staged, identities[i]));
+      const rejected = new Set(errors.map((error) => error.rec_num)).size;
+      await stageBatch(ctx.db, runId, run.dmo_id, batch, async (client) => {
+        await recordErrors(client, runId, errors);
+        await addRunProgress(client, runId, batch.length + rejected);
+      });
+      rowsProcessed.inc({ step: 'transform', result: 'staged' }, batch.length);
+      rowsProcessed.inc({ step: 'transform', result: 'rejected' }, rejected);
+      handled += batch.length + rejected;
+      batch = [];
+      errors = [];
+    };
+
+    for await (const raw of readRawFile<RawRecordLine>(ctx.store, file.storage_key)) {
+      if (raw.rec_num <= resumeAfter) continue;
+      const outcome = reader.read(raw.record);
+      if (outcome.ok) {
+        batch.push({
+          fileSeq: seq, recNum: raw.rec_num, line: raw.line, sourceId: raw.source_id ?? outcome.sourceId,
+          matchHash: outcome.matchHash, record: outcome.record, hashes: outcome.hashes, warnings: outcome.warnings,
+        });
+      } else {
+        for (const problem of outcome.problems) {
+          errors.push({
+            file_id: fileId, file_seq: seq, rec_num: raw.rec_num, line: raw.line, field: problem.field,
+            source_id: raw.source_id ?? outcome.sourceId, error_type: 'validation_error',
+            error_message: `line ${raw.line}: ${problem.field === 'record' ? '' : `${problem.field}: `}${problem.reason}`,
+            original_record: raw.record,
+          });
+        }
+      }
+      if (batch.length >= transformBatchSize || errors.length >= transformBatchSize) await flush();
+    }
+    await flush();
+    ctx.log.debug({ runId, seq, handled, resumeAfter }, 'transformed raw file');
+    return 'success';
   },
 };

@@ -32,12 +32,15 @@ export interface StartWorkersOptions {
 
 export function startWorkers({ ctx, processors, queues, concurrency, workerOptions }: StartWorkersOptions): Worker[] {
   return queues.map((queue) => {
+    const connection = createRedis(ctx.settings.REDIS_URL, 'worker');
     const worker = new Worker(queue, (job: Job) => runJob(ctx, processors[queue] as Processor, queue, job), {
-      connection: createRedis(ctx.settings.REDIS_URL, 'worker'),
+      connection,
       prefix: ctx.settings.QUEUE_PREFIX,
       concurrency,
       ...workerOptions,
     });
+    // a connection passed in stays open after close(): this worker owns it
+    worker.on('closed', () => connection.disconnect());
     worker.on('error', (error) => ctx.log.error({ queue, err: error.message }, 'worker error'));
     worker.on('failed', (job, error) =>
       ctx.log.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed'),

@@ -1,0 +1,28 @@
+// COPY ... FROM STDIN in PostgreSQL's text format: the fast path for bulk writes (pg-copy-streams).
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { DbClient } from './pool';
+
+/** One value in COPY text format: \N for null, backslash escapes for the delimiter and line breaks. */
+export function copyValue(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') text = String(value);
+  else if (value instanceof Date) text = value.toISOString();
+  else text = JSON.stringify(value);
+  return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+/**
+ * Streams rows into table(columns). Table and column names are the caller's constants, never input.
+ * The rows are turned into text lazily, a row at a time.
+ */
+export async function copyRows(client: DbClient, table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void> {
+  const sink = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+  async function* lines() {
+    for (const row of rows) yield `${row.map(copyValue).join('\t')}\n`;
+  }
+  await pipeline(Readable.from(lines()), sink);
+}

@@ -1,0 +1,41 @@
+// pipeline.job_errors: records a step could not take, with where and why.
+import type { Queryable } from './pool';
+
+export interface RecordError {
+  file_id?: number | null;
+  file_seq?: number | null;
+  rec_num?: number | null;
+  line?: number | null;
+  field?: string | null;
+  source_id?: string | null;
+  error_type: 'parse_error' | 'validation_error';
+  error_message: string;
+  original_record?: unknown;
+}
+
+export async function recordErrors(db: Queryable, runId: number, errors: RecordError[]): Promise<void> {
+  if (!errors.length) return;
+  await db.query(
+    `INSERT INTO pipeline.job_errors (job_id, file_id, file_seq, rec_num, line, field, source_id, error_type, error_message, original_record)
+     SELECT $1, e.file_id, e.file_seq, e.rec_num, e.line, e.field, e.source_id, e.error_type, e.error_message, e.original_record
+       FROM jsonb_to_recordset($2::jsonb) AS e(file_id bigint, file_seq int, rec_num int, line int, field text, source_id text,
+                                               error_type text, error_message text, original_record jsonb)
+     ON CONFLICT (job_id, file_seq, rec_num, field) WHERE rec_num IS NOT NULL DO NOTHING`,
+    [runId, JSON.stringify(errors)],
+  );
+}
+
+/** A retried import writes its parse errors again. */
+export async function deleteImportErrors(db: Queryable, runId: number): Promise<void> {
+  await db.query(`DELETE FROM pipeline.job_errors WHERE job_id = $1 AND error_type = 'parse_error'`, [runId]);
+}
+
+export async function listErrors(db: Queryable, runId: number, limit: number, offset: number) {
+  const { rows } = await db.query(
+    `SELECT id, file_id, file_seq, rec_num, line, field, error_type, error_message, original_record, created_at
+       FROM pipeline.job_errors WHERE job_id = $1 ORDER BY line NULLS LAST, id LIMIT $2 OFFSET $3`,
+    [runId, limit, offset],
+  );
+  const total = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pipeline.job_errors WHERE job_id = $1', [runId]);
+  return { errors: rows, total: total.rows[0]!.n };
+}

@@ -1,0 +1,334 @@
+// Promote: apply a batch of approved staged rows to production in one set-based transaction.
+// Batches are small and each marks its rows promoted, so a crash loses at most the batch in flight,
+// which is redone from scratch. Identities are re-resolved through the bridge's unique key first, so
+// a stale insert never makes a second listing.
+import type { MergePolicy, ResolvedConfig } from '../domain/config-params';
+import type { Queryable } from './pool';
+
+// Authority over a listing's shared parts: client > partner > travel site > scraped.
+const authorityRank = (dmoType: string) => `CASE ${dmoType} WHEN 3 THEN 4 WHEN 4 THEN 3 WHEN 2 THEN 2 ELSE 1 END`;
+
+/** The new value of a field under a merge policy; `old` and `incoming` are column expressions of ours. */
+function merged(policy: MergePolicy, old: string, incoming: string): string {
+  if (policy === 'skip_if_exists') return `coalesce(${old}, ${incoming})`;
+  if (policy === 'field_level_merge') return `coalesce(${incoming}, ${old})`;
+  return incoming;
+}
+
+interface FieldUpdate {
+  table: 'public.listings' | 'public.locations' | 'public.listing_info' | 'public.contact_info';
+  entity: 'listing' | 'location' | 'listing_info' | 'contact_info';
+  /** pb column holding the id of the row to change */
+  target: string;
+  /** condition on pb (and t) for the rows to change */
+  when: string;
+  fields: { column: string; incoming: string }[];
+  policy: MergePolicy;
+  /** shared parts written by a source without authority only fill empty fields */
+  fillOnlyWhen?: string;
+}
+
+/** Logs each field that changes into change_log, then updates it. */
+async function applyFieldUpdate(db: Queryable, runId: number, update: FieldUpdate): Promise<void> {
+  const value = (field: FieldUpdate['fields'][number]) => {
+    const policyValue = merged(update.policy, `t.${field.column}`, field.incoming);
+    return update.fillOnlyWhen
+      ? `CASE WHEN ${update.fillOnlyWhen} THEN coalesce(t.${field.column}, ${field.incoming}) ELSE ${policyValue} END`
+      : policyValue;
+  };
+  const values = update.fields.map((field) => `('${field.column}', t.${field.column}::text, (${value(field)})::text)`).join(', ');
+  await db.query(
+    `INSERT INTO pipeline.change_log (entity_type, entity_id, listing_id, change, field, old_value, new_value, job_id)
+     SELECT '${update.entity}', t.id, pb.listing_id, 'update', v.field, v.old, v.new, $1
+       FROM promote_batch pb JOIN ${update.table} t ON t.id = pb.${update.target},
+            LATERAL (VALUES ${values}) AS v(field, old, new)
+      WHERE ${update.when} AND v.old IS DISTINCT FROM v.new
+     ON CONFLICT DO NOTHING`,
+    [runId],
+  );
+  await db.query(
+    `UPDATE ${update.table} t SET ${update.fields.map((field) => `${field.column} = ${value(field)}`).join(', ')}, updated_at = now()
+       FROM promote_batch pb WHERE t.id = pb.${update.target} AND ${update.when}`,
+  );
+}
+
+export async function nextPromoteBatch(db: Queryable, runId: number, size: number): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(
+    `SELECT id FROM staging.rows WHERE job_id = $1 AND review_status = 'approved' AND promoted_at IS NULL
+      ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [runId, size],
+  );
+  return rows.map((row) => row.id);
+}
+
+export async function promoteBatch(db: Queryable, runId: number, ids: number[], config: ResolvedConfig['promote']): Promise<void> {
+  const policyOf = (table: 'listings' | 'listing_info' | 'locations' | 'contact_info') =>
+    config.conflict_resolution[table] ?? config.merge_policy;
+  const manualOk = config.override_manual ? 'true' : 'false';
+
+  await db.query(
+    `CREATE TEMP TABLE promote_batch ON COMMIT DROP AS
+     SELECT r.id, r.dmo_id, r.source_id, r.match_hash, r.action, r.l_action, r.li_action, r.location_action, r.contact_action,
+            r.images_action, r.open_action, r.attributes_action, r.name, r.category, r.google_place_id, r.address1, r.address2,
+            r.city, r.state, r.zip, r.country, r.lat, r.lng, r.region_name, r.info_name, r.description, r.contact, r.images,
+            r.attributes, r.opening, r.hashes, r.listing_id, r.listing_info_id,
+            NULL::integer AS location_id, NULL::integer AS contact_id, false AS created_listing, false AS created_info,
+            ${authorityRank('d.dmo_type_id')} AS rank
+       FROM staging.rows r JOIN public.dmos d ON d.id = r.dmo_id
+      WHERE r.id = ANY($1::bigint[])`,
+    [ids],
+  );
+
+  // Re-resolve: another run may have created these records since this one was staged.
+  await db.query(
+    `UPDATE promote_batch pb SET listing_info_id = b.target_id FROM pipeline.bridge_source_target b
+      WHERE pb.listing_info_id IS NULL AND b.dmo_id = pb.dmo_id AND b.source_id = pb.source_id AND b.target_type = 'listing_info'`,
+  );
+  await db.query(
+    `UPDATE promote_batch pb SET listing_id = li.listing_id FROM public.listing_info li
+      WHERE pb.listing_info_id = li.id AND pb.listing_id IS DISTINCT FROM li.listing_id`,
+  );
+  await db.query(
+    `UPDATE promote_batch pb SET listing_id = coalesce(
+        (SELECT b.target_id FROM pipeline.bridge_source_target b
+          WHERE b.dmo_id = pb.dmo_id AND b.source_id = pb.source_id AND b.target_type = 'listing'),
+        (SELECT l.id FROM public.listings l WHERE l.match_hash = pb.match_hash ORDER BY l.listing_visible DESC, l.id LIMIT 1))
+      WHERE pb.listing_id IS NULL AND pb.action IN ('insert', 'update')`,
+  );
+
+  // New listings, with their location and attributes.
+  await db.query(
+    `UPDATE promote_batch SET listing_id = nextval('public.listings_id_seq'), location_id = nextval('public.locations_id_seq'),
+            created_listing = true
+      WHERE listing_id IS NULL AND action IN ('insert', 'update')`,
+  );
+  await db.query(
+    `INSERT INTO public.locations (id, address1, address2, city, state, zip, country, lat, lng, region_name)
+     SELECT location_id, address1, address2, city, state, zip, country, lat, lng, region_name FROM promote_batch WHERE created_listing`,
+  );
+  await db.query(
+    `INSERT INTO public.listings (id, name, category, google_place_id, location_id, match_hash, owner_dmo_id, part_hashes, last_job_id)
+     SELECT listing_id, name, category, google_place_id, location_id, match_hash, dmo_id,
+            jsonb_build_object('listing', hashes->'listing', 'location', hashes->'location', 'attributes', hashes->'attributes'), $1
+       FROM promote_batch WHERE created_listing`,
+    [runId],
+  );
+  await db.query(
+    `INSERT INTO pipeline.change_log (entity_type, entity_id, listing_id, change, job_id)
+     SELECT 'listing', listing_id, listing_id, 'insert', $1 FROM promote_batch WHERE created_listing ON CONFLICT DO NOTHING`,
+    [runId],
+  );
+
+  // Which rows may write the shared parts of their listing: authority and the manual-edit guard.
+  await db.query(`ALTER TABLE promote_batch ADD COLUMN has_authority boolean, ADD COLUMN listing_manual boolean`);
+  await db.query(
+    `UPDATE promote_batch pb SET
+        has_authority = l.owner_dmo_id IS NULL OR l.owner_dmo_id = pb.dmo_id OR pb.rank > ${authorityRank('od.dmo_type_id')},
+        listing_manual = l.manually_modified AND NOT ${manualOk}
+       FROM public.listings l LEFT JOIN public.dmos od ON od.id = l.owner_dmo_id
+      WHERE l.id = pb.listing_id`,
+  );
+
+  const sharedWhen = (action: string) =>
+    `NOT pb.created_listing AND pb.${action} = 'update' AND pb.action IN ('insert', 'update') AND NOT pb.listing_manual`;
+  await applyFieldUpdate(db, runId, {
+    table: 'public.listings', entity: 'listing', target: 'listing_id', when: sharedWhen('l_action'), policy: policyOf('listings'),
+    fillOnlyWhen: 'NOT pb.has_authority',
+    fields: [{ column: 'name', incoming: 'pb.name' }, { column: 'category', incoming: 'pb.category' },
+      { column: 'google_place_id', incoming: 'pb.google_place_id' }],
+  });
+  await withLocationIds(db);
+  await applyFieldUpdate(db, runId, {
+    table: 'public.locations', entity: 'location', target: 'location_id', when: sharedWhen('location_action'),
+    policy: policyOf('locations'), fillOnlyWhen: 'NOT pb.has_authority',
+    fields: ['address1', 'address2', 'city', 'state', 'zip', 'country', 'lat', 'lng', 'region_name']
+      .map((column) => ({ column, incoming: `pb.${column}` })),
+  });
+  await db.query(
+    `UPDATE public.listings l SET listing_visible = true, listing_status = 'active', last_job_id = $1, updated_at = now(),
+            owner_dmo_id = CASE WHEN pb.has_authority THEN pb.dmo_id ELSE l.owner_dmo_id END,
+            match_hash = CASE WHEN pb.has_authority AND NOT pb.listing_manual THEN pb.match_hash ELSE l.match_hash END,
+            part_hashes = CASE WHEN pb.has_authority AND NOT pb.listing_manual
+                               THEN jsonb_build_object('listing', pb.hashes->'listing', 'location', pb.hashes->'location',
+                                                       'attributes', pb.hashes->'attributes')
+                               ELSE l.part_hashes END
+       FROM promote_batch pb
+      WHERE l.id = pb.listing_id AND NOT pb.created_listing AND pb.action IN ('insert', 'update')`,
+    [runId],
+  );
+
+  // Attributes of new listings, and of listings whose owner's list changed.
+  await db.query(
+    `INSERT INTO public.ref_attributes (name)
+     SELECT DISTINCT a.name FROM promote_batch pb, jsonb_array_elements_text(pb.attributes) AS a(name)
+      WHERE pb.created_listing OR (pb.attributes_action = 'update' AND pb.has_authority AND NOT pb.listing_manual)
+     ON CONFLICT (lower(name)) DO NOTHING`,
+  );
+  await db.query(
+    `DELETE FROM public.bridge_attributes_listings b USING promote_batch pb
+      WHERE b.listing_id = pb.listing_id AND NOT pb.created_listing AND pb.attributes_action = 'update'
+        AND pb.action IN ('insert', 'update') AND pb.has_authority AND NOT pb.listing_manual`,
+  );
+  await db.query(
+    `INSERT INTO public.bridge_attributes_listings (attribute_id, listing_id)
+     SELECT DISTINCT ra.id, pb.listing_id
+       FROM promote_batch pb, jsonb_array_elements_text(pb.attributes) AS a(name)
+       JOIN public.ref_attributes ra ON lower(ra.name) = lower(a.name)
+      WHERE pb.action IN ('insert', 'update')
+        AND (pb.created_listing OR (pb.attributes_action = 'update' AND pb.has_authority AND NOT pb.listing_manual))
+     ON CONFLICT (listing_id, attribute_id) DO NOTHING`,
+  );
+
+  // New listing_info with contact, images, opening dates and hours.
+  await db.query(
+    `UPDATE promote_batch SET listing_info_id = nextval('public.listing_info_id_seq'),
+            contact_id = nextval('public.contact_info_id_seq'), created_info = true
+      WHERE listing_info_id IS NULL AND action IN ('insert', 'update')`,
+  );
+  await db.query(
+    `INSERT INTO public.contact_info (id, name, email, local_phone, international_phone, website_url, facebook_url, instagram_url,
+                                      youtube_url, tiktok_url, twitter_url, pinterest_url, tripadvisor_url, yelp_url)
+     SELECT pb.contact_id, c.name, c.email, c.local_phone, c.international_phone, c.website_url, c.facebook_url, c.instagram_url,
+            c.youtube_url, c.tiktok_url, c.twitter_url, c.pinterest_url, c.tripadvisor_url, c.yelp_url
+       FROM promote_batch pb, jsonb_populate_record(NULL::public.contact_info, pb.contact) c WHERE pb.created_info`,
+  );
+  await db.query(
+    `INSERT INTO public.listing_info (id, listing_id, dmo_id, source_id, name, description, contact_info_id, source_hashes,
+                                      last_seen_at, last_job_id)
+     SELECT listing_info_id, listing_id, dmo_id, source_id, info_name, description, contact_id, hashes, now(), $1
+       FROM promote_batch WHERE created_info`,
+    [runId],
+  );
+  await db.query(
+    `INSERT INTO pipeline.change_log (entity_type, entity_id, listing_id, change, job_id)
+     SELECT 'listing_info', listing_info_id, listing_id, 'insert', $1 FROM promote_batch WHERE created_info ON CONFLICT DO NOTHING`,
+    [runId],
+  );
+
+  // Existing listing_info: this DMO's own parts, unless a person edited them.
+  await db.query(`ALTER TABLE promote_batch ADD COLUMN info_manual boolean`);
+  await db.query(
+    `UPDATE promote_batch pb SET info_manual = li.manually_modified AND NOT ${manualOk}, contact_id = li.contact_info_id
+       FROM public.listing_info li WHERE li.id = pb.listing_info_id AND NOT pb.created_info`,
+  );
+  const ownWhen = (action: string) => `NOT pb.created_info AND pb.${action} = 'update' AND pb.action = 'update' AND NOT pb.info_manual`;
+  await applyFieldUpdate(db, runId, {
+    table: 'public.listing_info', entity: 'listing_info', target: 'listing_info_id', when: ownWhen('li_action'),
+    policy: policyOf('listing_info'),
+    fields: [{ column: 'name', incoming: 'pb.info_name' }, { column: 'description', incoming: 'pb.description' }],
+  });
+  await applyFieldUpdate(db, runId, {
+    table: 'public.contact_info', entity: 'contact_info', target: 'contact_id', when: ownWhen('contact_action'),
+    policy: policyOf('contact_info'),
+    fields: ['name', 'email', 'local_phone', 'international_phone', 'website_url', 'facebook_url', 'instagram_url', 'youtube_url',
+      'tiktok_url', 'twitter_url', 'pinterest_url', 'tripadvisor_url', 'yelp_url']
+      .map((column) => ({ column, incoming: `(pb.contact->>'${column}')` })),
+  });
+
+  // Lists are replaced whole: images and opening times of new rows and of changed ones.
+  const listWhen = (action: string) => `(pb.created_info OR (pb.${action} = 'update' AND pb.action = 'update' AND NOT pb.info_manual))`;
+  await db.query(
+    `DELETE FROM public.listing_images i USING promote_batch pb WHERE i.listing_info_id = pb.listing_info_id AND ${listWhen('images_action')}`,
+  );
+  await db.query(
+    `INSERT INTO public.listing_images (listing_info_id, image, source_url, rank)
+     SELECT pb.listing_info_id, img.url, img.url, img.ord - 1
+       FROM promote_batch pb, jsonb_array_elements_text(pb.images) WITH ORDINALITY AS img(url, ord)
+      WHERE pb.action IN ('insert', 'update') AND ${listWhen('images_action')}`,
+  );
+  await db.query(
+    `DELETE FROM public.opening_dates d USING promote_batch pb WHERE d.listing_info_id = pb.listing_info_id AND ${listWhen('open_action')}`,
+  );
+  await db.query(
+    `WITH periods AS MATERIALIZED (
+       SELECT nextval('public.opening_dates_id_seq') AS id, pb.listing_info_id, p.period
+         FROM promote_batch pb, jsonb_array_elements(pb.opening) AS p(period)
+        WHERE pb.action IN ('insert', 'update') AND ${listWhen('open_action')}),
+     dates AS (
+       INSERT INTO public.opening_dates (id, listing_info_id, start_date, end_date)
+       SELECT id, listing_info_id, period->>'start_date', period->>'end_date' FROM periods)
+     INSERT INTO public.opening_hours (opening_date_id, day_id, open_time, close_time)
+     SELECT periods.id, (h->>'day')::int, h->>'open', h->>'close'
+       FROM periods, jsonb_array_elements(periods.period->'hours') AS h`,
+  );
+
+  // Every row this source delivered: seen now, restored if it had gone missing, its hashes kept for next time.
+  await db.query(
+    `UPDATE public.listing_info li SET last_seen_at = now(), last_job_id = $1, source_hashes = pb.hashes,
+            info_visible = true, info_status = 'active', updated_at = now()
+       FROM promote_batch pb WHERE li.id = pb.listing_info_id AND pb.action IN ('insert', 'update', 'unchanged')`,
+    [runId],
+  );
+  await db.query(
+    `INSERT INTO pipeline.change_log (entity_type, entity_id, listing_id, change, job_id)
+     SELECT 'listing_info', li.id, li.listing_id, 'restore', $1 FROM promote_batch pb JOIN public.listing_info li ON li.id = pb.listing_info_id
+      WHERE pb.action = 'update' AND pb.li_action = 'update' AND NOT pb.created_info AND li.info_status <> 'active'
+     ON CONFLICT DO NOTHING`,
+    [runId],
+  );
+
+  // Bridge rows: the source's record maps to this listing and listing_info.
+  if (config.update_bridge_table) {
+    await db.query(
+      `INSERT INTO pipeline.bridge_source_target (dmo_id, source_id, target_type, target_id, job_id)
+       SELECT dmo_id, source_id, t.target_type, t.target_id, $1
+         FROM promote_batch, LATERAL (VALUES ('listing', listing_id), ('listing_info', listing_info_id)) AS t(target_type, target_id)
+        WHERE action IN ('insert', 'update', 'unchanged') AND t.target_id IS NOT NULL
+       ON CONFLICT (dmo_id, source_id, target_type) DO UPDATE SET target_id = excluded.target_id, job_id = excluded.job_id,
+              updated_at = now()
+        WHERE pipeline.bridge_source_target.target_id IS DISTINCT FROM excluded.target_id`,
+      [runId],
+    );
+  }
+
+  // Soft deletes: the listing_info, and the listing when no other visible listing_info remains.
+  await db.query(
+    `WITH gone AS (
+       UPDATE public.listing_info li SET info_visible = false, info_status = 'missing_from_import', last_job_id = $1, updated_at = now()
+         FROM promote_batch pb WHERE li.id = pb.listing_info_id AND pb.action = 'delete' AND li.info_visible
+       RETURNING li.id, li.listing_id)
+     INSERT INTO pipeline.change_log (entity_type, entity_id, listing_id, change, job_id)
+     SELECT 'listing_info', id, listing_id, 'delete', $1 FROM gone ON CONFLICT DO NOTHING`,
+    [runId],
+  );
+  await db.query(
+    `WITH gone AS (
+       UPDATE public.listings l SET listing_visible = false, listing_status = 'missing_from_import', last_job_id = $1, updated_at = now()
+         FROM promote_batch pb
+        WHERE l.id = pb.listing_id AND pb.action = 'delete' AND pb.l_action = 'delete' AND l.listing_visible
+          AND NOT EXISTS (SELECT 1 FROM public.listing_info o WHERE o.listing_id = l.id AND o.info_visible)
+       RETURNING l.id)
+     INSERT INTO pipeline.change_log (entity_type, entity_id, listing_id, change, job_id)
+     SELECT 'listing', id, id, 'delete', $1 FROM gone ON CONFLICT DO NOTHING`,
+    [runId],
+  );
+
+  await db.query(
+    `UPDATE staging.rows r SET promoted_at = now(), listing_id = pb.listing_id, listing_info_id = pb.listing_info_id,
+            created_listing = pb.created_listing,
+            promote_outcome = CASE pb.action WHEN 'insert' THEN 'inserted' WHEN 'update' THEN 'updated' WHEN 'delete' THEN 'deleted'
+                                             WHEN 'unchanged' THEN 'unchanged' ELSE 'skipped' END
+       FROM promote_batch pb WHERE r.id = pb.id`,
+  );
+}
+
+/** The location row of each batch row's listing. */
+async function withLocationIds(db: Queryable): Promise<void> {
+  await db.query(
+    `UPDATE promote_batch pb SET location_id = l.location_id FROM public.listings l WHERE l.id = pb.listing_id AND NOT pb.created_listing`,
+  );
+}
+
+export async function promoteResults(db: Queryable, runId: number): Promise<Record<string, number>> {
+  const { rows } = await db.query(
+    `SELECT count(*) FILTER (WHERE promote_outcome = 'inserted')::int AS inserted,
+            count(*) FILTER (WHERE promote_outcome = 'updated')::int AS updated,
+            count(*) FILTER (WHERE promote_outcome = 'deleted')::int AS deleted,
+            count(*) FILTER (WHERE promote_outcome = 'unchanged')::int AS unchanged,
+            count(*) FILTER (WHERE promote_outcome = 'skipped' OR promote_outcome IS NULL)::int AS skipped,
+            count(*) FILTER (WHERE created_listing)::int AS listings_created
+       FROM staging.rows WHERE job_id = $1`,
+    [runId],
+  );
+  return rows[0];
+}

@@ -1,0 +1,163 @@
+// Review of staged rows: listing with filters, one row against production, and decisions.
+import { computeActions, proposeRows, countResults } from './stage-run';
+import type { Queryable } from './pool';
+
+export const recordActions = ['insert', 'update', 'unchanged', 'duplicate', 'delete', 'possible_match'] as const;
+export type RecordAction = (typeof recordActions)[number];
+export const reviewStatuses = ['pending', 'approved', 'rejected'] as const;
+export type ReviewStatus = (typeof reviewStatuses)[number];
+
+export interface RowFilter {
+  action?: RecordAction;
+  review?: ReviewStatus;
+  proposed?: boolean;
+  q?: string;
+}
+
+export interface Selection {
+  ids?: number[];
+  filter?: RowFilter;
+}
+
+/** WHERE clause of a selection; values are parameters, never text spliced into SQL. */
+function selectionWhere(runId: number, selection: Selection, params: unknown[] = []) {
+  params.push(runId);
+  const where = [`job_id = $${params.length}`];
+  if (selection.ids) {
+    params.push(selection.ids);
+    where.push(`id = ANY($${params.length}::bigint[])`);
+  }
+  const f = selection.filter ?? {};
+  if (f.action) (params.push(f.action), where.push(`action = $${params.length}`));
+  if (f.review) (params.push(f.review), where.push(`review_status = $${params.length}`));
+  if (f.proposed !== undefined) (params.push(f.proposed), where.push(`ok_to_promote = $${params.length}`));
+  if (f.q) {
+    params.push(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where.push(`(name ILIKE $${params.length} OR city ILIKE $${params.length} OR source_id ILIKE $${params.length})`);
+  }
+  return { sql: where.join(' AND '), params };
+}
+
+const rowColumns = `id, job_id, file_seq, rec_num, line, dmo_id, source_id, match_hash, listing_id, listing_info_id, match_method,
+  action, l_action, li_action, location_action, contact_action, images_action, open_action, attributes_action, duplicate_of,
+  name, category, google_place_id, address1, address2, city, state, zip, country, lat, lng, region_name, info_name,
+  description, contact, images, attributes, opening, opening_text, warnings, ok_to_promote, review_status, reviewed_by,
+  reviewed_at, action_overridden, geocode_status, promoted_at, promote_outcome`;
+
+export async function listRows(db: Queryable, runId: number, filter: RowFilter, page: number, pageSize: number) {
+  const { sql, params } = selectionWhere(runId, { filter });
+  const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM staging.rows WHERE ${sql}`, params);
+  const rows = await db.query(
+    `SELECT ${rowColumns} FROM staging.rows WHERE ${sql} ORDER BY file_seq = 0, rec_num LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
+    params,
+  );
+  return { rows: rows.rows, total: total.rows[0]!.n };
+}
+
+export async function getRow(db: Queryable, rowId: number) {
+  const { rows } = await db.query(`SELECT ${rowColumns} FROM staging.rows WHERE id = $1`, [rowId]);
+  return rows[0] ?? null;
+}
+
+/** The production record a staged row would change, in the staged row's shape. */
+export async function productionRecord(db: Queryable, listingId: number | null, listingInfoId: number | null) {
+  if (!listingId) return null;
+  const { rows } = await db.query(
+    `SELECT l.id AS listing_id, l.name, l.category, l.google_place_id, l.listing_visible, l.listing_status, l.manually_modified,
+            loc.address1, loc.address2, loc.city, loc.state, loc.zip, loc.country, loc.lat, loc.lng, loc.region_name,
+            li.id AS listing_info_id, li.name AS info_name, li.description, li.info_visible, li.info_status,
+            to_jsonb(ci) - 'id' - 'created_at' - 'updated_at' AS contact,
+            coalesce((SELECT jsonb_agg(coalesce(i.source_url, i.image) ORDER BY i.rank) FROM public.listing_images i
+                       WHERE i.listing_info_id = li.id), '[]'::jsonb) AS images,
+            coalesce((SELECT jsonb_agg(a.name ORDER BY a.name) FROM public.bridge_attributes_listings b
+                        JOIN public.ref_attributes a ON a.id = b.attribute_id WHERE b.listing_id = l.id), '[]'::jsonb) AS attributes
+       FROM public.listings l
+       LEFT JOIN public.locations loc ON loc.id = l.location_id
+       LEFT JOIN public.listing_info li ON li.id = $2
+       LEFT JOIN public.contact_info ci ON ci.id = li.contact_info_id
+      WHERE l.id = $1`,
+    [listingId, listingInfoId],
+  );
+  return rows[0] ?? null;
+}
+
+const diffFields = ['name', 'category', 'google_place_id', 'address1', 'address2', 'city', 'state', 'zip', 'country', 'lat',
+  'lng', 'region_name', 'info_name', 'description', 'contact', 'images', 'attributes'] as const;
+
+export function fieldDiff(staged: Record<string, unknown>, production: Record<string, unknown> | null) {
+  const empty = (value: unknown) => value === null || value === undefined || value === '' ||
+    (Array.isArray(value) && value.length === 0);
+  const comparable = (value: unknown) => (empty(value) ? null : typeof value === 'object' ? JSON.stringify(value) : String(value));
+  return diffFields.map((field) => {
+    let stagedValue = staged[field];
+    let productionValue = production ? production[field] : null;
+    if (field === 'contact') {
+      const s = (stagedValue ?? {}) as Record<string, unknown>;
+      const p = (productionValue ?? {}) as Record<string, unknown>;
+      const keys = Object.keys(s).filter((k) => !empty(s[k]) || !empty(p[k])).sort();
+      stagedValue = Object.fromEntries(keys.map((k) => [k, s[k] ?? null]));
+      productionValue = production ? Object.fromEntries(keys.map((k) => [k, p[k] ?? null])) : null;
+    }
+    return { field, staged: stagedValue ?? null, production: productionValue ?? null,
+      changed: comparable(stagedValue) !== comparable(productionValue) };
+  });
+}
+
+export interface ReviewOptions {
+  overrideAction?: 'insert' | 'update' | 'unchanged' | 'delete';
+  matchListingId?: number;
+  createNew?: boolean;
+}
+
+/** Approves or rejects the selected, unpromoted rows; returns how many changed. */
+export async function approveRows(
+  db: Queryable,
+  runId: number,
+  selection: Selection,
+  decision: 'approve' | 'reject',
+  userId: number | null,
+  options: ReviewOptions = {},
+): Promise<number> {
+  const { sql, params } = selectionWhere(runId, selection, [decision === 'approve' ? 'approved' : 'rejected', userId]);
+  const where = `${sql} AND promoted_at IS NULL`;
+  if (options.matchListingId !== undefined || options.createNew) {
+    // a possible match resolved by a person: re-decide the row's actions against that listing (or none)
+    params.push(options.createNew ? null : options.matchListingId);
+    await db.query(
+      `UPDATE staging.rows SET listing_id = $${params.length}, listing_info_id = NULL,
+              match_method = CASE WHEN $${params.length}::int IS NULL THEN NULL ELSE 'manual' END,
+              action = NULL, action_overridden = true
+        WHERE ${where}`,
+      params,
+    );
+    params.pop();
+    await computeActions(db, runId);
+  } else if (options.overrideAction === 'insert' || options.overrideAction === 'update') {
+    await db.query(`UPDATE staging.rows SET action = NULL, duplicate_of = NULL, action_overridden = true WHERE ${where} AND action = 'duplicate'`, params);
+    await computeActions(db, runId);
+  } else if (options.overrideAction === 'unchanged') {
+    await db.query(`UPDATE staging.rows SET action = 'unchanged', action_overridden = true WHERE ${where} AND listing_info_id IS NOT NULL`, params);
+  } else if (options.overrideAction === 'delete') {
+    await db.query(
+      `UPDATE staging.rows SET action = 'delete', li_action = 'delete', action_overridden = true,
+              l_action = CASE WHEN EXISTS (SELECT 1 FROM public.listing_info o WHERE o.listing_id = staging.rows.listing_id
+                                             AND o.id <> staging.rows.listing_info_id AND o.info_visible) THEN 'unchanged' ELSE 'delete' END
+        WHERE ${where} AND listing_info_id IS NOT NULL`,
+      params,
+    );
+  }
+  const updated = await db.query(
+    `UPDATE staging.rows SET review_status = $1, reviewed_by = $2, reviewed_at = now() WHERE ${where}`,
+    params,
+  );
+  if (options.overrideAction || options.matchListingId !== undefined || options.createNew) {
+    await proposeRows(db, runId);
+    await countResults(db, runId);
+  }
+  return updated.rowCount ?? 0;
+}
+
+/** An unpromoted run's staged rows are dropped. */
+export async function discardRows(db: Queryable, runId: number): Promise<void> {
+  await db.query('DELETE FROM staging.rows WHERE job_id = $1', [runId]);
+}

@@ -1,0 +1,182 @@
+// The stage step in set-based SQL over a run's staged rows: within-run duplicates, part and record
+// actions, deletions with the mass-delete guard, proposals and counts. It runs in one transaction,
+// from a clean slate each time, so a retried stage job gives the same answer.
+import type { Queryable } from './pool';
+
+const partActions = ['l_action', 'li_action', 'location_action', 'contact_action', 'images_action', 'open_action', 'attributes_action'];
+
+/** Forgets what an earlier try of this stage step decided (a reviewer's overrides stay). */
+export async function resetStageDecisions(db: Queryable, runId: number): Promise<void> {
+  await db.query('DELETE FROM staging.rows WHERE job_id = $1 AND file_seq = 0', [runId]);
+  await db.query(
+    `UPDATE staging.rows SET action = NULL, ${partActions.map((a) => `${a} = NULL`).join(', ')}, duplicate_of = NULL
+      WHERE job_id = $1 AND NOT action_overridden`,
+    [runId],
+  );
+}
+
+/** A row whose source_id or match_hash equals an earlier row's (by rec_num) is a duplicate of it. */
+export async function markDuplicates(db: Queryable, runId: number): Promise<void> {
+  await db.query(
+    `WITH firsts AS (
+       SELECT id,
+              first_value(id) OVER (PARTITION BY source_id ORDER BY rec_num) AS first_by_source,
+              first_value(id) OVER (PARTITION BY match_hash ORDER BY rec_num) AS first_by_hash
+         FROM staging.rows WHERE job_id = $1 AND file_seq > 0)
+     UPDATE staging.rows r
+        SET action = 'duplicate', ${partActions.map((a) => `${a} = 'duplicate'`).join(', ')},
+            duplicate_of = CASE WHEN f.first_by_source <> r.id THEN f.first_by_source ELSE f.first_by_hash END
+       FROM firsts f
+      WHERE r.id = f.id AND (f.first_by_source <> r.id OR f.first_by_hash <> r.id) AND NOT r.action_overridden`,
+    [runId],
+  );
+}
+
+/**
+ * Each part is compared with what the same source delivered last time (listing_info.source_hashes),
+ * or, for a source new to the listing, with the listing's current shared parts (listings.part_hashes).
+ */
+export async function computeActions(db: Queryable, runId: number): Promise<void> {
+  const compare = (part: string, newWhen: string, restoring: string) =>
+    `CASE WHEN ${newWhen} THEN 'insert'
+          WHEN b.prev->>'${part}' IS NOT DISTINCT FROM r.hashes->>'${part}' AND NOT ${restoring} THEN 'unchanged'
+          ELSE 'update' END`;
+  await db.query(
+    `WITH base AS (
+       SELECT r.id, r.listing_id IS NULL AS new_listing, r.listing_info_id IS NULL AS new_info,
+              CASE WHEN li.id IS NOT NULL THEN li.source_hashes ELSE l.part_hashes END AS prev,
+              coalesce(NOT li.info_visible, false) AS info_restoring,
+              coalesce(NOT l.listing_visible, false) AS listing_restoring
+         FROM staging.rows r
+         LEFT JOIN public.listing_info li ON li.id = r.listing_info_id
+         LEFT JOIN public.listings l ON l.id = r.listing_id
+        WHERE r.job_id = $1 AND r.file_seq > 0 AND r.action IS NULL)
+     UPDATE staging.rows r SET
+       l_action = ${compare('listing', 'b.new_listing', 'b.listing_restoring')},
+       location_action = ${compare('location', 'b.new_listing', 'false')},
+       attributes_action = ${compare('attributes', 'b.new_listing', 'false')},
+       li_action = ${compare('listing_info', 'b.new_info', 'b.info_restoring')},
+       contact_action = ${compare('contact', 'b.new_info', 'false')},
+       images_action = ${compare('images', 'b.new_info', 'false')},
+       open_action = ${compare('opening', 'b.new_info', 'false')}
+       FROM base b WHERE r.id = b.id`,
+    [runId],
+  );
+  await db.query(
+    `UPDATE staging.rows SET action = CASE
+        WHEN li_action = 'insert' THEN 'insert'
+        WHEN 'update' IN (${partActions.join(', ')}) THEN 'update'
+        ELSE 'unchanged' END
+      WHERE job_id = $1 AND file_seq > 0 AND action IS NULL`,
+    [runId],
+  );
+}
+
+export interface DeletionOutcome {
+  proposed: number;
+  visible: number;
+  guard: string | null;
+}
+
+/**
+ * A full snapshot: the DMO's visible listing_info not seen in the run become `delete` rows (a record
+ * rejected by validation counts as seen). Past max_delete_ratio the run says why and none is proposed.
+ */
+export async function proposeDeletions(db: Queryable, runId: number, dmoId: number, maxDeleteRatio: number): Promise<DeletionOutcome> {
+  const inserted = await db.query(
+    `INSERT INTO staging.rows (job_id, file_seq, rec_num, dmo_id, source_id, match_hash, name, category, google_place_id,
+                               address1, address2, city, state, zip, country, lat, lng, region_name, info_name, description,
+                               listing_id, listing_info_id, match_method, action, li_action, l_action, ok_to_promote, geocode_status)
+     SELECT $1, 0, li.id, li.dmo_id, coalesce(li.source_id, 'listing_info:' || li.id), l.match_hash, l.name, l.category,
+            l.google_place_id, loc.address1, loc.address2, loc.city, loc.state, loc.zip, loc.country, loc.lat, loc.lng,
+            loc.region_name, li.name, li.description, l.id, li.id, 'bridge', 'delete', 'delete',
+            CASE WHEN EXISTS (SELECT 1 FROM public.listing_info other
+                               WHERE other.listing_id = li.listing_id AND other.id <> li.id AND other.info_visible)
+                 THEN 'unchanged' ELSE 'delete' END,
+            false, 'not_needed'
+       FROM public.listing_info li
+       JOIN public.listings l ON l.id = li.listing_id
+       LEFT JOIN public.locations loc ON loc.id = l.location_id
+      WHERE li.dmo_id = $2 AND li.info_visible
+        AND NOT EXISTS (SELECT 1 FROM staging.rows r WHERE r.job_id = $1 AND r.listing_info_id = li.id)
+        AND NOT EXISTS (SELECT 1 FROM pipeline.job_errors e WHERE e.job_id = $1 AND e.source_id = li.source_id)`,
+    [runId, dmoId],
+  );
+  const proposed = inserted.rowCount ?? 0;
+  const { rows } = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM public.listing_info WHERE dmo_id = $1 AND info_visible',
+    [dmoId],
+  );
+  const visible = rows[0]!.n;
+  let guard: string | null = null;
+  if (proposed > 0 && proposed > visible * maxDeleteRatio) {
+    const percent = Math.round((proposed / visible) * 100);
+    guard = `This file would delete ${proposed} of the DMO's ${visible} visible listings (${percent}%), more than ` +
+      `import.max_delete_ratio allows (${Math.round(maxDeleteRatio * 100)}%). The file may be truncated, so no deletion ` +
+      'is proposed: approve deletions one by one if those listings are really gone.';
+    await db.query(
+      `UPDATE staging.rows SET warnings = warnings || to_jsonb($2::text) WHERE job_id = $1 AND file_seq = 0`,
+      [runId, 'mass-delete guard: this run would delete more than import.max_delete_ratio of the DMO'],
+    );
+  }
+  await db.query('UPDATE pipeline.jobs SET delete_guard = $2 WHERE id = $1', [runId, guard]);
+  return { proposed, visible, guard };
+}
+
+/** The pipeline's proposal: insert, update and unchanged rows without warnings. */
+export async function proposeRows(db: Queryable, runId: number): Promise<void> {
+  await db.query(
+    `UPDATE staging.rows SET ok_to_promote = (action IN ('insert', 'update', 'unchanged') AND warnings = '[]'::jsonb)
+      WHERE job_id = $1`,
+    [runId],
+  );
+}
+
+export async function countResults(db: Queryable, runId: number): Promise<void> {
+  await db.query(
+    `UPDATE pipeline.job_results res SET
+        records_new = c.new, records_updated = c.updated, records_unchanged = c.unchanged,
+        records_duplicates = c.duplicates, records_deleted = c.deleted, records_possible_match = c.possible,
+        records_error = (SELECT count(DISTINCT (file_seq, rec_num)) FROM pipeline.job_errors
+                          WHERE job_id = $1 AND error_type = 'validation_error')
+                      + (SELECT count(*) FROM pipeline.job_errors WHERE job_id = $1 AND error_type = 'parse_error'),
+        updated_at = now()
+       FROM (SELECT count(*) FILTER (WHERE action = 'insert') AS new,
+                    count(*) FILTER (WHERE action = 'update') AS updated,
+                    count(*) FILTER (WHERE action = 'unchanged') AS unchanged,
+                    count(*) FILTER (WHERE action = 'duplicate') AS duplicates,
+                    count(*) FILTER (WHERE action = 'delete') AS deleted,
+                    count(*) FILTER (WHERE action = 'possible_match') AS possible
+               FROM staging.rows WHERE job_id = $1) c
+      WHERE res.job_id = $1`,
+    [runId],
+  );
+}
+
+/**
+ * A newer run of the config makes older unpromoted runs stale. Returns true when this run is itself
+ * stale (a newer run already reached review or production).
+ */
+export async function supersede(db: Queryable, runId: number, configId: number): Promise<boolean> {
+  const newer = await db.query(
+    `SELECT 1 FROM pipeline.jobs WHERE config_id = $1 AND id > $2 AND status IN ('awaiting_review', 'promoting', 'promoted')`,
+    [configId, runId],
+  );
+  if (newer.rowCount) return true;
+  await db.query(
+    `UPDATE pipeline.jobs SET status = 'superseded', finished_at = now(), updated_at = now(),
+            error_summary = 'Superseded by run ' || $2::bigint
+      WHERE config_id = $1 AND id < $2 AND status IN ('waiting_for_input', 'awaiting_review')`,
+    [configId, runId],
+  );
+  return false;
+}
+
+/** Rows a human must look at before the run can go to production unattended. */
+export async function rowsNeedingReview(db: Queryable, runId: number): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM staging.rows WHERE job_id = $1 AND NOT ok_to_promote',
+    [runId],
+  );
+  return rows[0]!.n;
+}

@@ -1,0 +1,80 @@
+// Drives runs through the API as an admin or a script would.
+import type { Worker } from 'bullmq';
+import { processors } from '../../src/processors';
+import { processorMap, startWorkers } from '../../src/queues/workers';
+import { queueNames } from '../../src/queues/names';
+import type { PipelineContext } from '../../src/context';
+import type { ApiClient } from './http';
+
+export function startTestWorkers(ctx: PipelineContext, options: { lockDuration?: number; stalledInterval?: number } = {}): Worker[] {
+  return startWorkers({ ctx, processors: processorMap(processors), queues: queueNames, concurrency: 2, workerOptions: options });
+}
+
+export async function waitForRun(client: ApiClient, runId: number, statuses: string[], timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await client.get(`/api/v1/pipeline/jobs/${runId}`);
+    if (statuses.includes(body.status)) return body;
+    if (['failed', 'cancelled'].includes(body.status) && !statuses.includes(body.status)) {
+      throw new Error(`run ${runId} ended ${body.status}: ${body.error_summary}`);
+    }
+    if (Date.now() > deadline) throw new Error(`run ${runId} is still ${body.status} (${JSON.stringify(body.progress)})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** executeStage → upload → continue, as the admin UI does. Returns the run id. */
+export async function startCsvRun(client: ApiClient, configId: number, csv: string | Buffer, fileName = 'listings.csv'): Promise<number> {
+  const first = await client.post('/api/v1/pipeline/executeStage', { configId });
+  if (first.body.status !== 'waiting_for_input') throw new Error(`executeStage: ${JSON.stringify(first.body)}`);
+  const runId = first.body.jobId as number;
+  const form = new FormData();
+  form.append('jobId', String(runId));
+  form.append('file', new Blob([typeof csv === 'string' ? csv : new Uint8Array(csv)]), fileName);
+  const upload = await client.request('POST', '/api/v1/pipeline/uploadStageFile', form);
+  if (upload.status !== 201) throw new Error(`upload: ${upload.status} ${JSON.stringify(upload.body)}`);
+  const resumed = await client.post('/api/v1/pipeline/executeStage', { jobId: runId, continue: true });
+  if (resumed.body.status !== 'queued') throw new Error(`continue: ${JSON.stringify(resumed.body)}`);
+  return runId;
+}
+
+export async function approveAndPromote(client: ApiClient, runId: number) {
+  await client.post('/api/v1/pipeline/staging/review', { jobId: runId, filter: { proposed: true }, decision: 'approve' });
+  const promote = await client.post('/api/v1/pipeline/staging/promote', { jobId: runId });
+  if (promote.status !== 202) throw new Error(`promote: ${promote.status} ${JSON.stringify(promote.body)}`);
+  return waitForRun(client, runId, ['promoted']);
+}
+
+export interface ListingRow {
+  id: string;
+  name: string;
+  address: string;
+  city: string;
+  lat: string;
+  lng: string;
+  description: string;
+  email: string;
+}
+
+export function listingsCsv(rows: ListingRow[]): string {
+  const quote = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  const header = 'ID,Name,Address,City,Latitude,Longitude,Description,Email';
+  return [header, ...rows.map((r) => [r.id, r.name, r.address, r.city, r.lat, r.lng, r.description, r.email].map(quote).join(','))].join('\n') + '\n';
+}
+
+export function makeListings(count: number, from = 1): ListingRow[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = from + i;
+    return {
+      id: `L${n}`, name: `Harbour Place ${n}`, address: `${n} Water Street`, city: n % 2 ? 'Halifax' : 'Lunenburg',
+      lat: (44.6 + n / 10000).toFixed(5), lng: (-63.5 - n / 10000).toFixed(5),
+      description: `A fine place number ${n}, by the sea.`, email: `info${n}@example.org`,
+    };
+  });
+}
+
+export const csvMapping = {
+  'listings.name': 'Name', 'locations.address1': 'Address', 'locations.city': 'City',
+  'locations.lat': 'Latitude', 'locations.lng': 'Longitude', 'listing_info.description': 'Description',
+  'contact_info.email': 'Email',
+};
