@@ -1,5 +1,6 @@
 // `npm start`: the whole product in one process on this machine's PostgreSQL and Redis.
 import { loadSettingsOrExit } from './config';
+import { runEntryPoint, stopOnSignal } from './entry-point';
 import { closeContext, createContext } from './context';
 import { createLogger } from './logger';
 import { ensureFirstAdmin, prepareDatabase } from './bootstrap';
@@ -37,17 +38,11 @@ async function main() {
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
-  const shutdown = async () => {
+  stopOnSignal(async () => {
     server.close();
     await stopWorkers(workers);
     await closeContext(ctx);
-    process.exit(0);
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  });
 }
 
-main().catch((error) => {
-  process.stderr.write(`${(error as Error).message}\n`);
-  process.exit(1);
-});
+runEntryPoint(main);

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import { createApp } from './api/app';
 import { loadSettingsOrExit } from './config';
+import { runEntryPoint, stopOnSignal } from './entry-point';
 import { closeContext, createContext, type PipelineContext } from './context';
 import { createLogger } from './logger';
 import { ensureFirstAdmin, prepareDatabase } from './bootstrap';
@@ -35,18 +36,10 @@ async function main() {
   if (admin?.generatedPassword) {
     process.stdout.write(`First admin created: sign in as ${admin.email} with password ${admin.generatedPassword}\n`);
   }
-  const shutdown = async () => {
+  stopOnSignal(async () => {
     server.close();
     await closeContext(ctx);
-    process.exit(0);
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-}
-
-if (require.main === module) {
-  main().catch((error) => {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exit(1);
   });
 }
+
+if (require.main === module) runEntryPoint(main);

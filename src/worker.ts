@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { Worker } from 'bullmq';
 import { loadSettingsOrExit } from './config';
+import { runEntryPoint, stopOnSignal } from './entry-point';
 import { closeContext, createContext, type PipelineContext } from './context';
 import { createLogger } from './logger';
 import { processors } from './processors';
@@ -51,19 +52,11 @@ async function main() {
   const workers = startWorkerFleet(ctx, args.queues, args.concurrency);
   await resumeRuns(ctx);
   log.info({ queues: args.queues, concurrency: args.concurrency }, 'worker started');
-  const shutdown = async () => {
+  stopOnSignal(async () => {
     log.info('worker stopping: finishing active jobs');
     await stopWorkers(workers);
     await closeContext(ctx);
-    process.exit(0);
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-}
-
-if (require.main === module) {
-  main().catch((error) => {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exit(1);
   });
 }
+
+if (require.main === module) runEntryPoint(main);
