@@ -101,14 +101,7 @@ async function importSource(ctx: PipelineContext, runId: number): Promise<void> 
     splitter.abort(error as Error);
     throw error;
   }
-  await recordErrors(ctx.db, runId, []);
-  if (problems.length) {
-    await ctx.db.query(
-      `INSERT INTO pipeline.job_errors (job_id, file_id, line, error_type, error_message)
-       SELECT $1, $2, e.line, e.error_type, e.error_message FROM jsonb_to_recordset($3::jsonb) AS e(line int, error_type text, error_message text)`,
-      [runId, upload.id, JSON.stringify(problems)],
-    );
-  }
+  await recordErrors(ctx.db, runId, problems.map((problem) => ({ ...problem, file_id: upload.id })));
   if (recNum === 0) {
     throw new RunFailure(
       problems.length
