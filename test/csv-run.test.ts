@@ -2,7 +2,7 @@
 import type { Worker } from 'bullmq';
 import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './harness/context';
 import { ApiClient } from './harness/http';
-import { approveAndPromote, csvMapping, listingsCsv, makeListings, startCsvRun, startTestWorkers, waitForRun } from './harness/pipeline';
+import { approveAndPromote, createCsvSource, listingsCsv, makeListings, startCsvRun, startTestWorkers, waitForRun } from './harness/pipeline';
 
 jest.setTimeout(120_000);
 
@@ -24,16 +24,6 @@ afterAll(async () => {
   await t.close();
 });
 
-async function newSource(name: string, dmoType = 3, params: Record<string, unknown> = {}) {
-  const dmo = (await admin.post('/api/v1/pipeline/dmos', { name, dmo_type_id: dmoType })).body;
-  const config = await admin.post('/api/v1/pipeline/configs', {
-    dmo_id: dmo.id, source_type: 'csv',
-    config_params: { import: { source_id_column: 'ID' }, transform: { map_fields: csvMapping }, ...params },
-  });
-  expect(config.status).toBe(201);
-  return { dmoId: dmo.id as number, configId: config.body.id as number };
-}
-
 const count = async (sql: string, params: unknown[] = []) => (await t.ctx.db.query(sql, params)).rows[0].n as number;
 
 describe('a first import, a re-import and a changed file', () => {
@@ -42,7 +32,7 @@ describe('a first import, a re-import and a changed file', () => {
   const original = makeListings(N);
 
   it('a first import of N distinct records stages N inserts; promoting creates N listings, their parts and 2N bridge rows', async () => {
-    source = await newSource('Visit Harbour');
+    source = await createCsvSource(admin, 'Visit Harbour');
     const runId = await startCsvRun(admin, source.configId, listingsCsv(original));
     const staged = await waitForRun(admin, runId, ['awaiting_review']);
     expect(staged.results).toMatchObject({ records_total: N, records_new: N, records_updated: 0, records_unchanged: 0,
@@ -121,5 +111,29 @@ describe('a first import, a re-import and a changed file', () => {
     const rerun = await startCsvRun(admin, source.configId, listingsCsv([...changed, ...added]));
     const restaged = await waitForRun(admin, rerun, ['awaiting_review']);
     expect(restaged.results).toMatchObject({ records_new: 0, records_updated: 0, records_deleted: 0, records_unchanged: N - 1 });
+  });
+});
+
+describe('live progress', () => {
+  it('GET /jobs/:id shows {stage, done, total, percent} moving through the steps while a run works', async () => {
+    const N = 6000;
+    const source = await createCsvSource(admin, 'Visit Progress');
+    const runId = await startCsvRun(admin, source.configId, listingsCsv(makeListings(N)));
+    const seen: { status: string; stage: string; done: number; total: number; percent: number }[] = [];
+    for (;;) {
+      const { body } = await admin.get(`/api/v1/pipeline/jobs/${runId}`);
+      seen.push({ status: body.status, ...body.progress });
+      if (['awaiting_review', 'failed'].includes(body.status)) break;
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+    expect(seen.at(-1)).toEqual({ status: 'awaiting_review', stage: 'review', done: 1, total: 1, percent: 100 });
+    const transform = seen.filter((s) => s.stage === 'transform');
+    expect(transform.some((s) => s.total === N && s.done > 0 && s.done < N && s.percent === Math.floor((s.done / N) * 100))).toBe(true);
+    // done never goes backwards within a step, and the steps come in order
+    transform.forEach((s, i) => i && expect(s.done).toBeGreaterThanOrEqual(transform[i - 1]!.done));
+    const steps = ['import', 'transform', 'stage', 'review'];
+    const order = [...new Set(seen.map((s) => s.stage).filter(Boolean))];
+    expect(order).toEqual([...order].sort((a, b) => steps.indexOf(a) - steps.indexOf(b)));
+    expect(order).toEqual(expect.arrayContaining(['transform', 'review']));
   });
 });

@@ -8,6 +8,7 @@ import { authenticate, authRoutes } from './auth';
 import { bullBoard, bullBoardPath } from './bull-board';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRoutes, registerQueueGauges } from './health-routes';
+import { listingRoutes } from './listings-routes';
 import { routerFrom, type RouteSpec } from './routes';
 import { runRoutes } from './runs-routes';
 import { sourceRoutes } from './sources-routes';
@@ -24,7 +25,7 @@ export function routeGroups(ctx: PipelineContext): RouteGroup[] {
     { prefix: '', routes: healthRoutes(ctx) },
     { prefix: '/api/v1/auth', routes: authRoutes(ctx) },
     { prefix: '/api/v1/admin', routes: userRoutes(ctx) },
-    { prefix: '/api/v1/pipeline', routes: [...sourceRoutes(ctx), ...runRoutes(ctx)] },
+    { prefix: '/api/v1/pipeline', routes: [...sourceRoutes(ctx), ...runRoutes(ctx), ...listingRoutes(ctx)] },
   ];
 }
 

@@ -38,6 +38,18 @@ export async function startCsvRun(client: ApiClient, configId: number, csv: stri
   return runId;
 }
 
+/** A DMO and a CSV config for it, mapped with csvMapping unless params say otherwise. */
+export async function createCsvSource(client: ApiClient, name: string, dmoType = 3, params: Record<string, unknown> = {}) {
+  const dmo = await client.post('/api/v1/pipeline/dmos', { name, dmo_type_id: dmoType });
+  if (dmo.status !== 201) throw new Error(`dmo: ${dmo.status} ${JSON.stringify(dmo.body)}`);
+  const config = await client.post('/api/v1/pipeline/configs', {
+    dmo_id: dmo.body.id, source_type: 'csv',
+    config_params: { import: { source_id_column: 'ID' }, transform: { map_fields: csvMapping }, ...params },
+  });
+  if (config.status !== 201) throw new Error(`config: ${config.status} ${JSON.stringify(config.body)}`);
+  return { dmoId: dmo.body.id as number, configId: config.body.id as number };
+}
+
 export async function approveAndPromote(client: ApiClient, runId: number) {
   await client.post('/api/v1/pipeline/staging/review', { jobId: runId, filter: { proposed: true }, decision: 'approve' });
   const promote = await client.post('/api/v1/pipeline/staging/promote', { jobId: runId });

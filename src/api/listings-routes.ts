@@ -1,0 +1,66 @@
+// /api/v1/pipeline/listings: production listings for admins, and manual edits of their shared parts.
+import { z } from 'zod';
+import type { PipelineContext } from '../context';
+import { editListing, getListing, listListings } from '../db/listings';
+import { inTransaction } from '../db/pool';
+import { notFound, parseInput } from './errors';
+import { currentUser, idParam, type RouteSpec } from './routes';
+
+const positive = z.coerce.number().int().positive();
+const listQuery = z.object({
+  q: z.string().max(200).optional(),
+  dmo_id: positive.optional(),
+  visible: z.enum(['true', 'false'], { message: 'expected true or false' }).transform((v) => v === 'true').optional(),
+  page: positive.default(1),
+  pageSize: positive.max(500).default(50),
+});
+
+const text = (max: number) => z.string().trim().max(max).nullable();
+const editBody = z.strictObject({
+  name: z.string().trim().min(1, { message: 'a listing needs a name' }).max(500).optional(),
+  category: text(200).optional(),
+  google_place_id: text(300).optional(),
+  location: z.strictObject({
+    address1: text(500).optional(),
+    address2: text(500).optional(),
+    city: text(200).optional(),
+    state: text(200).optional(),
+    zip: text(40).optional(),
+    country: z.string().regex(/^[A-Z]{2}$/, { message: 'expected a two-letter country code such as CA' }).nullable().optional(),
+    lat: z.number().min(-90).max(90).nullable().optional(),
+    lng: z.number().min(-180).max(180).nullable().optional(),
+    region_name: text(200).optional(),
+  }).optional(),
+}).refine((body) => Object.keys(body).length > 0, { message: 'say what to change: name, category, google_place_id or location' });
+
+export function listingRoutes(ctx: PipelineContext): RouteSpec[] {
+  return [
+    {
+      method: 'get', path: '/listings', access: 'pipeline:read',
+      handler: async (req) => {
+        const query = parseInput(listQuery, req.query);
+        return listListings(ctx.db, { q: query.q, dmoId: query.dmo_id, visible: query.visible }, query.pageSize,
+          (query.page - 1) * query.pageSize);
+      },
+    },
+    {
+      method: 'get', path: '/listings/:id', access: 'pipeline:read',
+      handler: async (req) => (await getListing(ctx.db, idParam(req))) ?? notFoundListing(req.params.id),
+    },
+    {
+      method: 'patch', path: '/listings/:id', access: 'pipeline:write',
+      handler: async (req, res) => {
+        const listingId = idParam(req);
+        const { location = {}, ...listing } = parseInput(editBody, req.body);
+        const changed = await inTransaction(ctx.db, (client) =>
+          editListing(client, listingId, { listing, location }, currentUser(res).id));
+        if (changed === null) notFoundListing(req.params.id);
+        return { ...(await getListing(ctx.db, listingId)), fields_changed: changed };
+      },
+    },
+  ];
+}
+
+function notFoundListing(id: unknown): never {
+  throw notFound(`Listing ${String(id)}`);
+}

@@ -1,0 +1,215 @@
+// DESIGN.md's Rules on CSV runs, through the API with real PostgreSQL, Redis and BullMQ workers:
+// within-run duplicates, manual edits, two DMOs sharing a listing, and the mass-delete guard.
+import type { Worker } from 'bullmq';
+import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './harness/context';
+import { ApiClient } from './harness/http';
+import {
+  approveAndPromote, createCsvSource, listingsCsv, makeListings, startCsvRun, startTestWorkers, waitForRun, type ListingRow,
+} from './harness/pipeline';
+
+jest.setTimeout(120_000);
+
+let t: TestContext;
+let server: TestServer;
+let workers: Worker[];
+let admin: ApiClient;
+
+beforeAll(async () => {
+  t = await createTestContext();
+  server = await startTestServer(t.ctx);
+  workers = startTestWorkers(t.ctx);
+  const user = await userWithRoles(t.ctx, ['super_admin']);
+  admin = await ApiClient.signedIn(server.url, user.email, user.password);
+});
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.close()));
+  await server.close();
+  await t.close();
+});
+
+const query = async (sql: string, params: unknown[] = []) => (await t.ctx.db.query(sql, params)).rows;
+const stagedRows = async (runId: number) =>
+  (await admin.get(`/api/v1/pipeline/staging/rows?jobId=${runId}&pageSize=500`)).body.rows as any[];
+
+async function stageFile(configId: number, rows: ListingRow[]) {
+  const runId = await startCsvRun(admin, configId, listingsCsv(rows));
+  return { runId, run: await waitForRun(admin, runId, ['awaiting_review']) };
+}
+
+function place(id: string, name: string, address: string, city = 'Halifax'): ListingRow {
+  return { id, name, address, city, lat: '44.64880', lng: '-63.57520', description: `About ${name}.`, email: '' };
+}
+
+describe('within-run duplicates', () => {
+  it('a repeated source_id or match_hash is a duplicate of the first row; chain branches at other addresses are not', async () => {
+    const source = await createCsvSource(admin, 'Visit Duplicates');
+    const file = [
+      place('D1', 'Harbour Chowder House', '1 Water Street'),
+      place('D2', 'Tim Hortons', '1 Main Street'),
+      place('D3', 'Tim Hortons', '99 Spring Garden Road'), // a second branch of the chain in the same city
+      place('D1', 'Harbour Chowder House (again)', '1 Water Street'), // the same source_id twice
+      place('D4', 'TIM HORTONS', '1 Main Street'), // the same place as D2 under another id
+      place('D5', 'Citadel Hill', '5425 Sackville Street'),
+    ];
+    const { runId, run } = await stageFile(source.configId, file);
+    expect(run.results).toMatchObject({ records_total: 6, records_new: 4, records_duplicates: 2, records_error: 0 });
+
+    const rows = await stagedRows(runId);
+    const byLine = (line: number) => rows.find((r) => r.line === line);
+    // line 1 is the header; the first record is on line 2
+    expect(byLine(5)).toMatchObject({ source_id: 'D1', action: 'duplicate', ok_to_promote: false, duplicate_of: byLine(2).id });
+    expect(byLine(6)).toMatchObject({ source_id: 'D4', action: 'duplicate', ok_to_promote: false, duplicate_of: byLine(3).id });
+    expect(byLine(2)).toMatchObject({ action: 'insert', li_action: 'insert', ok_to_promote: true });
+    expect(byLine(3)).toMatchObject({ action: 'insert', ok_to_promote: true });
+    expect(byLine(4)).toMatchObject({ source_id: 'D3', action: 'insert', ok_to_promote: true });
+
+    const promoted = await approveAndPromote(admin, runId);
+    expect(promoted.promote_results).toMatchObject({ inserted: 4, listings_created: 4 });
+    const branches = await query(
+      `SELECT loc.address1 FROM public.listings l JOIN public.locations loc ON loc.id = l.location_id
+        WHERE l.name = 'Tim Hortons' ORDER BY loc.address1`);
+    expect(branches).toEqual([{ address1: '1 Main Street' }, { address1: '99 Spring Garden Road' }]);
+    const chowder = await query(`SELECT l.name FROM public.listings l JOIN public.listing_info li ON li.listing_id = l.id
+      WHERE li.dmo_id = $1 AND li.source_id = 'D1'`, [source.dmoId]);
+    expect(chowder).toEqual([{ name: 'Harbour Chowder House' }]);
+  });
+
+  it('without an id column, the derived source_id makes a repeated record a duplicate and keeps branches apart', async () => {
+    const source = await createCsvSource(admin, 'Visit Derived Ids', 3, { import: {} });
+    const file = [
+      place('', 'Pizza Corner', '10 Blowers Street'),
+      place('', 'Pizza Corner', '2 Quinpool Road'),
+      place('', 'PIZZA CORNER', '10 Blowers Street'),
+    ];
+    const { runId, run } = await stageFile(source.configId, file);
+    expect(run.results).toMatchObject({ records_total: 3, records_new: 2, records_duplicates: 1 });
+    const rows = await stagedRows(runId);
+    expect(rows.map((r) => [r.line, r.action])).toEqual([[2, 'insert'], [3, 'insert'], [4, 'duplicate']]);
+    expect(rows[2].source_id).toBe(rows[0].source_id);
+    expect(rows[1].source_id).not.toBe(rows[0].source_id);
+  });
+});
+
+describe('manual edits', () => {
+  it('a manually edited listing keeps its edit under latest_wins and is not shown as an update by the next import', async () => {
+    const source = await createCsvSource(admin, 'Visit Manual', 3);
+    const original = makeListings(3, 500);
+    const first = await stageFile(source.configId, original);
+    await approveAndPromote(admin, first.runId);
+    const listingId = (await query(`SELECT listing_id FROM public.listing_info WHERE dmo_id = $1 AND source_id = 'L501'`,
+      [source.dmoId]))[0].listing_id;
+
+    const edit = await admin.patch(`/api/v1/pipeline/listings/${listingId}`, {
+      name: 'Harbour Place 501 (renovated)', location: { lat: 44.7 },
+    });
+    expect(edit.status).toBe(200);
+    expect(edit.body).toMatchObject({ name: 'Harbour Place 501 (renovated)', manually_modified: true, fields_changed: 2 });
+    expect(edit.body.timeline.filter((c: any) => c.user_id !== null).map((c: any) => c.field).sort()).toEqual(['lat', 'name']);
+
+    // the source sends what it sent before: nothing to update, the edit stays
+    const same = await stageFile(source.configId, original);
+    expect(same.run.results).toMatchObject({ records_updated: 0, records_unchanged: 3 });
+    const row = (await stagedRows(same.runId)).find((r) => r.source_id === 'L501');
+    const diff = (await admin.get(`/api/v1/pipeline/staging/rows/${row.id}`)).body;
+    expect(diff.production.manually_modified).toBe(true);
+    expect(diff.diff.find((d: any) => d.field === 'name')).toMatchObject({ staged: 'Harbour Place 501', changed: true });
+    await approveAndPromote(admin, same.runId);
+
+    // the source changes the name: staged as an update, but promote keeps the person's edit
+    const renamed = original.map((r) => (r.id === 'L501' ? { ...r, name: 'Harbour Place 501 Inn' } : r));
+    const change = await stageFile(source.configId, renamed);
+    expect(change.run.results).toMatchObject({ records_updated: 1, records_unchanged: 2 });
+    const promoted = await approveAndPromote(admin, change.runId);
+    expect(promoted.promote_results).toMatchObject({ updated: 1 });
+    const kept = (await admin.get(`/api/v1/pipeline/listings/${listingId}`)).body;
+    expect(kept).toMatchObject({ name: 'Harbour Place 501 (renovated)', manually_modified: true });
+    expect(Number(kept.location.lat)).toBe(44.7);
+
+    // and the same file again is not an endless update
+    const again = await stageFile(source.configId, renamed);
+    expect(again.run.results).toMatchObject({ records_updated: 0, records_unchanged: 3 });
+    await approveAndPromote(admin, again.runId);
+
+    // with override_manual the source's values win
+    const patched = await admin.patch(`/api/v1/pipeline/configs/${source.configId}`, {
+      config_params: { import: { source_id_column: 'ID' }, transform: { map_fields: (await configParams(source.configId)).transform.map_fields },
+        promote: { override_manual: true } },
+    });
+    expect(patched.status).toBe(200);
+    const overriding = await stageFile(source.configId, renamed.map((r) => (r.id === 'L501' ? { ...r, name: 'Harbour Place 501 Hotel' } : r)));
+    await approveAndPromote(admin, overriding.runId);
+    expect((await admin.get(`/api/v1/pipeline/listings/${listingId}`)).body.name).toBe('Harbour Place 501 Hotel');
+  });
+
+  it('an edit names what is wrong and leaves the listing as it was', async () => {
+    const listing = (await query('SELECT id, name FROM public.listings ORDER BY id LIMIT 1'))[0];
+    const bad = await admin.patch(`/api/v1/pipeline/listings/${listing.id}`, { name: '', location: { lat: 123 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/name: a listing needs a name/);
+    expect(bad.body.error.message).toMatch(/location\.lat/);
+    const unknown = await admin.patch(`/api/v1/pipeline/listings/${listing.id}`, { listing_visible: false });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toMatch(/listing_visible/);
+    expect((await admin.patch('/api/v1/pipeline/listings/999999', { name: 'x' })).status).toBe(404);
+    expect((await query('SELECT name, manually_modified FROM public.listings WHERE id = $1', [listing.id]))[0].name).toBe(listing.name);
+  });
+});
+
+async function configParams(configId: number) {
+  return (await admin.get(`/api/v1/pipeline/configs/${configId}`)).body.config_params;
+}
+
+describe('two DMOs bringing the same place', () => {
+  it('share one listing with two listing_info, and the name follows the source with more authority', async () => {
+    const scraped = await createCsvSource(admin, 'Scraped Guide', 1);
+    const client = await createCsvSource(admin, 'Visit Lunenburg', 3);
+    const scrapedCafe = { ...place('S-77', 'CAFE DU PORT', '12 Montague Street', 'Lunenburg'), description: 'Coffee.' };
+    const clientCafe = { ...place('LUN-1', 'Café du Port', '12 Montague Street', 'Lunenburg'), description: 'Our harbour café.' };
+
+    const first = await stageFile(scraped.configId, [scrapedCafe]);
+    await approveAndPromote(admin, first.runId);
+
+    const second = await stageFile(client.configId, [clientCafe]);
+    const [row] = await stagedRows(second.runId);
+    expect(row).toMatchObject({ action: 'insert', li_action: 'insert', l_action: 'update', match_method: 'match_hash' });
+    expect(row.listing_id).not.toBeNull();
+    const promoted = await approveAndPromote(admin, second.runId);
+    expect(promoted.promote_results).toMatchObject({ inserted: 1, listings_created: 0 });
+
+    const listings = await query(`SELECT l.id, l.name, l.owner_dmo_id FROM public.listings l
+      JOIN public.listing_info li ON li.listing_id = l.id WHERE li.dmo_id IN ($1, $2) GROUP BY l.id`, [scraped.dmoId, client.dmoId]);
+    expect(listings).toEqual([{ id: row.listing_id, name: 'Café du Port', owner_dmo_id: client.dmoId }]);
+    const detail = (await admin.get(`/api/v1/pipeline/listings/${row.listing_id}`)).body;
+    expect(detail.listing_info.map((li: any) => [li.dmo_name, li.description])).toEqual([
+      ['Scraped Guide', 'Coffee.'], ['Visit Lunenburg', 'Our harbour café.']]);
+    expect(detail.sources).toHaveLength(4);
+
+    // the scraped source renames it: its own text follows, the shared name stays the client's
+    const renamed = await stageFile(scraped.configId, [{ ...scrapedCafe, name: 'Cafe du Port!', description: 'Coffee and cake.' }]);
+    await approveAndPromote(admin, renamed.runId);
+    const after = (await admin.get(`/api/v1/pipeline/listings/${row.listing_id}`)).body;
+    expect(after.name).toBe('Café du Port');
+    expect(after.listing_info[0].description).toBe('Coffee and cake.');
+  });
+});
+
+describe('the mass-delete guard', () => {
+  it('a truncated file that would delete most of a DMO proposes no deletes and says why', async () => {
+    const source = await createCsvSource(admin, 'Visit Truncated', 3);
+    const all = makeListings(20, 700);
+    await approveAndPromote(admin, (await stageFile(source.configId, all)).runId);
+
+    const truncated = await stageFile(source.configId, all.slice(0, 8));
+    expect(truncated.run.delete_guard).toMatch(/would delete 12 of the DMO's 20 visible listings \(60%\).*max_delete_ratio allows \(20%\)/);
+    expect(truncated.run.results).toMatchObject({ records_total: 8, records_unchanged: 8, records_deleted: 12 });
+    const deletes = (await admin.get(`/api/v1/pipeline/staging/rows?jobId=${truncated.runId}&action=delete&pageSize=500`)).body;
+    expect(deletes.total).toBe(12);
+    for (const row of deletes.rows) {
+      expect(row.ok_to_promote).toBe(false);
+      expect(row.warnings.join(' ')).toMatch(/mass-delete guard/);
+    }
+    await approveAndPromote(admin, truncated.runId);
+    const visible = await query('SELECT count(*)::int AS n FROM public.listing_info WHERE dmo_id = $1 AND info_visible', [source.dmoId]);
+    expect(visible[0].n).toBe(20);
+  });
+});
