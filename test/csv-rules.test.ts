@@ -213,3 +213,69 @@ describe('the mass-delete guard', () => {
     expect(visible[0].n).toBe(20);
   });
 });
+
+describe('dependent objects', () => {
+  const header = 'ID,Name,City,Latitude,Longitude,Category,Phone,Website,Photos,Amenities,Hours';
+  const mapping = {
+    'listings.name': 'Name', 'locations.city': 'City', 'locations.lat': 'Latitude', 'locations.lng': 'Longitude',
+    'listings.category': 'Category', 'contact_info.local_phone': 'Phone', 'contact_info.website_url': 'Website',
+    'listing_images.image': 'Photos', 'attributes.names': 'Amenities', 'opening_hours.text': 'Hours',
+  };
+  const museum = (photos: string, amenities: string, hours: string, phone = '902-555-0100') =>
+    `${header}\nM1,Maritime Museum,Halifax,44.64880,-63.57060,Museum,${phone},https://museum.example.org,"${photos}","${amenities}","${hours}"\n`;
+
+  async function production(dmoId: number) {
+    const [info] = await query(`SELECT li.id, li.listing_id, ci.local_phone, ci.website_url, l.category
+      FROM public.listing_info li JOIN public.listings l ON l.id = li.listing_id
+      LEFT JOIN public.contact_info ci ON ci.id = li.contact_info_id WHERE li.dmo_id = $1`, [dmoId]);
+    const images = await query('SELECT image, rank FROM public.listing_images WHERE listing_info_id = $1 ORDER BY rank', [info.id]);
+    const attributes = await query(`SELECT a.name FROM public.bridge_attributes_listings b JOIN public.ref_attributes a ON a.id = b.attribute_id
+      WHERE b.listing_id = $1 ORDER BY a.name`, [info.listing_id]);
+    const hours = await query(`SELECT d.start_date, h.day_id, h.open_time, h.close_time FROM public.opening_dates d
+      JOIN public.opening_hours h ON h.opening_date_id = d.id WHERE d.listing_info_id = $1 ORDER BY h.day_id, h.open_time`, [info.id]);
+    return { info, images: images.map((i) => [i.rank, i.image]), attributes: attributes.map((a) => a.name),
+      hours: hours.map((h) => `${h.day_id} ${h.open_time}-${h.close_time}`) };
+  }
+
+  it('promote writes contact, images in order, attributes and opening hours, and replaces the lists when they change', async () => {
+    const source = await createCsvSource(admin, 'Visit Museums', 3, { transform: { map_fields: mapping } });
+    const first = await startCsvRun(admin, source.configId,
+      museum('https://img.example.org/a.jpg|https://img.example.org/b.jpg', 'Wheelchair access|Gift shop', 'Mon-Fri 09:00-17:00; Sat 10:00-14:00'));
+    await waitForRun(admin, first, ['awaiting_review']);
+    await approveAndPromote(admin, first);
+    const before = await production(source.dmoId);
+    expect(before.info).toMatchObject({ local_phone: '902-555-0100', website_url: 'https://museum.example.org', category: 'Museum' });
+    expect(before.images).toEqual([[0, 'https://img.example.org/a.jpg'], [1, 'https://img.example.org/b.jpg']]);
+    expect(before.attributes).toEqual(['Gift shop', 'Wheelchair access']);
+    expect(before.hours).toEqual(['1 09:00-17:00', '2 09:00-17:00', '3 09:00-17:00', '4 09:00-17:00', '5 09:00-17:00', '6 10:00-14:00']);
+
+    const second = await startCsvRun(admin, source.configId,
+      museum('https://img.example.org/c.jpg', 'Gift shop|Café', 'Sat-Sun 10:00-16:00'));
+    await waitForRun(admin, second, ['awaiting_review']);
+    const [row] = await stagedRows(second);
+    expect(row).toMatchObject({ action: 'update', images_action: 'update', attributes_action: 'update', open_action: 'update',
+      contact_action: 'unchanged', li_action: 'unchanged', l_action: 'unchanged' });
+    await approveAndPromote(admin, second);
+    const after = await production(source.dmoId);
+    expect(after.images).toEqual([[0, 'https://img.example.org/c.jpg']]);
+    expect(after.attributes).toEqual(['Café', 'Gift shop']);
+    expect(after.hours).toEqual(['6 10:00-16:00', '7 10:00-16:00']);
+  });
+
+  it('a listing_info that came without a contact row gets one when its source sends contact details', async () => {
+    const source = await createCsvSource(admin, 'Visit Legacy', 3, { transform: { map_fields: mapping } });
+    const first = await startCsvRun(admin, source.configId, museum('', '', ''));
+    await waitForRun(admin, first, ['awaiting_review']);
+    await approveAndPromote(admin, first);
+    // as records migrated from an older system are: no contact row at all
+    await t.ctx.db.query('UPDATE public.listing_info SET contact_info_id = NULL WHERE dmo_id = $1', [source.dmoId]);
+
+    const second = await startCsvRun(admin, source.configId, museum('', '', '', '902-555-0199'));
+    await waitForRun(admin, second, ['awaiting_review']);
+    await approveAndPromote(admin, second);
+    expect((await production(source.dmoId)).info).toMatchObject({ local_phone: '902-555-0199', website_url: 'https://museum.example.org' });
+    const logged = await query(`SELECT field, new_value FROM pipeline.change_log WHERE job_id = $1 AND entity_type = 'contact_info'
+      ORDER BY field`, [second]);
+    expect(logged).toEqual([{ field: 'local_phone', new_value: '902-555-0199' }, { field: 'website_url', new_value: 'https://museum.example.org' }]);
+  });
+});

@@ -212,6 +212,15 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
        FROM public.listing_info li WHERE li.id = pb.listing_info_id AND NOT pb.created_info`,
   );
   const ownWhen = (action: string) => `NOT pb.created_info AND pb.${action} = 'update' AND pb.action = 'update' AND NOT pb.info_manual`;
+  // A listing_info made elsewhere (an older system, a person) may have no contact row yet: give it an
+  // empty one, which the update below fills and logs field by field.
+  await db.query(
+    `WITH linked AS (
+       UPDATE promote_batch pb SET contact_id = nextval('public.contact_info_id_seq')
+        WHERE pb.contact_id IS NULL AND ${ownWhen('contact_action')} RETURNING pb.contact_id, pb.listing_info_id),
+     created AS (INSERT INTO public.contact_info (id) SELECT contact_id FROM linked)
+     UPDATE public.listing_info li SET contact_info_id = linked.contact_id FROM linked WHERE li.id = linked.listing_info_id`,
+  );
   await applyFieldUpdate(db, runId, {
     table: 'public.listing_info', entity: 'listing_info', target: 'listing_info_id', when: ownWhen('li_action'),
     policy: policyOf('listing_info'),
