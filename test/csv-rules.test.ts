@@ -279,3 +279,43 @@ describe('dependent objects', () => {
     expect(logged).toEqual([{ field: 'local_phone', new_value: '902-555-0199' }, { field: 'website_url', new_value: 'https://museum.example.org' }]);
   });
 });
+
+describe('stale runs', () => {
+  it('a new run of a config supersedes its earlier unpromoted run, which can then not be promoted', async () => {
+    const source = await createCsvSource(admin, 'Visit Stale');
+    const older = await stageFile(source.configId, makeListings(3, 900));
+    const newer = await stageFile(source.configId, makeListings(4, 900));
+    const old = (await admin.get(`/api/v1/pipeline/jobs/${older.runId}`)).body;
+    expect(old).toMatchObject({ status: 'superseded', error_summary: `Superseded by run ${newer.runId}` });
+    const refused = await admin.post('/api/v1/pipeline/staging/promote', { jobId: older.runId });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/superseded/);
+    expect((await approveAndPromote(admin, newer.runId)).promote_results).toMatchObject({ inserted: 4, listings_created: 4 });
+  });
+
+  it('an insert staged before another run created the same record updates it instead of making a second listing', async () => {
+    const first = await createCsvSource(admin, 'Visit Two Feeds');
+    // a second config of the same DMO, e.g. a second export of the same system
+    const second = (await admin.post('/api/v1/pipeline/configs', {
+      dmo_id: first.dmoId, source_type: 'csv',
+      config_params: { import: { source_id_column: 'ID', full_snapshot: false }, transform: { map_fields: (await configParams(first.configId)).transform.map_fields } },
+    })).body;
+    const rows = makeListings(2, 950);
+    const a = await stageFile(first.configId, rows);
+    const b = await stageFile(second.id, rows.map((r) => ({ ...r, description: `${r.description} Newly renovated.` })));
+    expect(b.run.results).toMatchObject({ records_new: 2 }); // both runs see the records as new
+
+    await approveAndPromote(admin, a.runId);
+    const promoted = await approveAndPromote(admin, b.runId);
+    expect(promoted.promote_results).toMatchObject({ inserted: 0, updated: 2, listings_created: 0 });
+    const infos = await query(`SELECT source_id, description FROM public.listing_info WHERE dmo_id = $1 ORDER BY source_id`, [first.dmoId]);
+    expect(infos).toEqual([
+      { source_id: 'L950', description: 'A fine place number 950, by the sea. Newly renovated.' },
+      { source_id: 'L951', description: 'A fine place number 951, by the sea. Newly renovated.' },
+    ]);
+    const listings = await query(`SELECT count(DISTINCT listing_id)::int AS n FROM public.listing_info WHERE dmo_id = $1`, [first.dmoId]);
+    expect(listings[0].n).toBe(2);
+    const bridge = await query('SELECT count(*)::int AS n FROM pipeline.bridge_source_target WHERE dmo_id = $1', [first.dmoId]);
+    expect(bridge[0].n).toBe(4);
+  });
+});

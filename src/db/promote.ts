@@ -96,6 +96,23 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
       WHERE pb.listing_id IS NULL AND pb.action IN ('insert', 'update')`,
   );
 
+  // A stale insert whose record exists by now becomes an update of it, part by part, so its values
+  // still arrive under the merge policy and authority rules instead of being dropped.
+  await db.query(
+    `UPDATE promote_batch SET
+        l_action = CASE WHEN l_action = 'insert' THEN 'update' ELSE l_action END,
+        location_action = CASE WHEN location_action = 'insert' THEN 'update' ELSE location_action END,
+        attributes_action = CASE WHEN attributes_action = 'insert' THEN 'update' ELSE attributes_action END
+      WHERE listing_id IS NOT NULL AND l_action = 'insert'`,
+  );
+  await db.query(
+    `UPDATE promote_batch SET action = 'update', li_action = 'update',
+        contact_action = CASE WHEN contact_action = 'insert' THEN 'update' ELSE contact_action END,
+        images_action = CASE WHEN images_action = 'insert' THEN 'update' ELSE images_action END,
+        open_action = CASE WHEN open_action = 'insert' THEN 'update' ELSE open_action END
+      WHERE listing_info_id IS NOT NULL AND li_action = 'insert'`,
+  );
+
   // New listings, with their location and attributes.
   await db.query(
     `UPDATE promote_batch SET listing_id = nextval('public.listings_id_seq'), location_id = nextval('public.locations_id_seq'),
