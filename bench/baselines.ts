@@ -1,0 +1,49 @@
+// The same file through the cheapest possible paths, so pipeline ÷ baseline means the same on any
+// machine: (a) csv-parse reading it to nothing, (b) PostgreSQL COPY of its rows into a temp table.
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { performance } from 'node:perf_hooks';
+import { parse } from 'csv-parse';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+export interface BaselineTiming {
+  ms: number;
+  rows: number;
+}
+
+/** Fastest of a few tries: a baseline is a floor, and the first try also pays for warming up. */
+export async function bestOf(tries: number, measure: () => Promise<BaselineTiming>): Promise<BaselineTiming> {
+  let best: BaselineTiming | null = null;
+  for (let i = 0; i < tries; i += 1) {
+    const timing = await measure();
+    if (!best || timing.ms < best.ms) best = timing;
+  }
+  return best!;
+}
+
+/** csv-parse with the options src/sources/csv.ts uses, records counted and dropped. */
+export async function parseOnly(file: string): Promise<BaselineTiming> {
+  const started = performance.now();
+  const parser = fs.createReadStream(file).pipe(parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }));
+  let records = 0;
+  for await (const _record of parser) records += 1;
+  return { ms: performance.now() - started, rows: records - 1 };
+}
+
+/** The file's bytes straight into COPY … FORMAT csv: the floor for getting these rows into PostgreSQL. */
+export async function copyOnly(databaseUrl: string, file: string, columns: readonly string[]): Promise<BaselineTiming> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const list = columns.map((column) => `${pg.escapeIdentifier(column)} text`).join(', ');
+    await client.query(`CREATE TEMP TABLE bench_copy (${list})`);
+    const started = performance.now();
+    const sink = client.query(copyFrom('COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)'));
+    await pipeline(fs.createReadStream(file), sink);
+    const ms = performance.now() - started;
+    return { ms, rows: Number(sink.rowCount) };
+  } finally {
+    await client.end();
+  }
+}
