@@ -45,6 +45,9 @@ export function storeUpload(
         tooLarge = true;
         counted.destroy(new ApiError(413, 'file_too_large', `The file is larger than the ${maxBytes} bytes allowed (UPLOAD_MAX_BYTES)`));
       });
+      // store.put reports the stream's errors once keyFor resolves; before that (a limit hit while the run
+      // is looked up) an 'error' event with no listener would crash the process
+      counted.on('error', () => undefined);
       file.pipe(counted);
       keyFor(fields, info.filename || 'upload.csv').then(
         async (key) => {

@@ -47,12 +47,13 @@ async function importSource(ctx: PipelineContext, runId: number): Promise<void> 
   await deleteRawFiles(ctx.db, runId);
   await deleteImportErrors(ctx.db, runId);
   const problems: RecordError[] = [];
+  const fileName = upload.original_name ?? 'The file';
   let csv;
   try {
     csv = await openCsv(await ctx.store.get(upload.storage_key), { encoding: config.import.encoding, delimiter: config.import.delimiter },
       (problem) => problems.push({ line: problem.line, error_type: 'parse_error', error_message: problem.reason }));
   } catch (error) {
-    if (error instanceof CsvFileError) throw new RunFailure(`${upload.original_name ?? 'The file'}: ${error.message}`);
+    if (error instanceof CsvFileError) throw new RunFailure(`${fileName}: ${error.message}`);
     throw error;
   }
 
@@ -102,11 +103,12 @@ async function importSource(ctx: PipelineContext, runId: number): Promise<void> 
     throw error;
   }
   await recordErrors(ctx.db, runId, problems.map((problem) => ({ ...problem, file_id: upload.id })));
+  // a header-only file is refused rather than taken as an empty snapshot that deletes everything
   if (recNum === 0) {
     throw new RunFailure(
       problems.length
-        ? `No record of the file could be read: ${problems[0]!.error_message}${problems[0]!.line ? ` (line ${problems[0]!.line})` : ''}`
-        : 'The file has a header line but no records',
+        ? `${fileName}: none of its ${problems.length} record(s) could be read; the first problem: ${problems[0]!.error_message}`
+        : `${fileName}: the file has a header line but no records`,
     );
   }
   await markImported(ctx.db, runId, recNum + problems.length, problems.length);
