@@ -10,7 +10,7 @@ import { csvMapping, listingsCsv, makeListings, startCsvRun, startTestWorkers, w
 jest.setTimeout(120_000);
 
 /** Small, so one test can pass it; every other file here stays well below it. */
-const uploadLimit = 4000;
+const uploadLimit = 64_000;
 
 let t: TestContext;
 let server: TestServer;
@@ -142,6 +142,18 @@ describe('bad rows are rejected with their line; the other rows are staged', () 
     expect(await stagedIds(runId)).toEqual(['L1', 'L3', 'L4', 'L6']);
   });
 
+  it('thousands of broken lines are all logged with their lines while the good ones are staged', async () => {
+    const good = listingsCsv(makeListings(10)).trimEnd().split('\n');
+    const broken = Array.from({ length: 2_500 }, (_, i) => `X${i},too,few`);
+    const csv = [...good.slice(0, 6), ...broken, ...good.slice(6)].join('\n') + '\n';
+    const runId = await startCsvRun(admin, await newConfig(), csv);
+    const staged = await waitForRun(admin, runId, ['awaiting_review']);
+    expect(staged.results).toMatchObject({ records_total: 2_510, records_error: 2_500, records_new: 10 });
+    const lines = (await t.ctx.db.query(`SELECT min(line) AS first, max(line) AS last, count(DISTINCT line)::int AS n
+      FROM pipeline.job_errors WHERE job_id = $1`, [runId])).rows[0];
+    expect(lines).toEqual({ first: 7, last: 2_506, n: 2_500 });
+  });
+
   it('a latitude that is not a number rejects its record with line, field and value; the others are staged', async () => {
     const rows = makeListings(5);
     rows[2]!.lat = 'abc'; // row 3
@@ -182,7 +194,7 @@ describe('bad files are refused with a message naming the file or the limit, and
   it(`a file over UPLOAD_MAX_BYTES is refused with 413 naming the limit; nothing is kept and a right file works after`, async () => {
     const configId = await newConfig();
     const runId = await openRun(configId);
-    const big = listingsCsv(makeListings(60));
+    const big = listingsCsv(makeListings(900));
     expect(Buffer.byteLength(big)).toBeGreaterThan(uploadLimit);
     const before = storedFiles();
 

@@ -46,12 +46,14 @@ async function importSource(ctx: PipelineContext, runId: number): Promise<void> 
 
   await deleteRawFiles(ctx.db, runId);
   await deleteImportErrors(ctx.db, runId);
-  const problems: RecordError[] = [];
+  // Parse problems go to job_errors in batches as the file streams: a broken file of a million lines
+  // must not be held in memory.
+  const problems = new ProblemLog(ctx, runId, upload.id);
   const fileName = upload.original_name ?? 'The file';
   let csv;
   try {
     csv = await openCsv(await ctx.store.get(upload.storage_key), { encoding: config.import.encoding, delimiter: config.import.delimiter },
-      (problem) => problems.push({ line: problem.line, error_type: 'parse_error', error_message: problem.reason }));
+      (problem) => problems.add({ line: problem.line, error_type: 'parse_error', error_message: problem.reason }));
   } catch (error) {
     if (error instanceof CsvFileError) throw new RunFailure(`${fileName}: ${error.message}`);
     throw error;
@@ -102,15 +104,37 @@ async function importSource(ctx: PipelineContext, runId: number): Promise<void> 
     splitter.abort(error as Error);
     throw error;
   }
-  await recordErrors(ctx.db, runId, problems.map((problem) => ({ ...problem, file_id: upload.id })));
+  await problems.flush();
   // a header-only file is refused rather than taken as an empty snapshot that deletes everything
   if (recNum === 0) {
     throw new RunFailure(
-      problems.length
-        ? `${fileName}: none of its ${problems.length} record(s) could be read; the first problem: ${problems[0]!.error_message}`
+      problems.count
+        ? `${fileName}: none of its ${problems.count} record(s) could be read; the first problem: ${problems.first!.error_message}`
         : `${fileName}: the file has a header line but no records`,
     );
   }
-  await markImported(ctx.db, runId, recNum + problems.length, problems.length);
+  await markImported(ctx.db, runId, recNum + problems.count, problems.count);
   await setRunProgress(ctx.db, runId, 'transform', 0, recNum);
+}
+
+/** Parse problems of one upload, written to job_errors a batch at a time. */
+class ProblemLog {
+  private pending: RecordError[] = [];
+  count = 0;
+  first: RecordError | null = null;
+
+  constructor(private readonly ctx: PipelineContext, private readonly runId: number, private readonly fileId: number) {}
+
+  async add(problem: RecordError): Promise<void> {
+    this.count += 1;
+    this.first ??= problem;
+    this.pending.push({ ...problem, file_id: this.fileId });
+    if (this.pending.length >= 1_000) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length) await recordErrors(this.ctx.db, this.runId, batch);
+  }
 }

@@ -9,7 +9,7 @@ async function* chunks(bytes: Buffer, chunkSize: number) {
 async function read(text: string | Buffer, chunkSize = 1 << 16) {
   const problems: CsvProblem[] = [];
   const csv = await openCsv(chunks(Buffer.isBuffer(text) ? text : Buffer.from(text), chunkSize), { encoding: 'auto' },
-    (problem) => problems.push(problem));
+    (problem) => void problems.push(problem));
   const records: [number, string[]][] = [];
   for await (const record of csv.records) records.push([record.line, Object.values(record.fields)]);
   return { headers: csv.headers, delimiter: csv.delimiter, encoding: csv.encoding, records, problems };

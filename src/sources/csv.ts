@@ -177,7 +177,11 @@ function reparse(text: string, lineOffset: number, delimiter: string): Piece[] {
   return pieces.sort((a, b) => firstLineOf(a) - firstLineOf(b));
 }
 
-export async function openCsv(source: AsyncIterable<Buffer>, options: CsvOptions, onProblem: (problem: CsvProblem) => void): Promise<OpenedCsv> {
+export async function openCsv(
+  source: AsyncIterable<Buffer>,
+  options: CsvOptions,
+  onProblem: (problem: CsvProblem) => void | Promise<void>,
+): Promise<OpenedCsv> {
   const iterator = source[Symbol.asyncIterator]();
   const { sample, done } = await readSample(iterator);
   if (sample.length === 0) throw new CsvFileError('The file is empty');
@@ -223,7 +227,7 @@ export async function openCsv(source: AsyncIterable<Buffer>, options: CsvOptions
   if (duplicate) throw new CsvFileError(`The header line names column "${duplicate}" twice`);
 
   /** A good piece as a record; a bad one as a problem, and the lines it swallowed read again. */
-  function* read(piece: Piece): Generator<CsvRecord> {
+  function* read(piece: Piece): Generator<CsvRecord | { problem: CsvProblem }> {
     const verdict = judge(piece, headers.length);
     const line = firstLineOf(piece);
     if ('fields' in verdict) {
@@ -232,12 +236,18 @@ export async function openCsv(source: AsyncIterable<Buffer>, options: CsvOptions
       yield { line, fields };
       return;
     }
-    onProblem({ line, reason: verdict.problem });
+    yield { problem: { line, reason: verdict.problem } };
     if (verdict.swallowed) for (const inner of reparse(verdict.swallowed, line, delimiter)) yield* read(inner);
   }
 
   async function* records(): AsyncGenerator<CsvRecord> {
-    for await (const piece of all) yield* read(piece);
+    for await (const piece of all) {
+      for (const item of read(piece)) {
+        // awaited, so a file of nothing but bad lines is logged as it streams, not held
+        if ('problem' in item) await onProblem(item.problem);
+        else yield item;
+      }
+    }
   }
   return { headers, delimiter, encoding, records: records() };
 }
