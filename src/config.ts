@@ -57,6 +57,11 @@ const settingsSchema = z.object({
     .default('false')
     .transform((value) => value === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // How long a worker's hold on a job lasts unrenewed, and how often workers look for jobs whose hold
+  // lapsed (a killed worker): a stalled job runs again after about lock + 2 × interval. BullMQ's
+  // defaults; tests shorten both. Too short a lock lets a busy but live worker's job run twice.
+  WORKER_LOCK_DURATION_MS: positiveInt('milliseconds, at least 1000').min(1000, { message: 'expected milliseconds, at least 1000' }).default(30_000),
+  WORKER_STALLED_INTERVAL_MS: positiveInt('milliseconds, at least 500').min(500, { message: 'expected milliseconds, at least 500' }).default(30_000),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -51,7 +51,8 @@ async function main() {
   const ctx = createContext(settings, log);
   const workers = startWorkerFleet(ctx, args.queues, args.concurrency);
   await resumeRuns(ctx);
-  log.info({ queues: args.queues, concurrency: args.concurrency }, 'worker started');
+  log.info({ queues: args.queues, concurrency: args.concurrency, lockDurationMs: settings.WORKER_LOCK_DURATION_MS,
+    stalledIntervalMs: settings.WORKER_STALLED_INTERVAL_MS }, 'worker started');
   stopOnSignal(async () => {
     log.info('worker stopping: finishing active jobs');
     await stopWorkers(workers);

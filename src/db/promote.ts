@@ -52,10 +52,16 @@ async function applyFieldUpdate(db: Queryable, runId: number, update: FieldUpdat
   );
 }
 
+/**
+ * The next approved rows not yet promoted, locked for this batch. It waits for rows another
+ * transaction holds rather than skipping them: that holder may be the backend of a killed worker,
+ * still stuck behind a lock when the job runs again, whose batch will roll back. Skipping its rows
+ * would end the loop early and mark the run promoted with them never applied.
+ */
 export async function nextPromoteBatch(db: Queryable, runId: number, size: number): Promise<number[]> {
   const { rows } = await db.query<{ id: number }>(
     `SELECT id FROM staging.rows WHERE job_id = $1 AND review_status = 'approved' AND promoted_at IS NULL
-      ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      ORDER BY id LIMIT $2 FOR UPDATE`,
     [runId, size],
   );
   return rows.map((row) => row.id);

@@ -26,7 +26,7 @@ export interface StartWorkersOptions {
   processors: ProcessorMap;
   queues: readonly QueueName[];
   concurrency: number;
-  /** tests shorten lock and stall intervals */
+  /** over the settings' lock and stall intervals (tests shorten them) */
   workerOptions?: Partial<WorkerOptions>;
 }
 
@@ -37,6 +37,10 @@ export function startWorkers({ ctx, processors, queues, concurrency, workerOptio
       connection,
       prefix: ctx.settings.QUEUE_PREFIX,
       concurrency,
+      // a job whose worker died (lock lapsed) goes back to wait once; a second stall fails it (maxStalledCount 1)
+      lockDuration: ctx.settings.WORKER_LOCK_DURATION_MS,
+      stalledInterval: ctx.settings.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: 1,
       ...workerOptions,
     });
     // a connection passed in stays open after close(): this worker owns it
