@@ -13,16 +13,21 @@ export interface RecordError {
   original_record?: unknown;
 }
 
-export async function recordErrors(db: Queryable, runId: number, errors: RecordError[]): Promise<void> {
-  if (!errors.length) return;
-  await db.query(
-    `INSERT INTO pipeline.job_errors (job_id, file_id, file_seq, rec_num, line, field, source_id, error_type, error_message, original_record)
+/** Logs errors once (a retry's repeats are dropped); returns how many records were newly logged. */
+export async function recordErrors(db: Queryable, runId: number, errors: RecordError[]): Promise<number> {
+  if (!errors.length) return 0;
+  const { rows } = await db.query<{ records: number }>(
+    `WITH added AS (
+     INSERT INTO pipeline.job_errors (job_id, file_id, file_seq, rec_num, line, field, source_id, error_type, error_message, original_record)
      SELECT $1, e.file_id, e.file_seq, e.rec_num, e.line, e.field, e.source_id, e.error_type, e.error_message, e.original_record
        FROM jsonb_to_recordset($2::jsonb) AS e(file_id bigint, file_seq int, rec_num int, line int, field text, source_id text,
                                                error_type text, error_message text, original_record jsonb)
-     ON CONFLICT (job_id, file_seq, rec_num, field) WHERE rec_num IS NOT NULL DO NOTHING`,
+     ON CONFLICT (job_id, file_seq, rec_num, field) WHERE rec_num IS NOT NULL DO NOTHING
+     RETURNING file_seq, rec_num)
+     SELECT count(DISTINCT (file_seq, rec_num)) FILTER (WHERE rec_num IS NOT NULL)::int AS records FROM added`,
     [runId, JSON.stringify(errors)],
   );
+  return rows[0]!.records;
 }
 
 /** A retried import writes its parse errors again. */

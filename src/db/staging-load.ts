@@ -77,7 +77,8 @@ export async function stageBatch(
   runId: number,
   dmoId: number,
   batch: StagedRecord[],
-  alsoInTransaction?: (client: Queryable) => Promise<void>,
+  /** runs in the same transaction, told how many rows were new (a retry's repeats are not) */
+  alsoInTransaction?: (client: Queryable, inserted: number) => Promise<void>,
 ): Promise<number> {
   return inTransaction(db, async (client) => {
     await client.query('CREATE TEMP TABLE IF NOT EXISTS staging_load (LIKE staging.rows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
@@ -86,7 +87,7 @@ export async function stageBatch(
       `INSERT INTO staging.rows (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM staging_load
        ON CONFLICT (job_id, file_seq, rec_num) DO NOTHING`,
     );
-    if (alsoInTransaction) await alsoInTransaction(client);
+    if (alsoInTransaction) await alsoInTransaction(client, inserted.rowCount ?? 0);
     return inserted.rowCount ?? 0;
   });
 }

@@ -40,9 +40,9 @@ export const transformProcessor: Processor<'transform'> = {
       const identities = await resolveIdentities(ctx.db, run.dmo_id, batch);
       batch.forEach((staged, i) => Object.assign(staged, identities[i]));
       const rejected = new Set(errors.map((error) => error.rec_num)).size;
-      await stageBatch(ctx.db, runId, run.dmo_id, batch, async (client) => {
-        await recordErrors(client, runId, errors);
-        await addRunProgress(client, runId, batch.length + rejected);
+      await stageBatch(ctx.db, runId, run.dmo_id, batch, async (client, staged) => {
+        // progress counts what this try added: a job run twice at once must not count records twice
+        await addRunProgress(client, runId, staged + (await recordErrors(client, runId, errors)));
       });
       rowsProcessed.inc({ step: 'transform', result: 'staged' }, batch.length);
       rowsProcessed.inc({ step: 'transform', result: 'rejected' }, rejected);
