@@ -7,7 +7,6 @@
 // but not committed, and is killed there. Releasing the lock lets PostgreSQL notice the dead client
 // and roll the batch back; the next worker has to redo it exactly once. The lock is held until the
 // second worker has the jobs, as when a dead worker's backend is stuck behind a lock for a while.
-import fs from 'node:fs';
 import pg from 'pg';
 import type { Job } from 'bullmq';
 import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './harness/context';
@@ -32,7 +31,7 @@ let server: TestServer;
 let admin: ApiClient;
 let runId: number;
 let dmoId: number;
-const processes: WorkerProcess[] = [];
+const processes: Spawned[] = [];
 
 beforeAll(async () => {
   t = await createTestContext();
@@ -60,56 +59,29 @@ async function waitUntil<T>(what: string, probe: () => Promise<T | null | undefi
   }
 }
 
-interface WorkerProcess {
-  spawned: Spawned;
-  /** The process running src/worker.ts. spawnEntry starts tsx, which runs it in a child node process
-   *  and relays SIGTERM, but a SIGKILL of tsx would leave that child running: kill this pid instead. */
-  pid: number;
-}
-
 /** A real worker process on these queues, with short job locks so a killed one's jobs come back soon. */
-async function startWorkerProcess(queues: QueueName[], concurrency = 2): Promise<WorkerProcess> {
-  const spawned = spawnEntry('src/worker.ts', ['--queues', queues.join(','), '--concurrency', String(concurrency)], {
+async function startWorkerProcess(queues: QueueName[], concurrency = 2): Promise<Spawned> {
+  const worker = spawnEntry('src/worker.ts', ['--queues', queues.join(','), '--concurrency', String(concurrency)], {
     DATABASE_URL: t.settings.DATABASE_URL, REDIS_URL: t.settings.REDIS_URL, QUEUE_PREFIX: t.settings.QUEUE_PREFIX,
     STORAGE_URL: t.settings.STORAGE_URL, LOG_LEVEL: 'info',
     WORKER_LOCK_DURATION_MS: String(lockDurationMs), WORKER_STALLED_INTERVAL_MS: String(stalledIntervalMs),
   });
-  const worker = { spawned, pid: 0 };
   processes.push(worker);
-  // the settings took: the worker reports the short lock it runs with (pino's line also carries its pid)
-  const [, pid] = await spawned.waitFor(/"pid":(\d+)[^\n]*"lockDurationMs":5000,"stalledIntervalMs":1000,"msg":"worker started"/, 90_000);
-  worker.pid = Number(pid);
-  expect(parentPid(worker.pid)).toBe(spawned.child.pid);
+  // the settings took: the worker reports the short lock it runs with
+  await worker.waitFor(/"lockDurationMs":5000,"stalledIntervalMs":1000,"msg":"worker started"/, 90_000);
   return worker;
 }
 
-function parentPid(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function stopProcess(worker: WorkerProcess): Promise<void> {
-  const { spawned, pid } = worker;
-  if (spawned.child.exitCode === null && spawned.child.signalCode === null) {
-    let timer: NodeJS.Timeout | undefined;
-    const late = await Promise.race([
-      spawned.kill('SIGTERM').then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 20_000))),
-    ]);
-    clearTimeout(timer);
-    if (late && pid && alive(pid)) process.kill(pid, 'SIGKILL');
-    if (late) await spawned.kill('SIGKILL');
-  }
-  if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+/** SIGTERM, and SIGKILL when the worker has not stopped within 20 s. */
+async function stopProcess(worker: Spawned): Promise<void> {
+  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([
+    worker.kill('SIGTERM').then(() => false),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 20_000))),
+  ]);
+  clearTimeout(timer);
+  if (late) await worker.kill('SIGKILL');
 }
 
 /** Backends (of the worker) waiting on a lock the given session holds, with what they run. */
@@ -121,11 +93,9 @@ async function blockedBy(lockerPid: number) {
   return rows;
 }
 
-/** SIGKILL the process running the worker (not the tsx wrapper around it). */
-async function killHard(worker: WorkerProcess): Promise<void> {
-  process.kill(worker.pid, 'SIGKILL');
-  expect(await worker.spawned.exited()).toBe(128 + 9); // tsx passes on its child's death by SIGKILL
-  expect(alive(worker.pid)).toBe(false);
+async function killHard(worker: Spawned): Promise<void> {
+  await worker.kill('SIGKILL');
+  expect(worker.child.signalCode).toBe('SIGKILL');
 }
 
 /** Backends blocked by any of these sessions, leaving out those sessions themselves. */

@@ -3,7 +3,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
 export interface Spawned {
   child: ChildProcess;
@@ -15,7 +14,9 @@ export interface Spawned {
 }
 
 export function spawnEntry(entry: string, args: string[], env: Record<string, string>): Spawned {
-  const child = spawn(tsx, [path.join(root, entry), ...args], {
+  // node itself with tsx's loader, not the tsx wrapper: the child is then the process that runs the
+  // entry point, so a SIGKILL really kills it (the wrapper relays SIGTERM but dies alone on SIGKILL)
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry), ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
