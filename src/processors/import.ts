@@ -3,14 +3,13 @@
 import type { PipelineContext } from '../context';
 import { deleteRawFiles, listFiles, recordFile } from '../db/files';
 import { deleteImportErrors, recordErrors, type RecordError } from '../db/errors';
-import { getRun, getRunSnapshot, markImported, saveSnapshotMapping, setRunProgress, transitionRun } from '../db/runs';
-import { resolveConfig } from '../domain/config-params';
+import { markImported, saveSnapshotMapping, setRunProgress, transitionRun } from '../db/runs';
 import { defaultMapping } from '../domain/suggest-mapping';
 import { enqueueStageFlow } from '../queues/run-flow';
 import { CsvFileError, openCsv } from '../sources/csv';
 import { rawFileKey } from '../storage/blob-keys';
 import { RawFileSplitter } from '../storage/raw-files';
-import { RunFailure, type Processor } from './processor';
+import { loadRunStep, RunFailure, type Processor, type RunStep } from './processor';
 
 export interface RawRecordLine {
   rec_num: number;
@@ -26,20 +25,18 @@ export const importProcessor: Processor<'import'> = {
   queue: 'import',
   async process(job, ctx) {
     const { runId } = job.data;
-    const run = await getRun(ctx.db, runId);
-    if (!run || !['queued', 'running'].includes(run.status)) return 'skipped';
+    const step = await loadRunStep(ctx, runId, ['queued', 'running']);
+    if (!step) return 'skipped';
     await transitionRun(ctx.db, runId, ['queued', 'running'], 'running', { stage: 'import' });
-    if (!run.imported_at) await importSource(ctx, runId);
+    if (!step.run.imported_at) await importSource(ctx, step);
     // written before (a retry, or Redis was lost): only the flow is (re)added
     await enqueueStageFlow(ctx, runId, await listFiles(ctx.db, runId, 'raw'));
     return 'success';
   },
 };
 
-async function importSource(ctx: PipelineContext, runId: number): Promise<void> {
-  const run = (await getRun(ctx.db, runId))!;
-  const snapshot = await getRunSnapshot(ctx.db, runId);
-  const config = resolveConfig(snapshot.config_params, snapshot.source_type);
+async function importSource(ctx: PipelineContext, { run, snapshot, config }: RunStep): Promise<void> {
+  const runId = run.id;
   if (snapshot.source_type !== 'csv') throw new RunFailure(`Source type ${snapshot.source_type} cannot be imported yet`);
   const upload = (await listFiles(ctx.db, runId, 'upload'))[0];
   if (!upload) throw new RunFailure('No file was uploaded for this run');

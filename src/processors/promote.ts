@@ -2,10 +2,9 @@
 // left, then record promote_results. A crash resumes with the first batch not yet committed.
 import { inTransaction } from '../db/pool';
 import { nextPromoteBatch, promoteBatch, promoteResults } from '../db/promote';
-import { getRun, getRunSnapshot, setRunProgress, transitionRun } from '../db/runs';
-import { resolveConfig } from '../domain/config-params';
+import { setRunProgress, transitionRun } from '../db/runs';
 import { rowsProcessed } from '../metrics';
-import type { Processor } from './processor';
+import { loadRunStep, type Processor } from './processor';
 
 export const promoteBatchSize = 500;
 
@@ -13,10 +12,9 @@ export const promoteProcessor: Processor<'promote'> = {
   queue: 'promote',
   async process(job, ctx) {
     const { runId } = job.data;
-    const run = await getRun(ctx.db, runId);
-    if (!run || run.status !== 'promoting') return 'skipped';
-    const snapshot = await getRunSnapshot(ctx.db, runId);
-    const config = resolveConfig(snapshot.config_params, snapshot.source_type);
+    const step = await loadRunStep(ctx, runId, ['promoting']);
+    if (!step) return 'skipped';
+    const { config } = step;
     const { rows } = await ctx.db.query<{ total: number; done: number }>(
       `SELECT count(*)::int AS total, count(promoted_at)::int AS done FROM staging.rows WHERE job_id = $1 AND review_status = 'approved'`,
       [runId],

@@ -2,21 +2,19 @@
 // actions, deletions, proposals and counts in SQL, then hand the run to review (or promote it when
 // the config says auto_promote and nothing needs a human). Geocoding and fuzzy matching come later.
 import { inTransaction } from '../db/pool';
-import { getRun, getRunSnapshot, setRunProgress, transitionRun } from '../db/runs';
+import { setRunProgress, transitionRun } from '../db/runs';
 import * as stage from '../db/stage-run';
 import { approveRows } from '../db/review';
-import { resolveConfig } from '../domain/config-params';
 import { enqueuePromote } from '../queues/run-flow';
-import type { Processor } from './processor';
+import { loadRunStep, type Processor } from './processor';
 
 export const stageProcessor: Processor<'stage'> = {
   queue: 'stage',
   async process(job, ctx) {
     const { runId } = job.data;
-    const run = await getRun(ctx.db, runId);
-    if (!run || run.status !== 'running') return 'skipped';
-    const snapshot = await getRunSnapshot(ctx.db, runId);
-    const config = resolveConfig(snapshot.config_params, snapshot.source_type);
+    const step = await loadRunStep(ctx, runId, ['running']);
+    if (!step) return 'skipped';
+    const { run, config } = step;
     await setRunProgress(ctx.db, runId, 'stage', 0, 1);
 
     const next = await inTransaction(ctx.db, async (client) => {

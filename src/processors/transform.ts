@@ -3,14 +3,13 @@
 import { getDmo } from '../db/configs';
 import { getFile } from '../db/files';
 import { recordErrors, type RecordError } from '../db/errors';
-import { addRunProgress, getRun, getRunSnapshot } from '../db/runs';
+import { addRunProgress } from '../db/runs';
 import { lastHandledRecord, resolveIdentities, stageBatch, type StagedRecord } from '../db/staging-load';
-import { resolveConfig } from '../domain/config-params';
 import { RecordReader } from '../domain/record-reader';
 import { rowsProcessed } from '../metrics';
 import { readRawFile } from '../storage/raw-files';
 import type { RawRecordLine } from './import';
-import type { Processor } from './processor';
+import { loadRunStep, type Processor } from './processor';
 
 /** Records per COPY batch: ~1–2 MB of listing rows (DESIGN.md's batch size). */
 export const transformBatchSize = 2_000;
@@ -19,10 +18,9 @@ export const transformProcessor: Processor<'transform'> = {
   queue: 'transform',
   async process(job, ctx) {
     const { runId, fileId, seq } = job.data;
-    const run = await getRun(ctx.db, runId);
-    if (!run || run.status !== 'running') return 'skipped';
-    const snapshot = await getRunSnapshot(ctx.db, runId);
-    const config = resolveConfig(snapshot.config_params, snapshot.source_type);
+    const step = await loadRunStep(ctx, runId, ['running']);
+    if (!step) return 'skipped';
+    const { run, config } = step;
     const dmo = await getDmo(ctx.db, run.dmo_id);
     const box = dmo && dmo.min_lat !== null && dmo.max_lat !== null && dmo.min_lng !== null && dmo.max_lng !== null
       ? { min_lat: dmo.min_lat, max_lat: dmo.max_lat, min_lng: dmo.min_lng, max_lng: dmo.max_lng } : null;
