@@ -6,12 +6,12 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { ensureFirstAdmin, prepareDatabase } from '../src/bootstrap';
 import { loadSettings, type Settings } from '../src/config';
 import { closeContext, createContext, type PipelineContext } from '../src/context';
 import { createLogger } from '../src/logger';
+import { deleteQueueKeys } from '../src/queues/connection';
 import { queueNames } from '../src/queues/names';
 import { serverUrl, startServer } from '../src/server';
 import { startWorkerFleet, stopWorkers } from '../src/worker';
@@ -38,21 +38,6 @@ async function withServerDatabase<T>(postgresUrl: string, fn: (client: pg.Client
     return await fn(client);
   } finally {
     await client.end();
-  }
-}
-
-/** Removes every Redis key under the bench's queue prefix. */
-async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
 

@@ -2,33 +2,26 @@
 // gets a message a person can act on (its line, field or limit), and the good rows are all staged.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Worker } from 'bullmq';
-import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './harness/context';
-import { ApiClient } from './harness/http';
-import { csvMapping, listingsCsv, makeListings, startCsvRun, startTestWorkers, waitForRun, type ListingRow } from './harness/pipeline';
+import type { TestContext } from './harness/context';
+import type { ApiClient } from './harness/http';
+import {
+  csvMapping, listingsCsv, makeListings, startCsvRun, startPipelineUnderTest, waitForRun, type ListingRow, type PipelineUnderTest,
+} from './harness/pipeline';
 
 jest.setTimeout(120_000);
 
 /** Small, so one test can pass it; every other file here stays well below it. */
 const uploadLimit = 64_000;
 
+let product: PipelineUnderTest;
 let t: TestContext;
-let server: TestServer;
-let workers: Worker[];
 let admin: ApiClient;
 
 beforeAll(async () => {
-  t = await createTestContext({ UPLOAD_MAX_BYTES: String(uploadLimit) });
-  server = await startTestServer(t.ctx);
-  workers = startTestWorkers(t.ctx);
-  const user = await userWithRoles(t.ctx, ['super_admin']);
-  admin = await ApiClient.signedIn(server.url, user.email, user.password);
+  product = await startPipelineUnderTest({ UPLOAD_MAX_BYTES: String(uploadLimit) });
+  ({ t, admin } = product);
 });
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  await server.close();
-  await t.close();
-});
+afterAll(() => product.close());
 
 let sources = 0;
 /** A DMO of its own and a CSV config for it, so runs of different tests never supersede each other. */

@@ -1,28 +1,21 @@
 // A CSV run end to end through the API, with real PostgreSQL, Redis and BullMQ workers.
-import type { Worker } from 'bullmq';
-import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './harness/context';
-import { ApiClient } from './harness/http';
-import { approveAndPromote, createCsvSource, listingsCsv, makeListings, startCsvRun, startTestWorkers, waitForRun } from './harness/pipeline';
+import type { TestContext } from './harness/context';
+import type { ApiClient } from './harness/http';
+import {
+  approveAndPromote, createCsvSource, listingsCsv, makeListings, startCsvRun, startPipelineUnderTest, waitForRun, type PipelineUnderTest,
+} from './harness/pipeline';
 
 jest.setTimeout(120_000);
 
+let product: PipelineUnderTest;
 let t: TestContext;
-let server: TestServer;
-let workers: Worker[];
 let admin: ApiClient;
 
 beforeAll(async () => {
-  t = await createTestContext();
-  server = await startTestServer(t.ctx);
-  workers = startTestWorkers(t.ctx);
-  const user = await userWithRoles(t.ctx, ['super_admin']);
-  admin = await ApiClient.signedIn(server.url, user.email, user.password);
+  product = await startPipelineUnderTest();
+  ({ t, admin } = product);
 });
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  await server.close();
-  await t.close();
-});
+afterAll(() => product.close());
 
 const count = async (sql: string, params: unknown[] = []) => (await t.ctx.db.query(sql, params)).rows[0].n as number;
 

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { processorMap } from '../src/queues/workers';
 import { processors } from '../src/processors';
 import { createTestDatabase } from './harness/database';
-import { deleteQueueKeys } from './harness/context';
+import { deleteTestQueueKeys } from './harness/context';
 import { testDatabaseUrl, testRedisUrl } from './harness/services';
 import { spawnEntry } from './harness/spawn';
 import { ApiClient } from './harness/http';
@@ -36,7 +36,7 @@ describe('npm start', () => {
       expect((await fetch(`${url}/admin/`)).status).toBe(200);
     } finally {
       await app.kill();
-      await deleteQueueKeys(prefix);
+      await deleteTestQueueKeys(prefix);
       const admin = new pg.Client({ connectionString: testDatabaseUrl('postgres') });
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -82,7 +82,7 @@ describe('workers', () => {
       await geocode.close();
       await transform.close();
       connection.disconnect();
-      await deleteQueueKeys(prefix);
+      await deleteTestQueueKeys(prefix);
       await db.drop();
     }
   });

@@ -10,3 +10,18 @@ export function createRedis(redisUrl: string, role: 'queue' | 'worker'): Redis {
   };
   return new Redis(redisUrl, options);
 }
+
+/** Removes every key under a queue prefix: for throwaway environments (tests, benchmarks), never production. */
+export async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { deleteQueueKeys } from '../../src/queues/connection';
 import { loadSettings, type Settings } from '../../src/config';
 import { closeContext, createContext, type PipelineContext } from '../../src/context';
 import { createLogger } from '../../src/logger';
@@ -44,7 +44,7 @@ export async function createTestContext(overrides: Record<string, string> = {}):
     storageDir,
     async close() {
       await closeContext(ctx);
-      await deleteQueueKeys(prefix);
+      await deleteTestQueueKeys(prefix);
       await database.drop();
       fs.rmSync(storageDir, { recursive: true, force: true });
     },
@@ -52,19 +52,7 @@ export async function createTestContext(overrides: Record<string, string> = {}):
 }
 
 /** Removes every Redis key of a test's queue prefix. */
-export async function deleteQueueKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testRedisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
+export const deleteTestQueueKeys = (prefix: string) => deleteQueueKeys(testRedisUrl, prefix);
 
 export interface TestServer {
   url: string;

@@ -4,7 +4,33 @@ import { processors } from '../../src/processors';
 import { processorMap, startWorkers } from '../../src/queues/workers';
 import { queueNames } from '../../src/queues/names';
 import type { PipelineContext } from '../../src/context';
-import type { ApiClient } from './http';
+import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './context';
+import { ApiClient } from './http';
+
+export interface PipelineUnderTest {
+  t: TestContext;
+  server: TestServer;
+  /** signed in as a super_admin */
+  admin: ApiClient;
+  close(): Promise<void>;
+}
+
+/** A test file's whole product: its own database and queue prefix, the API, workers on every queue. */
+export async function startPipelineUnderTest(settings: Record<string, string> = {}): Promise<PipelineUnderTest> {
+  const t = await createTestContext(settings);
+  const server = await startTestServer(t.ctx);
+  const workers = startTestWorkers(t.ctx);
+  const user = await userWithRoles(t.ctx, ['super_admin']);
+  const admin = await ApiClient.signedIn(server.url, user.email, user.password);
+  return {
+    t, server, admin,
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await server.close();
+      await t.close();
+    },
+  };
+}
 
 export function startTestWorkers(ctx: PipelineContext, options: { lockDuration?: number; stalledInterval?: number } = {}): Worker[] {
   return startWorkers({ ctx, processors: processorMap(processors), queues: queueNames, concurrency: 2, workerOptions: options });
