@@ -18,10 +18,15 @@ export interface WrittenFile {
   firstRecNum: number;
 }
 
+/** Lines are handed to gzip in chunks of about this size: a write per record costs more than the record. */
+const chunkChars = 64 * 1024;
+
 interface OpenFile {
   seq: number;
   key: string;
   input: PassThrough;
+  /** lines not yet handed to gzip */
+  pending: string;
   stored: Promise<{ bytes: number }>;
   records: number;
   bytes: number;
@@ -45,7 +50,8 @@ export class RawFileSplitter {
     const file = this.current;
     file.records += 1;
     file.bytes += Buffer.byteLength(line);
-    if (!file.input.write(line)) await once(file.input, 'drain');
+    file.pending += line;
+    if (file.pending.length >= chunkChars) await this.handOver(file);
     if (file.records >= this.limits.records || file.bytes >= this.limits.bytes) await this.closeCurrent();
   }
 
@@ -72,13 +78,20 @@ export class RawFileSplitter {
     pipeline(input, gzip, () => undefined);
     const stored = this.store.put(key, gzip, { contentType: 'application/gzip' });
     stored.catch(() => undefined); // observed in closeCurrent
-    return { seq: this.seq, key, input, stored, records: 0, bytes: 0, firstRecNum };
+    return { seq: this.seq, key, input, pending: '', stored, records: 0, bytes: 0, firstRecNum };
+  }
+
+  private async handOver(file: OpenFile): Promise<void> {
+    const chunk = file.pending;
+    file.pending = '';
+    if (chunk && !file.input.write(chunk)) await once(file.input, 'drain');
   }
 
   private async closeCurrent(): Promise<void> {
     const file = this.current;
     if (!file) return;
     this.current = null;
+    await this.handOver(file);
     file.input.end();
     const { bytes } = await file.stored;
     await this.onFileWritten({ seq: file.seq, key: file.key, bytes, recordCount: file.records, firstRecNum: file.firstRecNum });
