@@ -1,4 +1,5 @@
 import iconv from 'iconv-lite';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { CsvFileError, openCsv, type CsvProblem } from './csv';
 
 /** The file's bytes in chunks of `chunkSize`, as a blob store streams them. */
@@ -17,15 +18,22 @@ async function read(text: string | Buffer, chunkSize = 1 << 16) {
 
 describe('openCsv reads', () => {
   it.each([
-    ['commas with LF', 'a,b\n1,2\n3,4\n', ','],
-    ['semicolons with CRLF', 'a;b\r\n1;2\r\n3;4\r\n', ';'],
-    ['tabs, no final line break', 'a\tb\n1\t2\n3\t4', '\t'],
-    ['pipes with a blank line between', 'a|b\n1|2\n\n3|4\n', '|'],
-  ])('%s', async (_name, text, delimiter) => {
+    ['commas with LF', 'a,b\n1,2\n3,4\n', ',', [2, 3]],
+    ['semicolons with CRLF', 'a;b\r\n1;2\r\n3;4\r\n', ';', [2, 3]],
+    ['tabs, no final line break', 'a\tb\n1\t2\n3\t4', '\t', [2, 3]],
+    ['pipes with blank lines between', 'a|b\n1|2\n\n\n3|4\n', '|', [2, 5]],
+    ['blank lines before the header', '\n\na,b\n1,2\n3,4\n', ',', [4, 5]],
+  ])('%s', async (_name, text, delimiter, lines) => {
     const csv = await read(text);
     expect(csv.delimiter).toBe(delimiter);
     expect(csv.headers).toEqual(['a', 'b']);
-    expect(csv.records.map(([, fields]) => fields)).toEqual([['1', '2'], ['3', '4']]);
+    expect(csv.records).toEqual([[lines[0], ['1', '2']], [lines[1], ['3', '4']]]);
+    expect(csv.problems).toEqual([]);
+  });
+
+  it('a multi-line field that opens with an escaped quote', async () => {
+    const csv = await read('id,text\nx,"""Hi"" she said\nthere"\ny,plain\n');
+    expect(csv.records).toEqual([[2, ['x', '"Hi" she said\nthere']], [4, ['y', 'plain']]]);
     expect(csv.problems).toEqual([]);
   });
 
@@ -57,6 +65,8 @@ describe('openCsv reports a bad record at its first line and reads on', () => {
       [[3, /^line 3 has an unbalanced quote \("\): the quoted field that starts there is never closed$/]]],
     ['a quote closed on the next row', 'a,b,c\n1,"2,3\n4,"5",6\n7,8,9\n', [[3, ['4', '5', '6']], [4, ['7', '8', '9']]],
       [[2, /^line 2 has an unbalanced quote \("\): read as a quoted field running on to line 3/]]],
+    ['a bad row after blank lines', 'a,b\n1,2\n\n\n3,4,5\n6,7\n', [[2, ['1', '2']], [6, ['6', '7']]],
+      [[5, /^line 5 has 3 fields where the header has 2$/]]],
     ['a quote closed later on its own row', 'a,b,c\n"1,2,"3",x\n4,5,6\n', [[3, ['4', '5', '6']]],
       [[2, /^line 2 has 2 fields where the header has 3, probably because of an unbalanced quote/]]],
   ])('%s', async (_name, text, records, problems) => {
@@ -78,5 +88,50 @@ describe('openCsv refuses a file it cannot read at all', () => {
     const attempt = read(text as string | Buffer);
     await expect(attempt).rejects.toThrow(CsvFileError);
     await expect(attempt).rejects.toThrow(message as RegExp);
+  });
+});
+
+describe('openCsv on a large file with one stray quote', () => {
+  it('loses only that line and reads every other record once, on its own line', async () => {
+    const good = 100_000; // 2.5 MB: the quoted field the stray quote opens runs past the 1 MiB record limit
+    const lines = ['id,name,city', '"1,Harbour Inn,Halifax'];
+    for (let i = 2; i <= good + 1; i++) lines.push(`${i},Place ${i},Town ${i % 50}`);
+    const csv = await read(`${lines.join('\n')}\n`);
+    expect(csv.problems).toHaveLength(1);
+    expect(csv.problems[0]!.line).toBe(2);
+    expect(csv.records).toHaveLength(good);
+    expect(csv.records[0]).toEqual([3, ['2', 'Place 2', 'Town 2']]);
+    expect(csv.records.at(-1)).toEqual([good + 2, [String(good + 1), `Place ${good + 1}`, `Town ${(good + 1) % 50}`]]);
+    expect(new Set(csv.records.map(([line]) => line)).size).toBe(good);
+  });
+});
+
+describe('openCsv agrees with csv-parse on well-formed files', () => {
+  // A small seeded generator, so a failure names a file that can be made again.
+  function random(seed: number) {
+    let state = seed;
+    return (n: number) => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return state % n;
+    };
+  }
+  const pieces = ['Inn', ' ', ',', ';', '"', '""', '\n', '\r\n', 'é', '5" screen', '', 'a|b', '\t'];
+
+  it.each([1, 2, 3, 4, 5])('random file %i: the same fields, record by record', async (seed) => {
+    const pick = random(seed);
+    const delimiter = [',', ';', '|'][seed % 3]!;
+    const quote = (value: string) =>
+      value.includes(delimiter) || /["\r\n]/.test(value) || value === '' ? `"${value.replace(/"/g, '""')}"` : value;
+    const rows = Array.from({ length: 300 }, () =>
+      Array.from({ length: 4 }, () => Array.from({ length: pick(4) + 1 }, () => pieces[pick(pieces.length)]).join('')));
+    const header = ['id', 'name', 'city', 'text'];
+    const eol = pick(2) ? '\n' : '\r\n';
+    const text = [header, ...rows].map((row) => `${row.map(quote).join(delimiter)}${eol}`).join('');
+
+    const ours = await read(text, 1 + pick(100));
+    expect(ours.problems).toEqual([]);
+    const theirs = parseCsv(text, { delimiter, relax_quotes: true }) as string[][];
+    // line breaks inside fields are read as \n
+    expect(ours.records.map(([, fields]) => fields)).toEqual(theirs.slice(1).map((row) => row.map((f) => f.replace(/\r\n?/g, '\n'))));
   });
 });
