@@ -142,8 +142,24 @@ describe('manual edits', () => {
     const unknown = await admin.patch(`/api/v1/pipeline/listings/${listing.id}`, { listing_visible: false });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toMatch(/listing_visible/);
+    const nothing = await admin.patch(`/api/v1/pipeline/listings/${listing.id}`, { location: {} });
+    expect(nothing.status).toBe(400);
+    expect(nothing.body.error.message).toMatch(/say what to change/);
     expect((await admin.patch('/api/v1/pipeline/listings/999999', { name: 'x' })).status).toBe(404);
-    expect((await query('SELECT name, manually_modified FROM public.listings WHERE id = $1', [listing.id]))[0].name).toBe(listing.name);
+    const tooBig = await admin.get('/api/v1/pipeline/listings/99999999999');
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.body.error.message).toBe('Path parameter id must be a whole number from 1 to 2147483647 (got "99999999999")');
+    expect((await admin.get('/api/v1/pipeline/listings?dmo_id=99999999999')).body.error.message).toMatch(/^dmo_id: /);
+    expect((await query('SELECT name, manually_modified FROM public.listings WHERE id = $1', [listing.id]))[0])
+      .toEqual({ name: listing.name, manually_modified: false });
+  });
+
+  it('an edit that clears a field stores no value, not an empty string', async () => {
+    const listing = (await query('SELECT id FROM public.listings WHERE category IS NULL ORDER BY id LIMIT 1'))[0];
+    const edit = await admin.patch(`/api/v1/pipeline/listings/${listing.id}`, { category: 'Café', location: { zip: '  ' } });
+    expect(edit.body).toMatchObject({ category: 'Café', fields_changed: 1 });
+    const cleared = await admin.patch(`/api/v1/pipeline/listings/${listing.id}`, { category: '' });
+    expect(cleared.body).toMatchObject({ category: null, fields_changed: 1 });
   });
 });
 

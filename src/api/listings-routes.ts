@@ -4,34 +4,36 @@ import type { PipelineContext } from '../context';
 import { editListing, getListing, listListings } from '../db/listings';
 import { inTransaction } from '../db/pool';
 import { notFound, parseInput } from './errors';
-import { currentUser, idParam, type RouteSpec } from './routes';
+import { currentUser, idParam, idQuery, type RouteSpec } from './routes';
 
 const positive = z.coerce.number().int().positive();
 const listQuery = z.object({
   q: z.string().max(200).optional(),
-  dmo_id: positive.optional(),
+  dmo_id: idQuery().optional(),
   visible: z.enum(['true', 'false'], { message: 'expected true or false' }).transform((v) => v === 'true').optional(),
-  page: positive.default(1),
+  page: positive.max(1_000_000).default(1),
   pageSize: positive.max(500).default(50),
 });
 
-const text = (max: number) => z.string().trim().max(max).nullable();
+/** Free text a person may also clear: blank is stored as null. */
+const clearableText = (max: number) => z.string().trim().max(max).nullable().transform((value) => value || null);
 const editBody = z.strictObject({
   name: z.string().trim().min(1, { message: 'a listing needs a name' }).max(500).optional(),
-  category: text(200).optional(),
-  google_place_id: text(300).optional(),
+  category: clearableText(200).optional(),
+  google_place_id: clearableText(300).optional(),
   location: z.strictObject({
-    address1: text(500).optional(),
-    address2: text(500).optional(),
-    city: text(200).optional(),
-    state: text(200).optional(),
-    zip: text(40).optional(),
+    address1: clearableText(500).optional(),
+    address2: clearableText(500).optional(),
+    city: clearableText(200).optional(),
+    state: clearableText(200).optional(),
+    zip: clearableText(40).optional(),
     country: z.string().regex(/^[A-Z]{2}$/, { message: 'expected a two-letter country code such as CA' }).nullable().optional(),
     lat: z.number().min(-90).max(90).nullable().optional(),
     lng: z.number().min(-180).max(180).nullable().optional(),
-    region_name: text(200).optional(),
+    region_name: clearableText(200).optional(),
   }).optional(),
-}).refine((body) => Object.keys(body).length > 0, { message: 'say what to change: name, category, google_place_id or location' });
+}).refine((body) => Object.keys(body).some((key) => key !== 'location') || Object.keys(body.location ?? {}).length > 0,
+  { message: 'say what to change: name, category, google_place_id or a location field' });
 
 export function listingRoutes(ctx: PipelineContext): RouteSpec[] {
   return [

@@ -1,6 +1,7 @@
 // Routes are declared as data (method, path, permission, handler) and mounted from that list, so the
 // list is the router: tests walk it to prove every route checks its permission.
 import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { Permission } from '../auth/permissions';
 import type { AuthUser } from '../db/users';
 import { ApiError } from './errors';
@@ -47,12 +48,21 @@ export function routerFrom(routes: readonly RouteSpec[]): express.Router {
   return router;
 }
 
-/** Path parameter as a positive integer, or a 400 naming it. */
-export function idParam(req: Request, name = 'id'): number {
+// Ids of serial (int4) tables stop here; larger ones would reach PostgreSQL as an out-of-range error.
+export const maxSerialId = 2_147_483_647;
+// Ids of bigserial tables (runs, staged rows, files), as far as JavaScript numbers are exact.
+export const maxBigSerialId = Number.MAX_SAFE_INTEGER;
+
+/** Path parameter as an id from 1 to max, or a 400 naming it. */
+export function idParam(req: Request, name = 'id', max = maxSerialId): number {
   const raw = req.params[name];
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new ApiError(400, 'invalid_request', `Path parameter ${name} must be a positive integer (got ${JSON.stringify(raw)})`);
+  if (!Number.isSafeInteger(value) || value <= 0 || value > max) {
+    throw new ApiError(400, 'invalid_request', `Path parameter ${name} must be a whole number from 1 to ${max} (got ${JSON.stringify(raw)})`);
   }
   return value;
 }
+
+/** An id in a body or query: a whole number from 1 to max. */
+export const idSchema = (max = maxSerialId) => z.number().int().positive().max(max);
+export const idQuery = (max = maxSerialId) => z.coerce.number().int().positive().max(max);

@@ -14,26 +14,28 @@ import { enqueueImport, enqueuePromote, resumeRuns } from '../queues/run-flow';
 import { jobIds } from '../queues/names';
 import { uploadKey } from '../storage/blob-keys';
 import { ApiError, notFound, parseInput } from './errors';
-import { currentUser, idParam, type RouteSpec } from './routes';
+import { currentUser, idParam, idQuery, idSchema, maxBigSerialId, type RouteSpec } from './routes';
 import { storeUpload } from './upload';
 
 const executeBody = z.union([
-  z.strictObject({ configId: z.number().int().positive() }),
-  z.strictObject({ jobId: z.number().int().positive(), continue: z.literal(true) }),
+  z.strictObject({ configId: idSchema() }),
+  z.strictObject({ jobId: idSchema(maxBigSerialId), continue: z.literal(true) }),
 ]);
 const acceptedFiles = ['.csv', '.txt', 'text/csv'];
 const positive = z.coerce.number().int().positive();
+// pages beyond this are empty for any run this product can hold; the cap keeps OFFSET a plain number
+const page = positive.max(1_000_000);
 const rowsQuery = z.object({
-  jobId: positive,
+  jobId: idQuery(maxBigSerialId),
   action: z.enum(review.recordActions).optional(),
   review: z.enum(review.reviewStatuses).optional(),
   q: z.string().max(200).optional(),
-  page: positive.default(1),
+  page: page.default(1),
   pageSize: positive.max(500).default(50),
 });
 const reviewBody = z.strictObject({
-  jobId: z.number().int().positive(),
-  ids: z.array(z.number().int().positive()).max(10_000).optional(),
+  jobId: idSchema(maxBigSerialId),
+  ids: z.array(idSchema(maxBigSerialId)).max(10_000).optional(),
   filter: z.strictObject({
     action: z.enum(review.recordActions).optional(),
     review: z.enum(review.reviewStatuses).optional(),
@@ -41,7 +43,7 @@ const reviewBody = z.strictObject({
   }).optional(),
   decision: z.enum(['approve', 'reject']),
   override_action: z.enum(['insert', 'update', 'unchanged', 'delete']).optional(),
-  match_listing_id: z.number().int().positive().optional(),
+  match_listing_id: idSchema().optional(),
   create_new: z.boolean().optional(),
 }).refine((body) => body.ids || body.filter, { message: 'say which rows: ids or filter' });
 
@@ -128,25 +130,25 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
       method: 'get', path: '/jobs', access: 'pipeline:read',
       handler: async (req) => {
         const query = parseInput(z.object({
-          configId: positive.optional(), status: z.enum(runs.runStatuses).optional(),
-          page: positive.default(1), pageSize: positive.max(500).default(100),
+          configId: idQuery().optional(), status: z.enum(runs.runStatuses).optional(),
+          page: page.default(1), pageSize: positive.max(500).default(100),
         }), req.query);
         const list = await runs.listRuns(ctx.db, query, query.pageSize, (query.page - 1) * query.pageSize);
         return { jobs: list.map(presentRun) };
       },
     },
-    { method: 'get', path: '/jobs/:id', access: 'pipeline:read', handler: async (req) => presentRun(await requireRun(ctx, idParam(req))) },
+    { method: 'get', path: '/jobs/:id', access: 'pipeline:read', handler: async (req) => presentRun(await requireRun(ctx, idParam(req, 'id', maxBigSerialId))) },
     {
       method: 'get', path: '/jobs/:id/files', access: 'pipeline:read',
       handler: async (req) => {
-        const run = await requireRun(ctx, idParam(req));
+        const run = await requireRun(ctx, idParam(req, 'id', maxBigSerialId));
         return { files: await listFiles(ctx.db, run.id) };
       },
     },
     {
       method: 'get', path: '/jobs/:id/files/:fileId/download', access: 'pipeline:read',
       handler: async (req, res) => {
-        const file = await getFile(ctx.db, idParam(req), idParam(req, 'fileId'));
+        const file = await getFile(ctx.db, idParam(req, 'id', maxBigSerialId), idParam(req, 'fileId', maxBigSerialId));
         if (!file) throw notFound(`File ${req.params.fileId} of run ${req.params.id}`);
         const body = await ctx.store.get(file.storage_key);
         res.setHeader('Content-Type', file.kind === 'raw' ? 'application/gzip' : 'text/csv; charset=utf-8');
@@ -159,15 +161,15 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
     {
       method: 'get', path: '/jobs/:id/errors', access: 'pipeline:read',
       handler: async (req) => {
-        const run = await requireRun(ctx, idParam(req));
-        const query = parseInput(z.object({ page: positive.default(1), pageSize: positive.max(1000).default(100) }), req.query);
+        const run = await requireRun(ctx, idParam(req, 'id', maxBigSerialId));
+        const query = parseInput(z.object({ page: page.default(1), pageSize: positive.max(1000).default(100) }), req.query);
         return listErrors(ctx.db, run.id, query.pageSize, (query.page - 1) * query.pageSize);
       },
     },
     {
       method: 'post', path: '/jobs/:id/retry', access: 'pipeline:write',
       handler: async (req) => {
-        const run = await requireRun(ctx, idParam(req));
+        const run = await requireRun(ctx, idParam(req, 'id', maxBigSerialId));
         if (run.status !== 'failed') throw new ApiError(409, 'not_failed', `Run ${run.id} is ${run.status}; only a failed run can be retried`);
         const to = run.stage === 'promote' ? 'promoting' : 'queued';
         await runs.transitionRun(ctx.db, run.id, ['failed'], to, { errorSummary: null });
@@ -187,7 +189,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
     {
       method: 'post', path: '/jobs/:id/cancel', access: 'pipeline:write',
       handler: async (req) => {
-        const run = await requireRun(ctx, idParam(req));
+        const run = await requireRun(ctx, idParam(req, 'id', maxBigSerialId));
         const ok = await runs.transitionRun(ctx.db, run.id, ['waiting_for_input', 'queued', 'running', 'awaiting_review'], 'cancelled',
           { errorSummary: 'Cancelled by a user' });
         if (!ok) throw new ApiError(409, 'not_cancellable', `Run ${run.id} is ${run.status} and cannot be cancelled`);
@@ -197,7 +199,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
     {
       method: 'post', path: '/jobs/:id/discard', access: 'pipeline:write',
       handler: async (req) => {
-        const run = await requireRun(ctx, idParam(req));
+        const run = await requireRun(ctx, idParam(req, 'id', maxBigSerialId));
         if (['promoting', 'promoted'].includes(run.status)) {
           throw new ApiError(409, 'promoted', `Run ${run.id} is ${run.status}: its rows are in production and cannot be discarded`);
         }
@@ -220,7 +222,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
     {
       method: 'get', path: '/staging/rows/:id', access: 'pipeline:read',
       handler: async (req) => {
-        const row = await review.getRow(ctx.db, idParam(req));
+        const row = await review.getRow(ctx.db, idParam(req, 'id', maxBigSerialId));
         if (!row) throw notFound(`Staged row ${req.params.id}`);
         const production = await review.productionRecord(ctx.db, row.listing_id, row.listing_info_id);
         return { row, production, diff: review.fieldDiff(row, production) };
@@ -244,7 +246,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
     {
       method: 'post', path: '/staging/promote', access: 'pipeline:promote',
       handler: async (req, res) => {
-        const { jobId } = parseInput(z.strictObject({ jobId: z.number().int().positive() }), req.body);
+        const { jobId } = parseInput(z.strictObject({ jobId: idSchema(maxBigSerialId) }), req.body);
         const run = await requireRun(ctx, jobId);
         if (run.status === 'awaiting_review') {
           await runs.transitionRun(ctx.db, run.id, ['awaiting_review'], 'promoting', { stage: 'promote' });

@@ -5,7 +5,7 @@ import * as configs from '../db/configs';
 import { transitionRun } from '../db/runs';
 import { configParamsSchema, scheduleSchema, sourceTypes } from '../domain/config-params';
 import { ApiError, notFound, parseInput } from './errors';
-import { idParam, type RouteSpec } from './routes';
+import { idParam, idSchema, type RouteSpec } from './routes';
 
 const dmoBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -18,7 +18,7 @@ const dmoBody = z.strictObject({
 });
 
 const configBody = z.strictObject({
-  dmo_id: z.number().int().positive(),
+  dmo_id: idSchema(),
   name: z.string().trim().max(200).nullish(),
   source_type: z.enum(sourceTypes, { error: `expected one of ${sourceTypes.join(', ')}` }),
   data_domain: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'expected a lowercase word such as listings' }).default('listings'),

@@ -29,8 +29,8 @@ export async function listListings(db: Queryable, filter: ListingFilter, limit: 
     `SELECT l.id, l.name, l.category, loc.city, loc.lat, loc.lng, l.listing_visible, l.listing_status, l.manually_modified,
             l.owner_dmo_id, l.updated_at,
             (SELECT count(*)::int FROM public.listing_info li WHERE li.listing_id = l.id) AS info_count
-       ${from} ORDER BY l.id LIMIT ${limit} OFFSET ${offset}`,
-    params,
+       ${from} ORDER BY l.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, limit, offset],
   );
   return { rows: rows.rows, total: total.rows[0]!.n };
 }
@@ -88,6 +88,8 @@ export interface ListingEdit {
 /**
  * A person's edit of a listing's shared parts: the changed fields go to change_log with the user, and
  * the listing is marked manually_modified so imports stop overwriting it (unless a config says so).
+ * match_hash keeps the value the sources gave: it is how their records find this listing, and they
+ * still send what they sent before the edit.
  * Returns the number of fields that changed, or null when the listing does not exist.
  */
 export async function editListing(db: DbClient, listingId: number, edit: ListingEdit, userId: number): Promise<number | null> {
@@ -97,7 +99,7 @@ export async function editListing(db: DbClient, listingId: number, edit: Listing
   );
   if (!current.rowCount) return null;
   let locationId = current.rows[0]!.location_id;
-  if (locationId === null && Object.keys(edit.location).length) {
+  if (locationId === null && Object.values(edit.location).some((value) => value !== null && value !== undefined)) {
     locationId = (await db.query<{ id: number }>('INSERT INTO public.locations DEFAULT VALUES RETURNING id')).rows[0]!.id;
     await db.query('UPDATE public.listings SET location_id = $2 WHERE id = $1', [listingId, locationId]);
   }

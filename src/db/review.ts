@@ -48,8 +48,8 @@ export async function listRows(db: Queryable, runId: number, filter: RowFilter, 
   const { sql, params } = selectionWhere(runId, { filter });
   const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM staging.rows WHERE ${sql}`, params);
   const rows = await db.query(
-    `SELECT ${rowColumns} FROM staging.rows WHERE ${sql} ORDER BY file_seq = 0, rec_num LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
-    params,
+    `SELECT ${rowColumns} FROM staging.rows WHERE ${sql} ORDER BY file_seq = 0, rec_num LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, pageSize, (page - 1) * pageSize],
   );
   return { rows: rows.rows, total: total.rows[0]!.n };
 }
