@@ -11,7 +11,13 @@ export type DbClient = pg.PoolClient;
 export type Queryable = pg.Pool | pg.PoolClient;
 
 export function createPool(databaseUrl: string, max = 10): Db {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: 'listings-pipeline' });
+  const pool = new pg.Pool({
+    connectionString: databaseUrl, max, application_name: 'listings-pipeline',
+    // Our transactions run their statements back to back. One left idle is a worker whose machine
+    // vanished without closing the connection: end it, so its row locks (a promote batch) do not hold
+    // up the worker that took its job over until TCP gives up, hours later.
+    options: '-c idle_in_transaction_session_timeout=300000',
+  });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   return pool;

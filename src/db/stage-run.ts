@@ -3,6 +3,13 @@
 // from a clean slate each time, so a retried stage job gives the same answer.
 import type { Queryable } from './pool';
 
+/**
+ * The pipeline's proposal (DESIGN.md, Approval) as SQL over a row's action and warnings: insert,
+ * update and unchanged rows without warnings. One expression, used wherever a step sets it.
+ */
+const proposalOf = (action: string, warnings = 'warnings') =>
+  `coalesce(${action} IN ('insert', 'update', 'unchanged') AND ${warnings} = '[]'::jsonb, false)`;
+
 const partActions = ['l_action', 'li_action', 'location_action', 'contact_action', 'images_action', 'open_action', 'attributes_action'];
 
 /** Forgets what an earlier try of this stage step decided (a reviewer's overrides stay). */
@@ -24,7 +31,8 @@ export async function markDuplicates(db: Queryable, runId: number): Promise<void
               first_value(id) OVER (PARTITION BY match_hash ORDER BY rec_num) AS first_by_hash
          FROM staging.rows WHERE job_id = $1 AND file_seq > 0)
      UPDATE staging.rows r
-        SET action = 'duplicate', ${partActions.map((a) => `${a} = 'duplicate'`).join(', ')}, ok_to_promote = false,
+        SET action = 'duplicate', ${partActions.map((a) => `${a} = 'duplicate'`).join(', ')},
+            ok_to_promote = ${proposalOf("'duplicate'")},
             duplicate_of = CASE WHEN f.first_by_source <> r.id THEN f.first_by_source ELSE f.first_by_hash END
        FROM firsts f
       WHERE r.id = f.id AND (f.first_by_source <> r.id OR f.first_by_hash <> r.id) AND NOT r.action_overridden`,
@@ -62,14 +70,15 @@ export async function computeActions(db: Queryable, runId: number): Promise<void
               ${compare('contact', 'b.new_info', 'false')} AS contact_action,
               ${compare('images', 'b.new_info', 'false')} AS images_action,
               ${compare('opening', 'b.new_info', 'false')} AS open_action
-         FROM base b)
+         FROM base b),
+     actions AS (
+       SELECT p.*, CASE WHEN p.li_action = 'insert' THEN 'insert'
+                        WHEN 'update' IN (${partActions.map((a) => `p.${a}`).join(', ')}) THEN 'update'
+                        ELSE 'unchanged' END AS action
+         FROM parts p)
      UPDATE staging.rows r SET
-       ${partActions.map((a) => `${a} = p.${a}`).join(', ')},
-       action = CASE WHEN p.li_action = 'insert' THEN 'insert'
-                     WHEN 'update' IN (${partActions.map((a) => `p.${a}`).join(', ')}) THEN 'update'
-                     ELSE 'unchanged' END,
-       ok_to_promote = (r.warnings = '[]'::jsonb)
-       FROM parts p WHERE r.id = p.id`,
+       ${partActions.map((a) => `${a} = a.${a}`).join(', ')}, action = a.action, ok_to_promote = ${proposalOf('a.action', 'r.warnings')}
+       FROM actions a WHERE r.id = a.id`,
     [runId],
   );
 }
@@ -125,9 +134,12 @@ export async function proposeDeletions(db: Queryable, runId: number, dmoId: numb
   return { proposed, visible, guard };
 }
 
-/** The pipeline's proposal: insert, update and unchanged rows without warnings. Only changed proposals are written. */
+/**
+ * Sets the proposal of every row that does not have it yet: the steps above set it as they decide a
+ * row, so this writes only what they left, such as rows a reviewer's override changed.
+ */
 export async function proposeRows(db: Queryable, runId: number): Promise<void> {
-  const proposal = `coalesce(action IN ('insert', 'update', 'unchanged') AND warnings = '[]'::jsonb, false)`;
+  const proposal = proposalOf('action');
   await db.query(`UPDATE staging.rows SET ok_to_promote = ${proposal} WHERE job_id = $1 AND ok_to_promote <> ${proposal}`, [runId]);
 }
 
