@@ -327,3 +327,28 @@ describe('stale runs', () => {
     expect(bridge[0].n).toBe(4);
   });
 });
+
+describe('restoring a soft-deleted listing', () => {
+  it('a listing an import removed is listed as hidden and comes back with POST /listing-info/:id/restore', async () => {
+    const source = await createCsvSource(admin, 'Visit Restore', 3, { import: { source_id_column: 'ID', max_delete_ratio: 0.5 } });
+    const rows = makeListings(3, 1_100);
+    await approveAndPromote(admin, (await stageFile(source.configId, rows)).runId);
+    const shorter = await stageFile(source.configId, rows.slice(0, 2));
+    await admin.post('/api/v1/pipeline/staging/review', { jobId: shorter.runId, filter: { action: 'delete' }, decision: 'approve' });
+    await approveAndPromote(admin, shorter.runId);
+
+    const hidden = (await admin.get(`/api/v1/pipeline/listings?dmo_id=${source.dmoId}&visible=false`)).body;
+    expect(hidden.rows.map((l: any) => l.name)).toEqual(['Harbour Place 1102']);
+    const gone = (await admin.get(`/api/v1/pipeline/listings/${hidden.rows[0].id}`)).body;
+    expect(gone.listing_info[0]).toMatchObject({ info_visible: false, info_status: 'missing_from_import' });
+
+    const restored = await admin.post(`/api/v1/pipeline/listing-info/${gone.listing_info[0].id}/restore`, {});
+    expect(restored.status).toBe(200);
+    expect(restored.body).toMatchObject({ listing_visible: true, listing_status: 'active' });
+    expect(restored.body.listing_info[0]).toMatchObject({ info_visible: true, info_status: 'active' });
+    expect(restored.body.timeline.filter((c: any) => c.change === 'restore').map((c: any) => [c.entity_type, c.user_id !== null]))
+      .toEqual(expect.arrayContaining([['listing_info', true], ['listing', true]]));
+    expect((await admin.get(`/api/v1/pipeline/listings?dmo_id=${source.dmoId}&visible=false`)).body.total).toBe(0);
+    expect((await admin.post('/api/v1/pipeline/listing-info/999999/restore', {})).status).toBe(404);
+  });
+});

@@ -1,7 +1,8 @@
-// /api/v1/pipeline/listings: production listings for admins, and manual edits of their shared parts.
+// /api/v1/pipeline/listings: production listings for admins, manual edits of their shared parts, and
+// restoring what an import soft-deleted.
 import { z } from 'zod';
 import type { PipelineContext } from '../context';
-import { editListing, getListing, listListings } from '../db/listings';
+import { editListing, getListing, listListings, restoreListingInfo } from '../db/listings';
 import { inTransaction } from '../db/pool';
 import { notFound, parseInput } from './errors';
 import { currentUser, idParam, idQuery, type RouteSpec } from './routes';
@@ -58,6 +59,14 @@ export function listingRoutes(ctx: PipelineContext): RouteSpec[] {
           editListing(client, listingId, { listing, location }, currentUser(res).id));
         if (changed === null) notFoundListing(req.params.id);
         return { ...(await getListing(ctx.db, listingId)), fields_changed: changed };
+      },
+    },
+    {
+      method: 'post', path: '/listing-info/:id/restore', access: 'pipeline:write',
+      handler: async (req, res) => {
+        const listingId = await inTransaction(ctx.db, (client) => restoreListingInfo(client, idParam(req), currentUser(res).id));
+        if (listingId === null) throw notFound(`Listing info ${String(req.params.id)}`);
+        return getListing(ctx.db, listingId);
       },
     },
   ];

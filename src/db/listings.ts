@@ -146,3 +146,34 @@ async function editRow(db: DbClient, edit: RowEdit): Promise<number> {
   );
   return logged.rowCount ?? 0;
 }
+
+/**
+ * Makes a soft-deleted listing_info visible again, and its listing with it; logged as a person's
+ * restore. Returns the listing id, or null when there is no such listing_info.
+ */
+export async function restoreListingInfo(db: DbClient, listingInfoId: number, userId: number): Promise<number | null> {
+  const { rows } = await db.query<{ listing_id: number; was_visible: boolean }>(
+    `SELECT li.listing_id, li.info_visible AS was_visible FROM public.listing_info li WHERE li.id = $1 FOR UPDATE`,
+    [listingInfoId],
+  );
+  if (!rows[0]) return null;
+  const { listing_id: listingId, was_visible: wasVisible } = rows[0];
+  if (wasVisible) return listingId;
+  await db.query(
+    `UPDATE public.listing_info SET info_visible = true, info_status = 'active', updated_at = now() WHERE id = $1`,
+    [listingInfoId],
+  );
+  const listing = await db.query(
+    `UPDATE public.listings SET listing_visible = true, listing_status = 'active', updated_at = now()
+      WHERE id = $1 AND NOT listing_visible RETURNING id`,
+    [listingId],
+  );
+  const logRestore = (entity: 'listing' | 'listing_info', entityId: number) =>
+    db.query(
+      `INSERT INTO pipeline.change_log (entity_type, entity_id, listing_id, change, user_id) VALUES ($1, $2, $3, 'restore', $4)`,
+      [entity, entityId, listingId, userId],
+    );
+  await logRestore('listing_info', listingInfoId);
+  if (listing.rowCount) await logRestore('listing', listingId);
+  return listingId;
+}
