@@ -352,3 +352,43 @@ describe('restoring a soft-deleted listing', () => {
     expect((await admin.post('/api/v1/pipeline/listing-info/999999/restore', {})).status).toBe(404);
   });
 });
+
+describe('review decisions', () => {
+  it('rejected rows are not promoted; a duplicate by match hash can be overridden to an insert of its own', async () => {
+    const source = await createCsvSource(admin, 'Visit Review');
+    const { runId } = await stageFile(source.configId, [
+      place('R1', 'Fish Shack', '1 Wharf Road'),
+      place('R2', 'FISH SHACK', '1 Wharf Road'), // the same place by match hash: a person says it is a second stall
+      place('R3', 'Lighthouse', '2 Point Road'),
+      place('R4', 'Old Mill', '3 Mill Lane'),
+    ]);
+    const rows = await stagedRows(runId);
+    const bySource = (id: string) => rows.find((r) => r.source_id === id);
+    expect(bySource('R2')).toMatchObject({ action: 'duplicate', ok_to_promote: false });
+
+    const rejected = await admin.post('/api/v1/pipeline/staging/review', { jobId: runId, ids: [bySource('R4').id], decision: 'reject' });
+    expect(rejected.body).toEqual({ updated: 1 });
+    const override = await admin.post('/api/v1/pipeline/staging/review', {
+      jobId: runId, ids: [bySource('R2').id], decision: 'approve', override_action: 'insert' });
+    expect(override.body).toEqual({ updated: 1 });
+    const run = (await admin.get(`/api/v1/pipeline/jobs/${runId}`)).body;
+    expect(run.results).toMatchObject({ records_new: 4, records_duplicates: 0 });
+
+    const promoted = await approveAndPromote(admin, runId);
+    expect(promoted.promote_results).toMatchObject({ inserted: 3, listings_created: 3, skipped: 1 });
+    const names = await query(`SELECT li.source_id FROM public.listing_info li WHERE li.dmo_id = $1 ORDER BY li.source_id`, [source.dmoId]);
+    expect(names.map((r) => r.source_id)).toEqual(['R1', 'R2', 'R3']);
+  });
+
+  it('a repeated source id cannot be overridden to an insert: one source record is one listing_info', async () => {
+    const source = await createCsvSource(admin, 'Visit Review Twice');
+    const { runId } = await stageFile(source.configId, [place('T1', 'Dune Walk', '1 Beach Road'), place('T1', 'Dune Walk Two', '9 Beach Road')]);
+    const second = (await stagedRows(runId)).find((r) => r.action === 'duplicate');
+    const override = await admin.post('/api/v1/pipeline/staging/review', {
+      jobId: runId, ids: [second.id], decision: 'approve', override_action: 'insert' });
+    expect(override.status).toBe(409);
+    expect(override.body.error.message).toMatch(/source_id T1/);
+    const promoted = await approveAndPromote(admin, runId);
+    expect(promoted.promote_results).toMatchObject({ inserted: 1, listings_created: 1 });
+  });
+});

@@ -239,7 +239,10 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
         const updated = await inTransaction(ctx.db, (client) =>
           review.approveRows(client, run.id, { ids: body.ids, filter: body.filter }, body.decision, currentUser(res).id, {
             overrideAction: body.override_action, matchListingId: body.match_listing_id, createNew: body.create_new,
-          }));
+          })).catch((error: unknown) => {
+          if (error instanceof review.ReviewConflict) throw new ApiError(409, 'review_conflict', error.message);
+          throw error;
+        });
         return { updated };
       },
     },

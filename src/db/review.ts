@@ -19,21 +19,26 @@ export interface Selection {
   filter?: RowFilter;
 }
 
-/** WHERE clause of a selection; values are parameters, never text spliced into SQL. */
-function selectionWhere(runId: number, selection: Selection, params: unknown[] = []) {
+/**
+ * WHERE clause of a selection; values are parameters, never text spliced into SQL. `table` qualifies
+ * the columns when the query joins staging.rows to itself.
+ */
+function selectionWhere(runId: number, selection: Selection, params: unknown[] = [], table = 'staging.rows') {
+  const column = (name: string) => `${table}.${name}`;
   params.push(runId);
-  const where = [`job_id = $${params.length}`];
+  const where = [`${column('job_id')} = $${params.length}`];
   if (selection.ids) {
     params.push(selection.ids);
-    where.push(`id = ANY($${params.length}::bigint[])`);
+    where.push(`${column('id')} = ANY($${params.length}::bigint[])`);
   }
   const f = selection.filter ?? {};
-  if (f.action) (params.push(f.action), where.push(`action = $${params.length}`));
-  if (f.review) (params.push(f.review), where.push(`review_status = $${params.length}`));
-  if (f.proposed !== undefined) (params.push(f.proposed), where.push(`ok_to_promote = $${params.length}`));
+  if (f.action) (params.push(f.action), where.push(`${column('action')} = $${params.length}`));
+  if (f.review) (params.push(f.review), where.push(`${column('review_status')} = $${params.length}`));
+  if (f.proposed !== undefined) (params.push(f.proposed), where.push(`${column('ok_to_promote')} = $${params.length}`));
   if (f.q) {
     params.push(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    where.push(`(name ILIKE $${params.length} OR city ILIKE $${params.length} OR source_id ILIKE $${params.length})`);
+    const like = `$${params.length}`;
+    where.push(`(${column('name')} ILIKE ${like} OR ${column('city')} ILIKE ${like} OR ${column('source_id')} ILIKE ${like})`);
   }
   return { sql: where.join(' AND '), params };
 }
@@ -118,21 +123,41 @@ export async function approveRows(
   userId: number | null,
   options: ReviewOptions = {},
 ): Promise<number> {
+  // A decision by filter ("approve all proposed") leaves rows a person already decided alone, unless
+  // the filter names a review status itself; rows named by id are decided as asked.
+  if (!selection.ids && selection.filter?.review === undefined) {
+    selection = { ...selection, filter: { ...selection.filter, review: 'pending' } };
+  }
+  const overriding = options.overrideAction !== undefined || options.matchListingId !== undefined || options.createNew === true;
+  if (overriding) await overrideActions(db, runId, selection, options);
   const { sql, params } = selectionWhere(runId, selection, [decision === 'approve' ? 'approved' : 'rejected', userId]);
+  const updated = await db.query(
+    `UPDATE staging.rows SET review_status = $1, reviewed_by = $2, reviewed_at = now() WHERE ${sql} AND promoted_at IS NULL`,
+    params,
+  );
+  if (overriding) {
+    await proposeRows(db, runId);
+    await countResults(db, runId);
+  }
+  return updated.rowCount ?? 0;
+}
+
+/** A reviewer's correction of the pipeline's decision for the selected, unpromoted rows. */
+async function overrideActions(db: Queryable, runId: number, selection: Selection, options: ReviewOptions): Promise<void> {
+  const { sql, params } = selectionWhere(runId, selection);
   const where = `${sql} AND promoted_at IS NULL`;
   if (options.matchListingId !== undefined || options.createNew) {
     // a possible match resolved by a person: re-decide the row's actions against that listing (or none)
-    params.push(options.createNew ? null : options.matchListingId);
     await db.query(
-      `UPDATE staging.rows SET listing_id = $${params.length}, listing_info_id = NULL,
-              match_method = CASE WHEN $${params.length}::int IS NULL THEN NULL ELSE 'manual' END,
+      `UPDATE staging.rows SET listing_id = $${params.length + 1}, listing_info_id = NULL,
+              match_method = CASE WHEN $${params.length + 1}::int IS NULL THEN NULL ELSE 'manual' END,
               action = NULL, action_overridden = true
         WHERE ${where}`,
-      params,
+      [...params, options.createNew ? null : options.matchListingId],
     );
-    params.pop();
     await computeActions(db, runId);
   } else if (options.overrideAction === 'insert' || options.overrideAction === 'update') {
+    await refuseRepeatedSourceIds(db, runId, selection);
     await db.query(`UPDATE staging.rows SET action = NULL, duplicate_of = NULL, action_overridden = true WHERE ${where} AND action = 'duplicate'`, params);
     await computeActions(db, runId);
   } else if (options.overrideAction === 'unchanged') {
@@ -146,16 +171,29 @@ export async function approveRows(
       params,
     );
   }
-  const updated = await db.query(
-    `UPDATE staging.rows SET review_status = $1, reviewed_by = $2, reviewed_at = now() WHERE ${where}`,
+}
+
+/** One source record is one listing_info: a duplicate by source_id cannot become a second insert. */
+async function refuseRepeatedSourceIds(db: Queryable, runId: number, selection: Selection): Promise<void> {
+  const { sql, params } = selectionWhere(runId, selection, [], 'r');
+  const { rows } = await db.query<{ id: number; source_id: string; first: number }>(
+    `SELECT r.id, r.source_id, first.id AS first FROM staging.rows r
+       JOIN staging.rows first ON first.job_id = r.job_id AND first.file_seq > 0 AND first.source_id = r.source_id
+                              AND first.rec_num < r.rec_num
+      WHERE ${sql} AND r.promoted_at IS NULL AND r.action = 'duplicate'
+      ORDER BY r.rec_num, first.rec_num LIMIT 1`,
     params,
   );
-  if (options.overrideAction || options.matchListingId !== undefined || options.createNew) {
-    await proposeRows(db, runId);
-    await countResults(db, runId);
+  if (rows[0]) {
+    throw new ReviewConflict(
+      `Row ${rows[0].id} repeats source_id ${rows[0].source_id} of row ${rows[0].first}: a source record can be promoted once, ` +
+        'so it cannot be overridden to an insert; approve the row you want to keep instead',
+    );
   }
-  return updated.rowCount ?? 0;
 }
+
+/** A review decision that contradicts the Rules: the API answers 409 with this message. */
+export class ReviewConflict extends Error {}
 
 /** An unpromoted run's staged rows are dropped. */
 export async function discardRows(db: Queryable, runId: number): Promise<void> {
