@@ -4,8 +4,14 @@
 // record with it (or, past its record size limit, repeated and lost records in unbounded memory).
 // Quotes are read as csv-parse reads them (relax_quotes); csv.test.ts checks the two agree.
 
-/** A record (with its quoted line breaks) or a line longer than this is reported, not held. */
+/** A record (with its quoted line breaks) or a line longer than this is reported, not read. */
 export const maxRecordChars = 1024 * 1024;
+/**
+ * How far a quoted field is followed before it is judged: a stray quote in a file with no other
+ * quote would run to the end, so its lines are held up to this much and then read again. A field
+ * that does close within it was a real, oversized record, skipped whole. Bounds memory per record.
+ */
+export const maxLookaheadChars = 16 * maxRecordChars;
 
 /** A line of the decoded file, numbered from 1; text is null for a line too long to hold. */
 export interface Line {
@@ -26,7 +32,7 @@ export async function* numberedLines(chunks: AsyncIterable<string>): AsyncGenera
     for (let found = breaks.exec(rest); found; found = breaks.exec(rest)) {
       if (found[0] === '\r' && found.index === rest.length - 1) break; // may be the first half of \r\n
       number += 1;
-      yield { number, text: overlong ? null : rest.slice(start, found.index) };
+      yield { number, text: overlong || found.index - start > maxRecordChars ? null : rest.slice(start, found.index) };
       overlong = false;
       start = breaks.lastIndex;
     }
@@ -37,7 +43,7 @@ export async function* numberedLines(chunks: AsyncIterable<string>): AsyncGenera
     }
   }
   if (rest.endsWith('\r')) rest = rest.slice(0, -1);
-  if (rest !== '' || overlong) yield { number: number + 1, text: overlong ? null : rest };
+  if (rest !== '' || overlong) yield { number: number + 1, text: overlong || rest.length > maxRecordChars ? null : rest };
 }
 
 /**
@@ -106,6 +112,8 @@ export interface RecordLines {
   fields: string[];
   complete: boolean;
   strayQuote: boolean;
+  /** characters of its lines, line breaks included */
+  chars: number;
 }
 
 /** Reads records line by line; lines given back with reread() come again before the rest of the file. */
@@ -118,17 +126,17 @@ export class RecordSplitter {
     for (let i = lines.length - 1; i >= 0; i--) this.again.push(lines[i]!);
   }
 
-  /** The next record from its first non-empty line; a quoted field left open ends it after maxRecordChars or at the end of the file. */
+  /** The next record from its first non-blank line; a quoted field left open ends it after maxLookaheadChars or at the end of the file. */
   async next(): Promise<RecordLines | null> {
     let first = await this.nextLine();
-    while (first && first.text === '') first = await this.nextLine();
+    while (first && first.text !== null && isBlank(first.text)) first = await this.nextLine();
     if (!first) return null;
-    if (first.text === null) return { lines: [first], fields: [], complete: false, strayQuote: false };
+    if (first.text === null) return { lines: [first], fields: [], complete: false, strayQuote: false, chars: maxRecordChars + 1 };
     const record = new RecordFields(this.delimiter);
     const lines = [first];
     let size = first.text.length;
     let complete = record.add(first.text);
-    while (!complete && size <= maxRecordChars) {
+    while (!complete && size <= maxLookaheadChars) {
       const line = await this.nextLine();
       if (!line) break;
       lines.push(line);
@@ -136,7 +144,7 @@ export class RecordSplitter {
       size += line.text.length + 1;
       complete = record.add(line.text);
     }
-    return { lines, fields: record.fields, complete, strayQuote: record.strayQuote };
+    return { lines, fields: record.fields, complete, strayQuote: record.strayQuote, chars: size };
   }
 
   private async nextLine(): Promise<Line | null> {
@@ -147,20 +155,44 @@ export class RecordSplitter {
   }
 }
 
+/** A line with nothing but spaces: skipped between records, as the delimiter sniffer skips it. */
+export const isBlank = (text: string) => text.trim() === '';
+
+export interface RecordProblem {
+  reason: string;
+  /** the record's lines after its first are records of their own, swallowed by a stray quote */
+  rereadRest: boolean;
+}
+
 /** Why a record cannot be read with `width` fields, naming its first line; null when it can. */
-export function recordProblem({ lines, fields, complete, strayQuote }: RecordLines, width: number): string | null {
+export function recordProblem({ lines, fields, complete, strayQuote, chars }: RecordLines, width: number): RecordProblem | null {
   const first = lines[0]!;
   const last = lines[lines.length - 1]!;
-  if (first.text === null) return `line ${first.number} is longer than ${maxRecordChars} characters`;
-  if (!complete) return `line ${first.number} has an unbalanced quote ("): the quoted field that starts there is never closed`;
+  if (first.text === null) return { reason: `line ${first.number} is longer than ${maxRecordChars} characters`, rereadRest: false };
+  if (!complete) {
+    return { reason: `line ${first.number} has an unbalanced quote ("): the quoted field that starts there is never closed`, rereadRest: true };
+  }
   if (lines.length === 1) {
     if (fields.length === width) return null;
-    return `line ${first.number} has ${fields.length} fields where the header has ${width}` +
-      (strayQuote ? ', probably because of an unbalanced quote (")' : '');
+    return {
+      reason: `line ${first.number} has ${fields.length} fields where the header has ${width}` +
+        (strayQuote ? ', probably because of an unbalanced quote (")' : ''),
+      rereadRest: false,
+    };
   }
   // a field may hold line breaks, but one that then closes with text after its quote, or leaves the
   // record the wrong width, was opened by a stray quote: two rows read as one must not pass unnoticed
-  if (fields.length === width && !strayQuote) return null;
-  return `line ${first.number} has an unbalanced quote ("): read as a quoted field running on to line ${last.number}, ` +
-    (fields.length === width ? 'the record has text after a closing quote' : `the record has ${fields.length} fields where the header has ${width}`);
+  const wellFormed = fields.length === width && !strayQuote;
+  if (wellFormed && chars > maxRecordChars) {
+    return {
+      reason: `lines ${first.number} to ${last.number} are one record of ${chars} characters, more than the ${maxRecordChars} allowed`,
+      rereadRest: false,
+    };
+  }
+  if (wellFormed) return null;
+  return {
+    reason: `line ${first.number} has an unbalanced quote ("): read as a quoted field running on to line ${last.number}, ` +
+      (fields.length === width ? 'the record has text after a closing quote' : `the record has ${fields.length} fields where the header has ${width}`),
+    rereadRest: true,
+  };
 }

@@ -23,6 +23,7 @@ describe('openCsv reads', () => {
     ['tabs, no final line break', 'a\tb\n1\t2\n3\t4', '\t', [2, 3]],
     ['pipes with blank lines between', 'a|b\n1|2\n\n\n3|4\n', '|', [2, 5]],
     ['blank lines before the header', '\n\na,b\n1,2\n3,4\n', ',', [4, 5]],
+    ['lines of spaces before the header and between records', '   \na;b\n1;2\n \t\n3;4\n', ';', [3, 5]],
   ])('%s', async (_name, text, delimiter, lines) => {
     const csv = await read(text);
     expect(csv.delimiter).toBe(delimiter);
@@ -91,6 +92,25 @@ describe('openCsv refuses a file it cannot read at all', () => {
   });
 });
 
+describe('openCsv and records over the size limit', () => {
+  it('a real quoted field over 1 MiB is one problem naming its lines; its inner lines are not read as records', async () => {
+    const paragraphs = Array.from({ length: 80_000 }, (_, i) => `para ${i}, more`).join('\n');
+    const csv = await read(`id,t\n1,"${paragraphs}"\n2,b\n`);
+    expect(csv.problems).toHaveLength(1);
+    expect(csv.problems[0]!.reason).toMatch(/^lines 2 to 80001 are one record of \d+ characters, more than the 1048576 allowed$/);
+    expect(csv.records).toEqual([[80_002, ['2', 'b']]]);
+  });
+
+  it('a line over 1 MiB is refused the same way however the file is chunked', async () => {
+    const text = `id,t\n1,${'x'.repeat(1_148_576)}\n2,b\n`;
+    for (const chunkSize of [1 << 16, 1 << 22]) {
+      const csv = await read(text, chunkSize);
+      expect(csv.problems.map((p) => p.reason)).toEqual(['line 2 is longer than 1048576 characters']);
+      expect(csv.records).toEqual([[3, ['2', 'b']]]);
+    }
+  });
+});
+
 describe('openCsv on a large file with one stray quote', () => {
   it('loses only that line and reads every other record once, on its own line', async () => {
     const good = 100_000; // 2.5 MB: the quoted field the stray quote opens runs past the 1 MiB record limit
@@ -116,6 +136,19 @@ describe('openCsv agrees with csv-parse on well-formed files', () => {
     };
   }
   const pieces = ['Inn', ' ', ',', ';', '"', '""', '\n', '\r\n', 'é', '5" screen', '', 'a|b', '\t'];
+
+  it.each([
+    ['a quote inside a field', 'a,b\n5" screen,x\n'],
+    ['text after a closing quote', 'a,b\n"x"y,z\n'],
+    ['a space after a closing quote', 'a,b\n"x" ,z\n'],
+    ['quotes in the middle of a field', 'a,b\na"b"c,z\n'],
+    ['an escaped quote, then text after the closing quote', 'a,b\n"a""b"c,z\n'],
+    ['an empty quoted field, then a quoted field with text after it', 'a,b\n"",""x\n'],
+  ])('loose quotes as csv-parse reads them: %s', async (_name, text) => {
+    const ours = await read(text);
+    expect(ours.problems).toEqual([]);
+    expect(ours.records.map(([, fields]) => fields)).toEqual((parseCsv(text, { relax_quotes: true }) as string[][]).slice(1));
+  });
 
   it.each([1, 2, 3, 4, 5])('random file %i: the same fields, record by record', async (seed) => {
     const pick = random(seed);

@@ -4,7 +4,7 @@
 // Records are read by csv-records.ts, which can go back after a stray quote; see there for why.
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
-import { numberedLines, recordProblem, RecordSplitter } from './csv-records';
+import { isBlank, numberedLines, recordProblem, RecordSplitter } from './csv-records';
 
 export interface CsvOptions {
   delimiter?: string;
@@ -82,7 +82,7 @@ export async function openCsv(
   if (nul >= 0) throw new CsvFileError(`The file is not CSV text: it holds binary data (a NUL byte at offset ${nul})`);
   const encoding = detectEncoding(sample, options.encoding);
   const text = iconv.decode(sample, encoding).replace(/^\uFEFF/, '');
-  const firstLine = text.split(/\r\n|\n|\r/).find((line) => line.trim() !== '') ?? '';
+  const firstLine = text.split(/\r\n|\n|\r/).find((line) => !isBlank(line)) ?? '';
   const delimiter = options.delimiter ?? detectDelimiter(firstLine);
 
   async function* bytes() {
@@ -118,9 +118,9 @@ export async function openCsv(
         continue;
       }
       // awaited, so a file of nothing but bad lines is logged as it streams, not held
-      await onProblem({ line, reason: problem });
+      await onProblem({ line, reason: problem.reason });
       // a bad record of several lines is most likely a stray quote: its other lines are records of their own
-      splitter.reread(record.lines.slice(1));
+      if (problem.rereadRest) splitter.reread(record.lines.slice(1));
     }
   }
   return { headers, delimiter, encoding, records: records() };
