@@ -380,6 +380,25 @@ describe('review decisions', () => {
     expect(names.map((r) => r.source_id)).toEqual(['R1', 'R2', 'R3']);
   });
 
+  it('a rejection by filter reaches rows approved in bulk before; an override by filter decides the rows it changed', async () => {
+    const source = await createCsvSource(admin, 'Visit Review Filters');
+    const { runId } = await stageFile(source.configId, [
+      place('F1', 'Tide Pool', '1 Shore Road'), place('F2', 'TIDE POOL', '1 Shore Road'), place('F3', 'Dock Bar', '2 Shore Road'),
+    ]);
+    const approved = await admin.post('/api/v1/pipeline/staging/review', { jobId: runId, filter: { proposed: true }, decision: 'approve' });
+    expect(approved.body).toEqual({ updated: 2 });
+    const rejected = await admin.post('/api/v1/pipeline/staging/review', { jobId: runId, filter: { action: 'insert' }, decision: 'reject' });
+    expect(rejected.body).toEqual({ updated: 2 });
+    const overridden = await admin.post('/api/v1/pipeline/staging/review', {
+      jobId: runId, filter: { action: 'duplicate' }, decision: 'approve', override_action: 'insert' });
+    expect(overridden.body).toEqual({ updated: 1 });
+    expect((await stagedRows(runId)).map((r) => [r.source_id, r.action, r.review_status])).toEqual([
+      ['F1', 'insert', 'rejected'], ['F2', 'insert', 'approved'], ['F3', 'insert', 'rejected']]);
+    const promote = await admin.post('/api/v1/pipeline/staging/promote', { jobId: runId });
+    expect(promote.status).toBe(202);
+    expect((await waitForRun(admin, runId, ['promoted'])).promote_results).toMatchObject({ inserted: 1, skipped: 2 });
+  });
+
   it('a repeated source id cannot be overridden to an insert: one source record is one listing_info', async () => {
     const source = await createCsvSource(admin, 'Visit Review Twice');
     const { runId } = await stageFile(source.configId, [place('T1', 'Dune Walk', '1 Beach Road'), place('T1', 'Dune Walk Two', '9 Beach Road')]);

@@ -123,13 +123,17 @@ export async function approveRows(
   userId: number | null,
   options: ReviewOptions = {},
 ): Promise<number> {
-  // A decision by filter ("approve all proposed") leaves rows a person already decided alone, unless
-  // the filter names a review status itself; rows named by id are decided as asked.
-  if (!selection.ids && selection.filter?.review === undefined) {
+  // A bulk approval ("approve all proposed") leaves rows a person rejected alone, unless its filter
+  // names a review status; a rejection reaches approved rows too, and rows named by id are decided as asked.
+  if (decision === 'approve' && !selection.ids && selection.filter?.review === undefined) {
     selection = { ...selection, filter: { ...selection.filter, review: 'pending' } };
   }
   const overriding = options.overrideAction !== undefined || options.matchListingId !== undefined || options.createNew === true;
-  if (overriding) await overrideActions(db, runId, selection, options);
+  if (overriding) {
+    // An override changes the very columns a filter selects on: pin the rows first, then decide those.
+    selection = { ids: await selectedIds(db, runId, selection) };
+    await overrideActions(db, runId, selection, options);
+  }
   const { sql, params } = selectionWhere(runId, selection, [decision === 'approve' ? 'approved' : 'rejected', userId]);
   const updated = await db.query(
     `UPDATE staging.rows SET review_status = $1, reviewed_by = $2, reviewed_at = now() WHERE ${sql} AND promoted_at IS NULL`,
@@ -140,6 +144,15 @@ export async function approveRows(
     await countResults(db, runId);
   }
   return updated.rowCount ?? 0;
+}
+
+async function selectedIds(db: Queryable, runId: number, selection: Selection): Promise<number[]> {
+  const { sql, params } = selectionWhere(runId, selection);
+  const { rows } = await db.query<{ id: number }>(
+    `SELECT id FROM staging.rows WHERE ${sql} AND promoted_at IS NULL ORDER BY id FOR UPDATE`,
+    params,
+  );
+  return rows.map((row) => row.id);
 }
 
 /** A reviewer's correction of the pipeline's decision for the selected, unpromoted rows. */
