@@ -47,8 +47,12 @@ export class BenchApi {
       method: 'POST', headers: { ...this.headers, 'content-type': `multipart/form-data; boundary=${boundary}` },
     });
     const response = new Promise<http.IncomingMessage>((resolve, reject) => request.on('response', resolve).on('error', reject));
-    await pipeline(Readable.from(body()), request);
-    const reply = await response;
+    response.catch(() => undefined); // awaited below, also when sending fails
+    // a server refusing early (401, 413) may close before the body is sent: its answer says why
+    const sent = await pipeline(Readable.from(body()), request).then(() => null, (error: Error) => error);
+    const reply = await response.catch((error: Error) => {
+      throw sent ?? error;
+    });
     let text = '';
     for await (const chunk of reply) text += chunk;
     if (reply.statusCode !== 201) throw new Error(`upload: ${reply.statusCode} ${text.slice(0, 500)}`);

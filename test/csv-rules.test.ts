@@ -350,6 +350,13 @@ describe('restoring a soft-deleted listing', () => {
       .toEqual(expect.arrayContaining([['listing_info', true], ['listing', true]]));
     expect((await admin.get(`/api/v1/pipeline/listings?dmo_id=${source.dmoId}&visible=false`)).body.total).toBe(0);
     expect((await admin.post('/api/v1/pipeline/listing-info/999999/restore', {})).status).toBe(404);
+
+    // an archived listing_info stays archived
+    await t.ctx.db.query(`UPDATE public.listing_info SET info_visible = false, info_status = 'archived' WHERE id = $1`,
+      [gone.listing_info[0].id]);
+    const archived = await admin.post(`/api/v1/pipeline/listing-info/${gone.listing_info[0].id}/restore`, {});
+    expect(archived.status).toBe(409);
+    expect(archived.body.error.message).toMatch(/is archived; only missing_from_import or removed listing info can be restored/);
   });
 });
 

@@ -2,9 +2,9 @@
 // restoring what an import soft-deleted.
 import { z } from 'zod';
 import type { PipelineContext } from '../context';
-import { editListing, getListing, listListings, restoreListingInfo } from '../db/listings';
+import { editListing, getListing, listListings, NotRestorable, restoreListingInfo } from '../db/listings';
 import { inTransaction } from '../db/pool';
-import { notFound, parseInput } from './errors';
+import { ApiError, notFound, parseInput } from './errors';
 import { currentUser, idParam, idQuery, type RouteSpec } from './routes';
 
 const positive = z.coerce.number().int().positive();
@@ -64,7 +64,11 @@ export function listingRoutes(ctx: PipelineContext): RouteSpec[] {
     {
       method: 'post', path: '/listing-info/:id/restore', access: 'pipeline:write',
       handler: async (req, res) => {
-        const listingId = await inTransaction(ctx.db, (client) => restoreListingInfo(client, idParam(req), currentUser(res).id));
+        const listingId = await inTransaction(ctx.db, (client) => restoreListingInfo(client, idParam(req), currentUser(res).id))
+          .catch((error: unknown) => {
+            if (error instanceof NotRestorable) throw new ApiError(409, 'not_restorable', error.message);
+            throw error;
+          });
         if (listingId === null) throw notFound(`Listing info ${String(req.params.id)}`);
         return getListing(ctx.db, listingId);
       },

@@ -50,7 +50,7 @@ export function routerFrom(routes: readonly RouteSpec[]): express.Router {
 
 // Ids of serial (int4) tables stop here; larger ones would reach PostgreSQL as an out-of-range error.
 export const maxSerialId = 2_147_483_647;
-// Ids of bigserial tables (runs, staged rows, files), as far as JavaScript numbers are exact.
+// Ids of bigserial tables (configs, runs, staged rows, files), as far as JavaScript numbers are exact.
 export const maxBigSerialId = Number.MAX_SAFE_INTEGER;
 
 /** Path parameter as an id from 1 to max, or a 400 naming it. */

@@ -18,7 +18,7 @@ import { currentUser, idParam, idQuery, idSchema, maxBigSerialId, type RouteSpec
 import { storeUpload } from './upload';
 
 const executeBody = z.union([
-  z.strictObject({ configId: idSchema() }),
+  z.strictObject({ configId: idSchema(maxBigSerialId) }),
   z.strictObject({ jobId: idSchema(maxBigSerialId), continue: z.literal(true) }),
 ]);
 const acceptedFiles = ['.csv', '.txt', 'text/csv'];
@@ -130,7 +130,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
       method: 'get', path: '/jobs', access: 'pipeline:read',
       handler: async (req) => {
         const query = parseInput(z.object({
-          configId: idQuery().optional(), status: z.enum(runs.runStatuses).optional(),
+          configId: idQuery(maxBigSerialId).optional(), status: z.enum(runs.runStatuses).optional(),
           page: page.default(1), pageSize: positive.max(500).default(100),
         }), req.query);
         const list = await runs.listRuns(ctx.db, query, query.pageSize, (query.page - 1) * query.pageSize);

@@ -5,7 +5,7 @@ import * as configs from '../db/configs';
 import { transitionRun } from '../db/runs';
 import { configParamsSchema, scheduleSchema, sourceTypes } from '../domain/config-params';
 import { ApiError, notFound, parseInput } from './errors';
-import { idParam, idSchema, type RouteSpec } from './routes';
+import { idParam, idSchema, maxBigSerialId, type RouteSpec } from './routes';
 
 const dmoBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -105,7 +105,7 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
     {
       method: 'get', path: '/configs/:id', access: 'pipeline:read',
       handler: async (req) => {
-        const config = await configs.getConfig(ctx.db, idParam(req));
+        const config = await configs.getConfig(ctx.db, idParam(req, 'id', maxBigSerialId));
         if (!config) throw notFound(`Config ${req.params.id}`);
         return withNextRun(config);
       },
@@ -113,7 +113,7 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
     {
       method: 'patch', path: '/configs/:id', access: 'pipeline:write',
       handler: async (req) => {
-        const id = idParam(req);
+        const id = idParam(req, 'id', maxBigSerialId);
         const { on_pending_runs, ...patch } = parseInput(configPatch, req.body);
         if (!(await configs.getConfig(ctx.db, id))) throw notFound(`Config ${id}`);
         if (patch.dmo_id !== undefined) await assertDmoExists(ctx, patch.dmo_id);
@@ -124,7 +124,7 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
     {
       method: 'delete', path: '/configs/:id', access: 'pipeline:write',
       handler: async (req) => {
-        const id = idParam(req);
+        const id = idParam(req, 'id', maxBigSerialId);
         const choice = parseInput(deleteQuery, { ...req.query, ...(req.body ?? {}) }).on_pending_runs;
         if (!(await configs.getConfig(ctx.db, id))) throw notFound(`Config ${id}`);
         await settlePendingRuns(ctx, id, choice);

@@ -147,26 +147,35 @@ async function editRow(db: DbClient, edit: RowEdit): Promise<number> {
   return logged.rowCount ?? 0;
 }
 
+/** A listing_info an archive took down stays down: restoring is for what an import or a person removed. */
+export class NotRestorable extends Error {}
+
+const restorable = ['missing_from_import', 'removed'];
+
 /**
- * Makes a soft-deleted listing_info visible again, and its listing with it; logged as a person's
- * restore. Returns the listing id, or null when there is no such listing_info.
+ * Makes a soft-deleted listing_info visible again, and its listing with it when that too was removed
+ * (not archived); logged as a person's restore. Returns the listing id, or null when there is no such
+ * listing_info.
  */
 export async function restoreListingInfo(db: DbClient, listingInfoId: number, userId: number): Promise<number | null> {
-  const { rows } = await db.query<{ listing_id: number; was_visible: boolean }>(
-    `SELECT li.listing_id, li.info_visible AS was_visible FROM public.listing_info li WHERE li.id = $1 FOR UPDATE`,
+  const { rows } = await db.query<{ listing_id: number; info_status: string }>(
+    'SELECT listing_id, info_status FROM public.listing_info WHERE id = $1 FOR UPDATE',
     [listingInfoId],
   );
   if (!rows[0]) return null;
-  const { listing_id: listingId, was_visible: wasVisible } = rows[0];
-  if (wasVisible) return listingId;
+  const { listing_id: listingId, info_status: status } = rows[0];
+  if (status === 'active') return listingId;
+  if (!restorable.includes(status)) {
+    throw new NotRestorable(`Listing info ${listingInfoId} is ${status}; only ${restorable.join(' or ')} listing info can be restored`);
+  }
   await db.query(
     `UPDATE public.listing_info SET info_visible = true, info_status = 'active', updated_at = now() WHERE id = $1`,
     [listingInfoId],
   );
   const listing = await db.query(
     `UPDATE public.listings SET listing_visible = true, listing_status = 'active', updated_at = now()
-      WHERE id = $1 AND NOT listing_visible RETURNING id`,
-    [listingId],
+      WHERE id = $1 AND listing_status = ANY($2::text[]) RETURNING id`,
+    [listingId, restorable],
   );
   const logRestore = (entity: 'listing' | 'listing_info', entityId: number) =>
     db.query(

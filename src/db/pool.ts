@@ -11,13 +11,7 @@ export type DbClient = pg.PoolClient;
 export type Queryable = pg.Pool | pg.PoolClient;
 
 export function createPool(databaseUrl: string, max = 10): Db {
-  const pool = new pg.Pool({
-    connectionString: databaseUrl, max, application_name: 'listings-pipeline',
-    // Our transactions run their statements back to back. One left idle is a worker whose machine
-    // vanished without closing the connection: end it, so its row locks (a promote batch) do not hold
-    // up the worker that took its job over until TCP gives up, hours later.
-    options: '-c idle_in_transaction_session_timeout=300000',
-  });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: 'listings-pipeline' });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   return pool;
@@ -26,15 +20,28 @@ export function createPool(databaseUrl: string, max = 10): Db {
 /** Runs fn in a transaction on one client; rolls back on any error. */
 export async function inTransaction<T>(db: Db, fn: (client: DbClient) => Promise<T>): Promise<T> {
   const client = await db.connect();
+  // A connection the server ends while we hold it (the timeout below) fails the next query, which
+  // fails the job; without a listener its 'error' event would end the whole process.
+  let lost: Error | undefined;
+  const onLost = (error: Error) => (lost ??= error); // the first says why; then the socket closes
+  client.on('error', onLost);
   try {
     await client.query('BEGIN');
+    // Our transactions run their statements back to back. One left idle is a worker whose machine
+    // vanished without closing the connection: the server ends it, so its row locks (a promote
+    // batch) do not hold up the worker that took its job over until TCP gives up, hours later.
+    // SET LOCAL, not a connection option: poolers such as PgBouncer refuse start-up options.
+    await client.query(`SET LOCAL idle_in_transaction_session_timeout = '5min'`);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
+    // pg then says only that the client "is not queryable": name what the server said instead
+    if (lost) throw new Error(`The database ended this transaction: ${lost.message}`, { cause: error });
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    client.off('error', onLost);
+    client.release(lost); // a lost connection is dropped, not handed to the next caller
   }
 }
