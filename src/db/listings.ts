@@ -1,5 +1,5 @@
 // Production listings as admins see them, and their manual edits.
-import type { DbClient, Queryable } from './pool';
+import { containsPattern, type DbClient, type Queryable } from './pool';
 
 export interface ListingFilter {
   q?: string;
@@ -11,7 +11,7 @@ export async function listListings(db: Queryable, filter: ListingFilter, limit: 
   const params: unknown[] = [];
   const where: string[] = [];
   if (filter.q) {
-    params.push(`%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    params.push(containsPattern(filter.q));
     where.push(`(l.name ILIKE $${params.length} OR loc.city ILIKE $${params.length})`);
   }
   if (filter.dmoId !== undefined) {

@@ -45,3 +45,8 @@ export async function inTransaction<T>(db: Db, fn: (client: DbClient) => Promise
     client.release(lost); // a lost connection is dropped, not handed to the next caller
   }
 }
+
+/** An ILIKE pattern matching text anywhere, with the user's own %, _ and backslash taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

@@ -1,6 +1,6 @@
 // Review of staged rows: listing with filters, one row against production, and decisions.
 import { computeActions, proposeRows, countResults } from './stage-run';
-import type { Queryable } from './pool';
+import { containsPattern, type Queryable } from './pool';
 
 export const recordActions = ['insert', 'update', 'unchanged', 'duplicate', 'delete', 'possible_match'] as const;
 export type RecordAction = (typeof recordActions)[number];
@@ -36,7 +36,7 @@ function selectionWhere(runId: number, selection: Selection, params: unknown[] =
   if (f.review) (params.push(f.review), where.push(`${column('review_status')} = $${params.length}`));
   if (f.proposed !== undefined) (params.push(f.proposed), where.push(`${column('ok_to_promote')} = $${params.length}`));
   if (f.q) {
-    params.push(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    params.push(containsPattern(f.q));
     const like = `$${params.length}`;
     where.push(`(${column('name')} ILIKE ${like} OR ${column('city')} ILIKE ${like} OR ${column('source_id')} ILIKE ${like})`);
   }
