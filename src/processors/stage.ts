@@ -1,12 +1,12 @@
 // Queue `stage`, the parent of a run's transforms: once every file is staged, decide duplicates,
 // actions, deletions, proposals and counts in SQL, then hand the run to review (or promote it when
 // the config says auto_promote and nothing needs a human). Geocoding and fuzzy matching come later.
-import { inTransaction } from '../db/pool';
+import { inTransaction, type DbClient } from '../db/pool';
 import { setRunProgress, transitionRun } from '../db/runs';
 import * as stage from '../db/stage-run';
 import { approveRows } from '../db/review';
 import { enqueuePromote } from '../queues/run-flow';
-import { loadRunStep, type Processor } from './processor';
+import { loadRunStep, type Processor, type RunStep } from './processor';
 
 export const stageProcessor: Processor<'stage'> = {
   queue: 'stage',
@@ -24,21 +24,28 @@ export const stageProcessor: Processor<'stage'> = {
       if (config.import.full_snapshot) await stage.proposeDeletions(client, runId, run.dmo_id, config.import.max_delete_ratio);
       await stage.proposeRows(client, runId);
       await stage.countResults(client, runId);
-      if (await stage.supersede(client, runId, run.config_id)) {
-        await transitionRun(client, runId, ['running'], 'superseded', { stage: 'review', errorSummary: 'A newer run of this config was staged first' });
-        return 'superseded' as const;
-      }
-      const unattended = config.promote.auto_promote && (await stage.rowsNeedingReview(client, runId)) === 0;
-      if (unattended) {
-        await approveRows(client, runId, { filter: { proposed: true } }, 'approve', null);
-        await transitionRun(client, runId, ['running'], 'promoting', { stage: 'promote' });
-        return 'promote' as const;
-      }
-      await transitionRun(client, runId, ['running'], 'awaiting_review', { stage: 'review' });
-      return 'review' as const;
+      const handedTo = await handOn(client, step);
+      // in the same transaction as the new status, so nobody sees a reviewable run at 0 %
+      await setRunProgress(client, runId, handedTo === 'promote' ? 'promote' : 'review', 1, 1);
+      return handedTo;
     });
-    await setRunProgress(ctx.db, runId, next === 'promote' ? 'promote' : 'review', 1, 1);
     if (next === 'promote') await enqueuePromote(ctx, runId);
     return 'success';
   },
 };
+
+/** The run's next status after staging: superseded, straight to promote, or awaiting review. */
+async function handOn(client: DbClient, { run, config }: RunStep): Promise<'superseded' | 'promote' | 'review'> {
+  if (await stage.supersede(client, run.id, run.config_id)) {
+    await transitionRun(client, run.id, ['running'], 'superseded', { stage: 'review', errorSummary: 'A newer run of this config was staged first' });
+    return 'superseded';
+  }
+  const unattended = config.promote.auto_promote && (await stage.rowsNeedingReview(client, run.id)) === 0;
+  if (unattended) {
+    await approveRows(client, run.id, { filter: { proposed: true } }, 'approve', null);
+    await transitionRun(client, run.id, ['running'], 'promoting', { stage: 'promote' });
+    return 'promote';
+  }
+  await transitionRun(client, run.id, ['running'], 'awaiting_review', { stage: 'review' });
+  return 'review';
+}
