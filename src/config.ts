@@ -17,6 +17,16 @@ const url = (protocols: string[], example: string) =>
     { message: `expected a URL like ${example}` },
   );
 
+/** scheme://host[:port] and nothing more, as a browser's Origin header carries it. */
+function isOrigin(value: string): boolean {
+  try {
+    const parsed = new URL(value);
+    return ['http:', 'https:'].includes(parsed.protocol) && parsed.origin === value.replace(/\/$/, '').toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
 const positiveInt = (what: string) =>
   z.coerce.number({ message: `expected ${what}` }).int({ message: `expected ${what}` }).positive({ message: `expected ${what}` });
 
@@ -47,6 +57,14 @@ const settingsSchema = z.object({
     .string()
     .default('')
     .transform((value) => value.split(',').map((host) => host.trim()).filter(Boolean)),
+  // Browser origins besides the server's own whose pages may write (a UI dev server, a TLS proxy's
+  // public URL): see src/api/origin-guard.ts. Kept as URL.origin, the form browsers send.
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .refine((origins) => origins.every(isOrigin), { message: 'expected comma-separated origins like https://admin.example.org,http://localhost:5173' })
+    .transform((origins) => origins.map((origin) => new URL(origin).origin)),
   GEOCODER: z.enum(['gazetteer', 'google', 'nominatim']).default('gazetteer'),
   GOOGLE_PLACES_API_KEY: z.string().optional(),
   GOOGLE_PLACES_URL: url(['http:', 'https:'], 'https://places.googleapis.com').optional(),

@@ -66,6 +66,100 @@ describe('sign-in', () => {
   });
 });
 
+/** The session cookie a login set, to replay it from elsewhere as an old browser tab would. */
+const cookieOf = (reply: { headers: Headers }) => reply.headers.get('set-cookie')!.split(';')[0]!;
+const meWithCookie = (cookie: string) => new ApiClient(server.url).request('GET', '/api/v1/auth/me', undefined, { cookie });
+
+describe('API tokens', () => {
+  it('the list shows each token by name and times, never its secret; a token revoked there answers 401 at once', async () => {
+    const user = await userWithRoles(t.ctx, ['viewer']);
+    const browser = new ApiClient(server.url);
+    await browser.login(user.email, user.password);
+    const nightly = (await browser.post('/api/v1/auth/tokens', { name: 'nightly import' })).body;
+    const laptop = (await browser.post('/api/v1/auth/tokens', { name: 'laptop' })).body;
+    await new ApiClient(server.url, laptop.token).get('/api/v1/auth/me');
+
+    const list = await browser.get('/api/v1/auth/tokens');
+    expect(list.status).toBe(200);
+    expect(list.body.tokens).toEqual([
+      { id: nightly.id, name: 'nightly import', created_at: expect.any(String), last_used_at: null },
+      { id: laptop.id, name: 'laptop', created_at: expect.any(String), last_used_at: expect.any(String) },
+    ]);
+    expect(JSON.stringify(list.body)).not.toContain(laptop.token);
+    expect(JSON.stringify(list.body)).not.toMatch(/hash/);
+
+    expect((await browser.delete(`/api/v1/auth/tokens/${laptop.id}`)).status).toBe(200);
+    expect((await new ApiClient(server.url, laptop.token).get('/api/v1/auth/me')).status).toBe(401);
+    expect((await new ApiClient(server.url, nightly.token).get('/api/v1/auth/me')).status).toBe(200);
+    expect((await browser.get('/api/v1/auth/tokens')).body.tokens.map((token: any) => token.name)).toEqual(['nightly import']);
+  });
+
+  it("another user's token and a missing one answer 404 and keep working", async () => {
+    const owner = await userWithRoles(t.ctx, ['viewer']);
+    const ownerClient = await ApiClient.signedIn(server.url, owner.email, owner.password);
+    const [ownerToken] = (await ownerClient.get('/api/v1/auth/tokens')).body.tokens;
+    const other = await userWithRoles(t.ctx, ['super_admin']);
+    const otherClient = await ApiClient.signedIn(server.url, other.email, other.password);
+    const revoke = await otherClient.delete(`/api/v1/auth/tokens/${ownerToken.id}`);
+    expect(revoke.status).toBe(404);
+    expect(revoke.body.error.message).toBe(`Token ${ownerToken.id} was not found`);
+    expect((await otherClient.delete('/api/v1/auth/tokens/999999')).status).toBe(404);
+    expect((await ownerClient.get('/api/v1/auth/me')).status).toBe(200);
+    expect((await otherClient.get('/api/v1/auth/tokens')).body.tokens).toHaveLength(1);
+  });
+});
+
+describe('changing one\u2019s password', () => {
+  it('a wrong current password is 400 naming current; a new one under 8 characters is 400 naming new', async () => {
+    const user = await userWithRoles(t.ctx, ['viewer']);
+    const browser = new ApiClient(server.url);
+    await browser.login(user.email, user.password);
+    const wrong = await browser.post('/api/v1/auth/password', { current: 'not it', new: 'a long new password' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.details).toEqual([{ path: 'current', message: expect.any(String) }]);
+    const short = await browser.post('/api/v1/auth/password', { current: user.password, new: 'short' });
+    expect(short.status).toBe(400);
+    expect(short.body.error.details.map((d: any) => d.path)).toEqual(['new']);
+    expect((await new ApiClient(server.url).post('/api/v1/auth/login', { email: user.email, password: user.password })).status).toBe(200);
+  });
+
+  it('after a change the old session cookie and every token answer 401, and the browser that changed it is still signed in', async () => {
+    const user = await userWithRoles(t.ctx, ['viewer']);
+    const browser = new ApiClient(server.url);
+    const oldCookie = cookieOf(await browser.login(user.email, user.password));
+    const otherTab = cookieOf(await new ApiClient(server.url).login(user.email, user.password));
+    const script = await ApiClient.signedIn(server.url, user.email, user.password);
+
+    const changed = await browser.post('/api/v1/auth/password', { current: user.password, new: 'a brand new password' });
+    expect(changed.status).toBe(200);
+    expect(changed.body.user.email).toBe(user.email);
+    expect((await browser.get('/api/v1/auth/me')).status).toBe(200);
+    expect((await meWithCookie(oldCookie)).status).toBe(401);
+    expect((await meWithCookie(otherTab)).status).toBe(401);
+    expect((await script.get('/api/v1/auth/me')).status).toBe(401);
+
+    const signIn = (password: string) => new ApiClient(server.url).post('/api/v1/auth/login', { email: user.email, password });
+    expect((await signIn(user.password)).status).toBe(401);
+    expect((await signIn('a brand new password')).status).toBe(200);
+  });
+
+  it('wrong current passwords count as failed sign-ins and are slowed down the same way', async () => {
+    const user = await userWithRoles(t.ctx, ['viewer']);
+    const browser = new ApiClient(server.url);
+    await browser.login(user.email, user.password);
+    for (let i = 0; i < 5; i++) {
+      expect((await browser.post('/api/v1/auth/password', { current: `guess ${i}`, new: 'a long new password' })).status).toBe(400);
+    }
+    const slowed = await browser.post('/api/v1/auth/password', { current: user.password, new: 'a long new password' });
+    expect(slowed.status).toBe(429);
+    expect(Number(slowed.headers.get('retry-after'))).toBeGreaterThan(0);
+    // the account's sign-in is slowed as well
+    expect((await new ApiClient(server.url).post('/api/v1/auth/login', { email: user.email, password: user.password })).status).toBe(429);
+    await t.ctx.db.query(`UPDATE public.login_failures SET last_failed_at = now() - interval '10 minutes'`);
+    expect((await browser.post('/api/v1/auth/password', { current: user.password, new: 'a long new password' })).status).toBe(200);
+  });
+});
+
 describe('every declared route checks access', () => {
   it('answers 401 without a session or token', async () => {
     const anonymous = new ApiClient(server.url);
@@ -118,6 +212,76 @@ describe('users and roles', () => {
     expect(bad.body.error.message).toMatch(/email/);
     expect(bad.body.error.message).toMatch(/password/);
     expect(bad.body.error.message).toMatch(/roles\[0\]/);
+  });
+});
+
+describe('an admin ends a user\u2019s access', () => {
+  async function viewerWithAccess() {
+    const user = await userWithRoles(t.ctx, ['viewer']);
+    const browser = new ApiClient(server.url);
+    await browser.login(user.email, user.password);
+    const token = (await browser.post('/api/v1/auth/tokens', { name: 'script' })).body.token as string;
+    return { user, browser, script: new ApiClient(server.url, token) };
+  }
+
+  it("a disabled user's session and token answer 401, and the token stays dead when the user is enabled again", async () => {
+    const adminUser = await userWithRoles(t.ctx, ['super_admin']);
+    const admin = await ApiClient.signedIn(server.url, adminUser.email, adminUser.password);
+    const { user, browser, script } = await viewerWithAccess();
+    const disabled = await admin.patch(`/api/v1/admin/users/${user.id}`, { disabled: true });
+    expect(disabled.status).toBe(200);
+    expect(disabled.body.user).toMatchObject({ id: user.id, email: user.email, disabled: true, roles: ['viewer'] });
+    expect((await browser.get('/api/v1/auth/me')).status).toBe(401);
+    expect((await script.get('/api/v1/auth/me')).status).toBe(401);
+
+    expect((await admin.patch(`/api/v1/admin/users/${user.id}`, { disabled: false })).body.user.disabled).toBe(false);
+    expect((await script.get('/api/v1/auth/me')).status).toBe(401);
+    expect((await new ApiClient(server.url).post('/api/v1/auth/login', { email: user.email, password: user.password })).status).toBe(200);
+  });
+
+  it("a password reset ends the user's sessions and tokens; the new password signs in", async () => {
+    const adminUser = await userWithRoles(t.ctx, ['super_admin']);
+    const admin = await ApiClient.signedIn(server.url, adminUser.email, adminUser.password);
+    const { user, browser, script } = await viewerWithAccess();
+    const reset = await admin.patch(`/api/v1/admin/users/${user.id}`, { password: 'reset by the admin' });
+    expect(reset.status).toBe(200);
+    expect((await browser.get('/api/v1/auth/me')).status).toBe(401);
+    expect((await script.get('/api/v1/auth/me')).status).toBe(401);
+    expect((await new ApiClient(server.url).post('/api/v1/auth/login', { email: user.email, password: 'reset by the admin' })).status).toBe(200);
+  });
+
+  it('a role change answers the user with the new roles', async () => {
+    const adminUser = await userWithRoles(t.ctx, ['super_admin']);
+    const admin = await ApiClient.signedIn(server.url, adminUser.email, adminUser.password);
+    const user = await userWithRoles(t.ctx, ['viewer']);
+    const changed = await admin.patch(`/api/v1/admin/users/${user.id}`, { roles: ['reviewer', 'ops'] });
+    expect(changed.body.user).toEqual({
+      id: user.id, email: user.email, name: null, disabled: false, created_at: expect.any(String), roles: ['ops', 'reviewer'],
+    });
+    expect((await admin.patch('/api/v1/admin/users/999999', { disabled: true })).status).toBe(404);
+  });
+
+  it('the last users:admin cannot disable or demote themselves (409); once another admin exists they can', async () => {
+    const adminUser = await userWithRoles(t.ctx, ['super_admin']);
+    const admin = await ApiClient.signedIn(server.url, adminUser.email, adminUser.password);
+    // make this the only admin: the other tests' admins lose the role
+    await t.ctx.db.query(`DELETE FROM public.user_roles WHERE role = 'super_admin' AND user_id <> $1`, [adminUser.id]);
+
+    for (const patch of [{ disabled: true }, { roles: ['pipeline_admin'] }, { roles: [] }]) {
+      const refused = await admin.patch(`/api/v1/admin/users/${adminUser.id}`, patch);
+      expect({ patch, status: refused.status }).toEqual({ patch, status: 409 });
+      expect(refused.body.error.message).toMatch(/no enabled user with users:admin/);
+    }
+    // nothing of the refused changes stayed: still an enabled super_admin whose token works
+    const self = (await admin.get('/api/v1/admin/users')).body.users.find((u: any) => u.id === adminUser.id);
+    expect(self).toMatchObject({ disabled: false, roles: ['super_admin'] });
+
+    const second = await admin.post('/api/v1/admin/users', { email: 'second-admin@test.local', password: 'long enough pw', roles: ['super_admin'] });
+    expect(second.status).toBe(201);
+    const demoted = await admin.patch(`/api/v1/admin/users/${adminUser.id}`, { roles: ['viewer'] });
+    expect(demoted.status).toBe(200);
+    expect(demoted.body.user.roles).toEqual(['viewer']);
+    expect((await admin.get('/api/v1/admin/users')).status).toBe(403);
   });
 });
 

@@ -9,8 +9,10 @@ import { bullBoard, bullBoardPath } from './bull-board';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRoutes, registerQueueGauges } from './health-routes';
 import { listingRoutes } from './listings-routes';
+import { originGuard } from './origin-guard';
 import { routerFrom, type RouteSpec } from './routes';
 import { runRoutes } from './runs-routes';
+import { securityHeaders } from './security-headers';
 import { sourceRoutes } from './sources-routes';
 import { userRoutes } from './users-routes';
 
@@ -36,6 +38,8 @@ export function createApp(ctx: PipelineContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(securityHeaders([bullBoardPath]));
+  app.use(originGuard(ctx.settings.ALLOWED_ORIGINS)); // before any body is read or any write runs
   app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser());
   app.use(authenticate(ctx));

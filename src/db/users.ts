@@ -1,6 +1,10 @@
 // Users, their roles and permissions, sessions, API tokens and failed-login counters.
-import type { Permission, RoleName } from '../auth/permissions';
+import type { RoleName } from '../auth/permissions';
+import type { AuthUser } from '../contract/auth';
+import type { AdminUser, RoleInfo } from '../contract/users';
 import type { Queryable } from './pool';
+
+export type { AuthUser };
 
 export interface UserRow {
   id: number;
@@ -11,12 +15,14 @@ export interface UserRow {
   created_at: Date;
 }
 
-export interface AuthUser {
+/** AdminUser as the database gives it (a Date, where JSON carries a string). */
+export type AdminUserRow = Omit<AdminUser, 'created_at'> & { created_at: Date };
+
+export interface ApiTokenRow {
   id: number;
-  email: string;
-  name: string | null;
-  roles: RoleName[];
-  permissions: Permission[];
+  name: string;
+  created_at: Date;
+  last_used_at: Date | null;
 }
 
 const authUserSelect = `
@@ -32,19 +38,46 @@ export async function findUserByEmail(db: Queryable, email: string): Promise<Use
   return rows[0] ?? null;
 }
 
+export async function getUser(db: Queryable, userId: number): Promise<UserRow | null> {
+  const { rows } = await db.query<UserRow>('SELECT * FROM public.users WHERE id = $1', [userId]);
+  return rows[0] ?? null;
+}
+
 export async function getAuthUser(db: Queryable, userId: number): Promise<AuthUser | null> {
   const { rows } = await db.query<AuthUser>(`${authUserSelect} WHERE u.id = $1 AND NOT u.disabled GROUP BY u.id`, [userId]);
   return rows[0] ?? null;
 }
 
-export async function listUsers(db: Queryable): Promise<(AuthUser & { disabled: boolean; created_at: Date })[]> {
-  const { rows } = await db.query(
-    `SELECT u.id, u.email, u.name, u.disabled, u.created_at,
-            coalesce(array_agg(DISTINCT ur.role) FILTER (WHERE ur.role IS NOT NULL), '{}') AS roles
-       FROM public.users u LEFT JOIN public.user_roles ur ON ur.user_id = u.id
-      GROUP BY u.id ORDER BY u.id`,
-  );
+const adminUserSelect = `
+  SELECT u.id, u.email, u.name, u.disabled, u.created_at,
+         coalesce(array_agg(DISTINCT ur.role) FILTER (WHERE ur.role IS NOT NULL), '{}') AS roles
+    FROM public.users u LEFT JOIN public.user_roles ur ON ur.user_id = u.id`;
+
+export async function listUsers(db: Queryable): Promise<AdminUserRow[]> {
+  const { rows } = await db.query<AdminUserRow>(`${adminUserSelect} GROUP BY u.id ORDER BY u.id`);
   return rows;
+}
+
+export async function getAdminUser(db: Queryable, userId: number): Promise<AdminUserRow | null> {
+  const { rows } = await db.query<AdminUserRow>(`${adminUserSelect} WHERE u.id = $1 GROUP BY u.id`, [userId]);
+  return rows[0] ?? null;
+}
+
+/** Enabled users whose roles grant users:admin: the people who can still manage users. */
+export async function countUserAdmins(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(DISTINCT u.id)::int AS n
+       FROM public.users u
+       JOIN public.user_roles ur ON ur.user_id = u.id
+       JOIN public.role_permissions rp ON rp.role = ur.role AND rp.permission = 'users:admin'
+      WHERE NOT u.disabled`,
+  );
+  return rows[0]!.n;
+}
+
+/** Serialises changes to users within transactions, so two admins demoting each other cannot both pass countUserAdmins. */
+export async function lockUserChanges(db: Queryable): Promise<void> {
+  await db.query(`SELECT pg_advisory_xact_lock(hashtext('public.users: user changes'))`);
 }
 
 export async function countUsers(db: Queryable): Promise<number> {
@@ -84,9 +117,7 @@ export async function updateUser(
       WHERE id = $1`,
     [userId, patch.name !== undefined, patch.name ?? null, patch.passwordHash ?? null, patch.disabled ?? null],
   );
-  if (patch.disabled || patch.passwordHash) {
-    await db.query('DELETE FROM public.user_sessions WHERE user_id = $1', [userId]);
-  }
+  if (patch.disabled || patch.passwordHash) await endSessionsAndTokens(db, userId);
   return rowCount === 1;
 }
 
@@ -95,8 +126,8 @@ export async function deleteUser(db: Queryable, userId: number): Promise<boolean
   return rowCount === 1;
 }
 
-export async function listRoles(db: Queryable): Promise<{ name: string; description: string; permissions: string[] }[]> {
-  const { rows } = await db.query(
+export async function listRoles(db: Queryable): Promise<RoleInfo[]> {
+  const { rows } = await db.query<RoleInfo>(
     `SELECT r.name, r.description, coalesce(array_agg(rp.permission ORDER BY rp.permission)
               FILTER (WHERE rp.permission IS NOT NULL), '{}') AS permissions
        FROM public.roles r LEFT JOIN public.role_permissions rp ON rp.role = r.name
@@ -128,12 +159,32 @@ export async function deleteSession(db: Queryable, tokenHash: string): Promise<v
   await db.query('DELETE FROM public.user_sessions WHERE token_hash = $1', [tokenHash]);
 }
 
+/** Signs the user out everywhere: a new password or a disabled user must not leave a way in open. */
+export async function endSessionsAndTokens(db: Queryable, userId: number): Promise<void> {
+  await db.query('DELETE FROM public.user_sessions WHERE user_id = $1', [userId]);
+  await db.query('DELETE FROM public.api_tokens WHERE user_id = $1', [userId]);
+}
+
 export async function createApiToken(db: Queryable, userId: number, name: string, tokenHash: string): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
     'INSERT INTO public.api_tokens (user_id, name, token_hash) VALUES ($1, $2, $3) RETURNING id',
     [userId, name, tokenHash],
   );
   return rows[0]!.id;
+}
+
+export async function listApiTokens(db: Queryable, userId: number): Promise<ApiTokenRow[]> {
+  const { rows } = await db.query<ApiTokenRow>(
+    'SELECT id, name, created_at, last_used_at FROM public.api_tokens WHERE user_id = $1 ORDER BY id',
+    [userId],
+  );
+  return rows;
+}
+
+/** Deletes one of the user's own tokens; false when the id is missing or another user's. */
+export async function deleteApiToken(db: Queryable, userId: number, tokenId: number): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM public.api_tokens WHERE id = $1 AND user_id = $2', [tokenId, userId]);
+  return rowCount === 1;
 }
 
 export async function findTokenUser(db: Queryable, tokenHash: string): Promise<number | null> {
