@@ -1,15 +1,15 @@
 // The Express app: API routes from their declared lists, Bull Board, the admin UI, JSON errors.
-import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import express from 'express';
-import { repoRoot } from '../config';
 import type { PipelineContext } from '../context';
+import { adminUi } from './admin-ui';
 import { authenticate, authRoutes } from './auth';
 import { bullBoard, bullBoardPath } from './bull-board';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRoutes, registerQueueGauges } from './health-routes';
 import { listingRoutes } from './listings-routes';
 import { originGuard } from './origin-guard';
+import { publicRoutes } from './public-routes';
 import { routerFrom, type RouteSpec } from './routes';
 import { runRoutes } from './runs-routes';
 import { securityHeaders } from './security-headers';
@@ -28,11 +28,9 @@ export function routeGroups(ctx: PipelineContext): RouteGroup[] {
     { prefix: '/api/v1/auth', routes: authRoutes(ctx) },
     { prefix: '/api/v1/admin', routes: userRoutes(ctx) },
     { prefix: '/api/v1/pipeline', routes: [...sourceRoutes(ctx), ...runRoutes(ctx), ...listingRoutes(ctx)] },
+    { prefix: '/v1', routes: publicRoutes(ctx) },
   ];
 }
-
-// the placeholder page until the React app lands (admin-ui/README.md)
-export const adminUiDir = path.join(repoRoot, 'admin-ui', 'public');
 
 export function createApp(ctx: PipelineContext): express.Express {
   const app = express();
@@ -47,8 +45,7 @@ export function createApp(ctx: PipelineContext): express.Express {
 
   for (const group of routeGroups(ctx)) app.use(group.prefix || '/', routerFrom(group.routes));
   app.use(bullBoardPath, bullBoard(ctx));
-  // Only the built admin UI is served: no dotfiles, no directory listings, nothing outside it.
-  app.use('/admin', express.static(adminUiDir, { dotfiles: 'ignore', index: 'index.html', redirect: true }));
+  app.use('/admin', adminUi());
   app.get('/', (_req, res) => res.redirect('/admin/'));
 
   app.use(notFoundHandler);

@@ -1,0 +1,64 @@
+// The frame around every signed-in page: top bar with the user and sign-out, sidebar by section.
+// Links a user may not follow are not shown.
+import type { ReactNode } from 'react';
+import { AppShell, Burger, Group, Menu, NavLink, ScrollArea, Text, Title, UnstyledButton } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
+import { useSession } from './auth';
+import type { NavItem, NavSection } from './page-module';
+import { pageModules } from './registry';
+
+const sections: NavSection[] = ['Pipeline', 'Administration', 'Account'];
+
+function SidebarLink({ item }: { item: NavItem }) {
+  const location = useLocation();
+  if (item.external) return <NavLink component="a" href={item.to} label={item.label} rightSection={<Text size="xs">↗</Text>} />;
+  const active = location.pathname === item.to || location.pathname.startsWith(`${item.to}/`);
+  return <NavLink component={RouterLink} to={item.to} label={item.label} active={active} />;
+}
+
+export function Shell({ children }: { children?: ReactNode }) {
+  const session = useSession();
+  const [opened, { toggle }] = useDisclosure();
+  const items = pageModules.flatMap((page) => page.nav ?? []).filter((item) => !item.permission || session.can(item.permission));
+
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between">
+          <Group gap="sm">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Menu" />
+            <Title order={4}>Listings pipeline</Title>
+          </Group>
+          <Menu position="bottom-end" withinPortal>
+            <Menu.Target>
+              <UnstyledButton data-testid="user-menu">
+                <Text size="sm" fw={500}>{session.user.name || session.user.email}</Text>
+              </UnstyledButton>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Label>{session.user.roles.join(', ') || 'no roles'}</Menu.Label>
+              <Menu.Item component={RouterLink} to="/admin/account">My account</Menu.Item>
+              <Menu.Item onClick={() => void session.signOut()}>Sign out</Menu.Item>
+            </Menu.Dropdown>
+          </Menu>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs">
+        <ScrollArea>
+          {sections.map((section) => {
+            const links = items.filter((item) => item.section === section);
+            if (!links.length) return null;
+            return (
+              <nav key={section} aria-label={section}>
+                <Text size="xs" c="dimmed" tt="uppercase" fw={700} px="sm" pt="sm" pb={4}>{section}</Text>
+                {links.map((item) => <SidebarLink key={item.to} item={item} />)}
+              </nav>
+            );
+          })}
+        </ScrollArea>
+      </AppShell.Navbar>
+      <AppShell.Main>{children ?? <Outlet />}</AppShell.Main>
+    </AppShell>
+  );
+}

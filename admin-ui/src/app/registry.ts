@@ -1,0 +1,11 @@
+// Every page of the admin UI. Adding a page: a folder under pages/ and one line here.
+import type { PageModule } from './page-module';
+import { accountPage } from '../pages/account';
+import { listingsPage } from '../pages/listings';
+import { queuesPage } from '../pages/queues';
+import { reviewPage } from '../pages/review';
+import { runsPage } from '../pages/runs';
+import { sourcesPage } from '../pages/sources';
+import { usersPage } from '../pages/users';
+
+export const pageModules: PageModule[] = [sourcesPage, runsPage, reviewPage, listingsPage, queuesPage, usersPage, accountPage];

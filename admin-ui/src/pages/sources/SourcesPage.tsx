@@ -1,0 +1,5 @@
+import { Title } from '@mantine/core';
+
+export default function SourcesPage() {
+  return <Title order={2}>Sources</Title>;
+}
