@@ -30,9 +30,23 @@ export async function buildAdminUi(options: { force?: boolean; quiet?: boolean }
   const current = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, 'utf8') : null;
   if (!options.force && current === stamp && fs.existsSync(path.join(uiDistDir, 'index.html'))) return 'fresh';
   if (!options.quiet) process.stdout.write('Building the admin UI (admin-ui → admin-ui/dist)…\n');
+  // build beside dist and swap it in, so a server reading dist never sees a half-written build
+  const scratch = `${uiDistDir}.build-${process.pid}`;
+  const old = `${uiDistDir}.old-${process.pid}`;
   const { build } = await import('vite');
-  await build({ configFile: path.join(uiDir, 'vite.config.mts'), logLevel: options.quiet ? 'error' : 'warn' });
-  fs.writeFileSync(stampFile, stamp);
+  try {
+    await build({
+      configFile: path.join(uiDir, 'vite.config.mts'),
+      logLevel: options.quiet ? 'error' : 'warn',
+      build: { outDir: scratch, emptyOutDir: true },
+    });
+    fs.writeFileSync(path.join(scratch, '.build-stamp'), stamp);
+    if (fs.existsSync(uiDistDir)) fs.renameSync(uiDistDir, old);
+    fs.renameSync(scratch, uiDistDir);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+    fs.rmSync(old, { recursive: true, force: true });
+  }
   return 'built';
 }
 
