@@ -5,5 +5,7 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
+# the admin UI is built into the image (admin-ui/dist), as `npm start` does on a laptop
+RUN npx tsx scripts/build-ui.ts
 EXPOSE 3000
 CMD ["npx", "tsx", "src/server.ts"]

@@ -12,6 +12,7 @@ import { measurePeakMemory, type MemoryPeak } from './memory';
 import { parseBenchOptions, type BenchOptions } from './options';
 import { createBenchSource, pollMs, timeCsvRun, type RunTiming } from './pipeline-run';
 import { count, megabytes, ratio, seconds, table } from './report';
+import { timeReviewPaging, type ReviewTiming } from './review-paging';
 
 interface SizeResult {
   rows: number;
@@ -20,6 +21,7 @@ interface SizeResult {
   copy: BaselineTiming;
   run: RunTiming;
   memory: MemoryPeak;
+  review: { baselineMs: number; timings: ReviewTiming[] };
 }
 
 const baselineTries = 3;
@@ -55,9 +57,10 @@ async function benchSize(env: BenchEnvironment, rows: number): Promise<SizeResul
   const configId = await createBenchSource(env.api, `Bench ${rows} listings`);
   const { value: run, memory } = await measurePeakMemory(() => timeCsvRun(env.api, env.ctx, configId, file, runTimeoutMs(rows)));
   assertStagedAll(run, rows);
-  say(`${count(rows)} rows: awaiting_review after ${seconds(run.wallMs)} s (run ${run.runId})`);
+  say(`${count(rows)} rows: awaiting_review after ${seconds(run.wallMs)} s (run ${run.runId}); timing the review page's requests…`);
+  const review = await timeReviewPaging(env.api, run.runId, rows);
   fs.rmSync(file);
-  return { rows, bytes, parse, copy, run, memory };
+  return { rows, bytes, parse, copy, run, memory, review };
 }
 
 async function describeMachine(env: BenchEnvironment, options: BenchOptions): Promise<string> {
@@ -89,6 +92,10 @@ function report(results: SizeResult[], options: BenchOptions): string {
       ['rows', 'RSS at start MB', 'peak RSS MB', 'RSS growth MB', 'peak heap MB'],
       results.map((r) => [count(r.rows), megabytes(r.memory.startRss), megabytes(r.memory.peakRss),
         megabytes(r.memory.peakRss - r.memory.startRss), megabytes(r.memory.peakHeap)])),
+    table('Review page requests on the staged run (pageSize 50, median of 5), against GET /jobs/:id in the same run',
+      ['rows', 'request', 'ms', 'rows returned', '÷ GET /jobs/:id'],
+      results.flatMap((r) => r.review.timings.map((t) => [count(r.rows), t.label, t.ms.toFixed(1), t.rowsReturned,
+        ratio(t.ms / r.review.baselineMs)]))),
   ];
   const smallest = results[0];
   const largest = results[results.length - 1];
