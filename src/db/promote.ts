@@ -3,10 +3,19 @@
 // which is redone from scratch. Identities are re-resolved through the bridge's unique key first, so
 // a stale insert never makes a second listing.
 import type { MergePolicy, ResolvedConfig } from '../domain/config-params';
+import { visibilityRules } from './listings';
 import type { Queryable } from './pool';
 
 // Authority over a listing's shared parts: client > partner > travel site > scraped.
 const authorityRank = (dmoType: string) => `CASE ${dmoType} WHEN 3 THEN 4 WHEN 4 THEN 3 WHEN 2 THEN 2 ELSE 1 END`;
+
+/**
+ * Manual visibility sticks (listings.ts visibilityRules): a delivered row brings back what an import
+ * soft-deleted, never what a person hid or archived. SQL over promote_batch pb and its listing l: the
+ * listing stays as it is when archived, or when the row's own listing_info is held hidden.
+ */
+const listingStaysDown = `(${visibilityRules.listingHeldArchived('l')} OR EXISTS (
+  SELECT 1 FROM public.listing_info held WHERE held.id = pb.listing_info_id AND ${visibilityRules.infoHeldHidden('held')}))`;
 
 /** The new value of a field under a merge policy; `old` and `incoming` are column expressions of ours. */
 function merged(policy: MergePolicy, old: string, incoming: string): string {
@@ -168,7 +177,16 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
       .map((column) => ({ column, incoming: `pb.${column}` })),
   });
   await db.query(
-    `UPDATE public.listings l SET listing_visible = true, listing_status = 'active', last_job_id = $1, updated_at = now(),
+    `INSERT INTO pipeline.change_log (entity_type, entity_id, listing_id, change, job_id)
+     SELECT DISTINCT 'listing', l.id, l.id, 'restore', $1::bigint FROM promote_batch pb JOIN public.listings l ON l.id = pb.listing_id
+      WHERE NOT pb.created_listing AND pb.action IN ('insert', 'update') AND NOT l.listing_visible AND NOT ${listingStaysDown}
+     ON CONFLICT DO NOTHING`,
+    [runId],
+  );
+  await db.query(
+    `UPDATE public.listings l SET last_job_id = $1, updated_at = now(),
+            listing_visible = CASE WHEN ${listingStaysDown} THEN l.listing_visible ELSE true END,
+            listing_status = CASE WHEN ${listingStaysDown} THEN l.listing_status ELSE 'active' END,
             owner_dmo_id = CASE WHEN pb.has_authority THEN pb.dmo_id ELSE l.owner_dmo_id END,
             match_hash = CASE WHEN pb.has_authority AND NOT pb.listing_manual THEN pb.match_hash ELSE l.match_hash END,
             part_hashes = CASE WHEN pb.has_authority AND NOT pb.listing_manual
@@ -284,18 +302,21 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
        FROM periods, jsonb_array_elements(periods.period->'hours') AS h`,
   );
 
-  // Every row this source delivered: seen now, restored if it had gone missing, its hashes kept for next time.
-  await db.query(
-    `UPDATE public.listing_info li SET last_seen_at = now(), last_job_id = $1, source_hashes = pb.hashes,
-            info_visible = true, info_status = 'active', updated_at = now()
-       FROM promote_batch pb WHERE li.id = pb.listing_info_id AND pb.action IN ('insert', 'update', 'unchanged')`,
-    [runId],
-  );
+  // Every row this source delivered: seen now, restored if an import had soft-deleted it (a person's
+  // hide stays), its hashes kept for next time. The restore is logged before it happens.
   await db.query(
     `INSERT INTO pipeline.change_log (entity_type, entity_id, listing_id, change, job_id)
      SELECT 'listing_info', li.id, li.listing_id, 'restore', $1 FROM promote_batch pb JOIN public.listing_info li ON li.id = pb.listing_info_id
-      WHERE pb.action = 'update' AND pb.li_action = 'update' AND NOT pb.created_info AND li.info_status <> 'active'
+      WHERE pb.action IN ('insert', 'update', 'unchanged') AND NOT pb.created_info AND ${visibilityRules.importRestoresInfo('li')}
      ON CONFLICT DO NOTHING`,
+    [runId],
+  );
+  await db.query(
+    `UPDATE public.listing_info li SET last_seen_at = now(), last_job_id = $1, source_hashes = pb.hashes,
+            info_visible = CASE WHEN ${visibilityRules.infoHeldHidden('li')} THEN li.info_visible ELSE true END,
+            info_status = CASE WHEN ${visibilityRules.infoHeldHidden('li')} THEN li.info_status ELSE 'active' END,
+            updated_at = now()
+       FROM promote_batch pb WHERE li.id = pb.listing_info_id AND pb.action IN ('insert', 'update', 'unchanged')`,
     [runId],
   );
 

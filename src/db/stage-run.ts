@@ -1,14 +1,26 @@
 // The stage step in set-based SQL over a run's staged rows: within-run duplicates, part and record
 // actions, deletions with the mass-delete guard, proposals and counts. It runs in one transaction,
 // from a clean slate each time, so a retried stage job gives the same answer.
+import { visibilityNotes, visibilityRules } from './listings';
 import type { Queryable } from './pool';
+
+/** A list of texts as a SQL literal of type text[]. */
+const textArray = (texts: string[]) => `ARRAY[${texts.map((text) => `'${text.replace(/'/g, "''")}'`).join(', ')}]::text[]`;
+
+/**
+ * What a row says when it meets a person's visibility decision (listings.ts visibilityNotes). They
+ * sit among the warnings so a reviewer sees them, but they are notes: promote keeps the decision
+ * whatever the row, so they do not hold the row back from the proposal.
+ */
+const visibilityNoteList = textArray(Object.values(visibilityNotes));
 
 /**
  * The pipeline's proposal (DESIGN.md, Approval) as SQL over a row's action and warnings: insert,
- * update and unchanged rows without warnings. One expression, used wherever a step sets it.
+ * update and unchanged rows without warnings (visibility notes aside). One expression, used wherever
+ * a step sets it.
  */
 const proposalOf = (action: string, warnings = 'warnings') =>
-  `coalesce(${action} IN ('insert', 'update', 'unchanged') AND ${warnings} = '[]'::jsonb, false)`;
+  `coalesce(${action} IN ('insert', 'update', 'unchanged') AND (${warnings} - ${visibilityNoteList}) = '[]'::jsonb, false)`;
 
 const partActions = ['l_action', 'li_action', 'location_action', 'contact_action', 'images_action', 'open_action', 'attributes_action'];
 
@@ -45,6 +57,9 @@ export async function markDuplicates(db: Queryable, runId: number): Promise<void
  * or, for a source new to the listing, with the listing's current shared parts (listings.part_hashes).
  * The record's action and the pipeline's proposal follow from the parts, in the same single pass over
  * the run's rows: each rewrite of a 100k-row run costs seconds.
+ * Restoring is a change too, but only of what an import soft-deleted (listings.ts visibilityRules): a
+ * listing_info a person hid, or a listing a person archived, compares as its data says and gets a
+ * note saying promote keeps it down. A listing comes back with a listing_info that will be visible.
  */
 export async function computeActions(db: Queryable, runId: number): Promise<void> {
   const compare = (part: string, newWhen: string, restoring: string) =>
@@ -53,16 +68,22 @@ export async function computeActions(db: Queryable, runId: number): Promise<void
           ELSE 'update' END`;
   await db.query(
     `WITH base AS (
-       SELECT r.id, r.hashes, r.listing_id IS NULL AS new_listing, r.listing_info_id IS NULL AS new_info,
+       SELECT r.id, r.hashes, r.warnings, r.listing_id IS NULL AS new_listing, r.listing_info_id IS NULL AS new_info,
               CASE WHEN li.id IS NOT NULL THEN li.source_hashes ELSE l.part_hashes END AS prev,
-              coalesce(NOT li.info_visible, false) AS info_restoring,
-              coalesce(NOT l.listing_visible, false) AS listing_restoring
+              coalesce(${visibilityRules.importRestoresInfo('li')}, false) AS info_restoring,
+              coalesce(${visibilityRules.infoHeldHidden('li')}, false) AS info_held_hidden,
+              coalesce(${visibilityRules.listingHeldArchived('l')}, false) AS listing_held_archived,
+              coalesce(NOT l.listing_visible AND NOT ${visibilityRules.listingHeldArchived('l')}, false)
+                AND NOT coalesce(${visibilityRules.infoHeldHidden('li')}, false) AS listing_restoring
          FROM staging.rows r
          LEFT JOIN public.listing_info li ON li.id = r.listing_info_id
          LEFT JOIN public.listings l ON l.id = r.listing_id
         WHERE r.job_id = $1 AND r.file_seq > 0 AND r.action IS NULL),
      parts AS (
        SELECT b.id,
+              (b.warnings - ${visibilityNoteList})
+                || CASE WHEN b.info_held_hidden THEN to_jsonb(ARRAY[$2::text]) ELSE '[]'::jsonb END
+                || CASE WHEN b.listing_held_archived THEN to_jsonb(ARRAY[$3::text]) ELSE '[]'::jsonb END AS warnings,
               ${compare('listing', 'b.new_listing', 'b.listing_restoring')} AS l_action,
               ${compare('location', 'b.new_listing', 'false')} AS location_action,
               ${compare('attributes', 'b.new_listing', 'false')} AS attributes_action,
@@ -77,9 +98,10 @@ export async function computeActions(db: Queryable, runId: number): Promise<void
                         ELSE 'unchanged' END AS action
          FROM parts p)
      UPDATE staging.rows r SET
-       ${partActions.map((a) => `${a} = a.${a}`).join(', ')}, action = a.action, ok_to_promote = ${proposalOf('a.action', 'r.warnings')}
+       ${partActions.map((a) => `${a} = a.${a}`).join(', ')}, action = a.action, warnings = a.warnings,
+       ok_to_promote = ${proposalOf('a.action', 'a.warnings')}
        FROM actions a WHERE r.id = a.id`,
-    [runId],
+    [runId, visibilityNotes.infoHidden, visibilityNotes.listingArchived],
   );
 }
 
