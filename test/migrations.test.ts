@@ -1,6 +1,7 @@
 // The schema: migrations apply to an empty database and again with no change; constraints keep data honest.
+import fs from 'node:fs';
 import pg from 'pg';
-import { migrate } from '../src/db/migrate';
+import { migrate, migrationsDir } from '../src/db/migrate';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from './harness/database';
 
 describe('migrations', () => {
@@ -10,7 +11,9 @@ describe('migrations', () => {
   it('apply to an empty database, then again with no change', async () => {
     empty = await createEmptyDatabase();
     const first = await migrate(empty.url);
-    expect(first).toEqual(['0001_foundation']);
+    const files = fs.readdirSync(migrationsDir).filter((name) => name.endsWith('.sql')).sort();
+    expect(first).toEqual(files.map((name) => name.replace(/\.sql$/, '')));
+    expect(first[0]).toBe('0001_foundation');
     expect(await migrate(empty.url)).toEqual([]);
     const client = new pg.Client({ connectionString: empty.url });
     await client.connect();
