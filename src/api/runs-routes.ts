@@ -1,63 +1,50 @@
-// Runs: executeStage / uploadStageFile (two-phase), jobs with files, errors, retry, cancel, discard;
-// staged rows and review decisions; promote.
+// Runs: executeStage / uploadStageFile (two-phase), jobs with files (download, preview), errors (JSON
+// pages and a CSV export), retry, cancel, discard; staged rows, their counts and review decisions; promote.
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { z } from 'zod';
+import readline from 'node:readline';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { format as csvFormat } from 'fast-csv';
 import type { PipelineContext } from '../context';
+import {
+  acceptedUploads, countsQuery, errorsCsvColumns, errorsQuery, executeStageBody, jobsQuery, previewQuery, promoteBody,
+  reviewBody, rowsQuery, type ExecuteStageResponse, type FilePreview, type JobFile, type RunResponse, type UploadResponse,
+} from '../contract/runs';
+import { maxBigSerialId } from '../contract/sources';
 import { getConfig } from '../db/configs';
-import { getFile, listFiles, recordFile } from '../db/files';
-import { listErrors } from '../db/errors';
+import { getFile, listFiles, recordUpload, type JobFileRow } from '../db/files';
+import { exportErrors, firstLoggedRecord, listErrors } from '../db/errors';
 import { inTransaction } from '../db/pool';
 import * as review from '../db/review';
 import * as runs from '../db/runs';
-import { fileSourceTypes } from '../domain/config-params';
+import { fileSourceTypes, resolveConfig } from '../domain/config-params';
+import type { RawRecordLine } from '../processors/import';
 import { enqueueImport, enqueuePromote, resumeRuns } from '../queues/run-flow';
 import { jobIds } from '../queues/names';
+import { CsvFileError, openCsv, type CsvProblem } from '../sources/csv';
 import { uploadKey } from '../storage/blob-keys';
+import { BlobNotFoundError } from '../storage/blob-store';
 import { ApiError, notFound, parseInput } from './errors';
-import { currentUser, idParam, idQuery, idSchema, maxBigSerialId, type RouteSpec } from './routes';
-import { storeUpload } from './upload';
+import { currentUser, idParam, type RouteSpec } from './routes';
+import { receiveUpload, UploadInFlight } from './upload';
 
-const executeBody = z.union([
-  z.strictObject({ configId: idSchema(maxBigSerialId) }),
-  z.strictObject({ jobId: idSchema(maxBigSerialId), continue: z.literal(true) }),
-]);
-const acceptedFiles = ['.csv', '.txt', 'text/csv'];
-const positive = z.coerce.number().int().positive();
-// pages beyond this are empty for any run this product can hold; the cap keeps OFFSET a plain number
-const page = positive.max(1_000_000);
-const rowsQuery = z.object({
-  jobId: idQuery(maxBigSerialId),
-  action: z.enum(review.recordActions).optional(),
-  review: z.enum(review.reviewStatuses).optional(),
-  q: z.string().max(200).optional(),
-  page: page.default(1),
-  pageSize: positive.max(500).default(50),
-});
-const reviewBody = z.strictObject({
-  jobId: idSchema(maxBigSerialId),
-  ids: z.array(idSchema(maxBigSerialId)).max(10_000).optional(),
-  filter: z.strictObject({
-    action: z.enum(review.recordActions).optional(),
-    review: z.enum(review.reviewStatuses).optional(),
-    proposed: z.boolean().optional(),
-  }).optional(),
-  decision: z.enum(['approve', 'reject']),
-  override_action: z.enum(['insert', 'update', 'unchanged', 'delete']).optional(),
-  match_listing_id: idSchema().optional(),
-  create_new: z.boolean().optional(),
-}).refine((body) => body.ids || body.filter, { message: 'say which rows: ids or filter' });
+const iso = (date: Date | null) => date?.toISOString() ?? null;
 
 /** GET /jobs/:id shape of API.md. */
-function presentRun(run: NonNullable<Awaited<ReturnType<typeof runs.getRunWithResults>>>) {
+function presentRun(run: NonNullable<Awaited<ReturnType<typeof runs.getRunWithResults>>>): RunResponse {
   const total = Number(run.progress_total);
   const done = Number(run.progress_done);
   return {
     id: run.id, config_id: run.config_id, dmo_id: run.dmo_id, status: run.status, stage: run.stage,
     progress: { stage: run.stage, done, total, percent: total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 0 },
-    created_at: run.created_at, started_at: run.started_at, finished_at: run.finished_at,
+    created_at: run.created_at.toISOString(), started_at: iso(run.started_at), finished_at: iso(run.finished_at),
     error_summary: run.error_summary, delete_guard: run.delete_guard, results: run.results, promote_results: run.promote_results,
   };
 }
+
+const presentFile = (file: JobFileRow): JobFile => ({ ...file, created_at: file.created_at.toISOString() });
 
 async function requireRun(ctx: PipelineContext, runId: number) {
   const run = await runs.getRunWithResults(ctx.db, runId);
@@ -65,19 +52,26 @@ async function requireRun(ctx: PipelineContext, runId: number) {
   return run;
 }
 
+async function requireFile(ctx: PipelineContext, runId: number, fileId: number): Promise<JobFileRow> {
+  const file = await getFile(ctx.db, runId, fileId);
+  if (!file) throw notFound(`File ${fileId} of run ${runId}`);
+  return file;
+}
+
 export function runRoutes(ctx: PipelineContext): RouteSpec[] {
+  const uploadMarks = ctx.settings.QUEUE_PREFIX;
   return [
     {
       method: 'post', path: '/executeStage', access: 'pipeline:write',
-      handler: async (req, res) => {
-        const body = parseInput(executeBody, req.body);
+      handler: async (req, res): Promise<ExecuteStageResponse> => {
+        const body = parseInput(executeStageBody, req.body);
         if ('configId' in body) {
           const config = await getConfig(ctx.db, body.configId);
           if (!config) throw notFound(`Config ${body.configId}`);
           if (!config.active) throw new ApiError(409, 'inactive', `Config ${config.id} is not active; activate it first`);
           const needsFile = fileSourceTypes.includes(config.source_type);
           const runId = await runs.createRun(ctx.db, config.id, needsFile ? 'waiting_for_input' : 'queued', currentUser(res).id);
-          if (needsFile) return { status: 'waiting_for_input', inputType: 'file', jobId: runId, accept: acceptedFiles };
+          if (needsFile) return { status: 'waiting_for_input', inputType: 'file', jobId: runId, accept: acceptedUploads };
           await enqueueImport(ctx, runId);
           res.status(202);
           return { status: 'queued', jobId: runId };
@@ -85,6 +79,9 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
         const run = await requireRun(ctx, body.jobId);
         if (run.status !== 'waiting_for_input') {
           throw new ApiError(409, 'not_waiting', `Run ${run.id} is ${run.status}, not waiting for input`);
+        }
+        if (await UploadInFlight.isInFlight(ctx.redis, uploadMarks, run.id)) {
+          throw new ApiError(409, 'upload_in_progress', `Run ${run.id} is still receiving an upload: continue once it has finished`);
         }
         if (!(await listFiles(ctx.db, run.id, 'upload')).length) {
           throw new ApiError(409, 'no_file', `Run ${run.id} has no uploaded file yet: POST it to /uploadStageFile first`);
@@ -97,42 +94,67 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
     },
     {
       method: 'post', path: '/uploadStageFile', access: 'pipeline:write',
-      handler: async (req, res) => {
-        let runRow: runs.RunRow | null = null;
-        const { upload, key } = await storeUpload(req, ctx.store, ctx.settings.UPLOAD_MAX_BYTES, async (fields, fileName) => {
-          const runId = Number(fields.jobId);
-          if (!Number.isSafeInteger(runId) || runId <= 0) {
-            throw new ApiError(400, 'invalid_request', 'jobId: send the run id as a field before the file (or as ?jobId=)');
+      handler: async (req, res): Promise<UploadResponse> => {
+        // set while the file part is read: the run it is for, and the run's in-flight mark once claimed
+        const upload: { run?: runs.RunRow; mark?: UploadInFlight | null } = {};
+        const takenOver = new AbortController();
+        try {
+          const { file } = await receiveUpload(req, {
+            store: ctx.store,
+            maxBytes: ctx.settings.UPLOAD_MAX_BYTES,
+            signal: takenOver.signal,
+            onBytes: () => upload.mark?.keepAlive(),
+            keyFor: async (fields, part) => {
+              const runId = Number(fields.jobId);
+              if (!Number.isSafeInteger(runId) || runId <= 0) {
+                throw new ApiError(400, 'invalid_request', 'jobId: send the run id as a field before the file (or as ?jobId=)');
+              }
+              const run = await runs.getRun(ctx.db, runId);
+              if (!run) throw notFound(`Run ${runId}`);
+              if (run.status !== 'waiting_for_input') {
+                throw new ApiError(409, 'not_waiting', `Run ${runId} is ${run.status}: it does not wait for a file`);
+              }
+              upload.mark = await UploadInFlight.claim(ctx.redis, uploadMarks, runId, (error) => takenOver.abort(error));
+              if (!upload.mark) {
+                throw new ApiError(409, 'upload_in_progress', `Run ${runId} is receiving another upload: wait for it to finish, then send yours if it is still needed`);
+              }
+              upload.run = run;
+              const extension = path.extname(part.fileName).toLowerCase().replace(/[^a-z0-9]/g, '') || 'csv';
+              return uploadKey({ env: ctx.settings.PIPELINE_ENV, domain: run.data_domain, dmoId: run.dmo_id, runId, date: run.created_at },
+                extension, randomBytes(4).toString('hex'));
+            },
+          });
+          const run = upload.run!;
+          if (file.bytes === 0) {
+            await ctx.store.delete(file.key);
+            throw new ApiError(400, 'empty_file', `${file.originalName} is empty`);
           }
-          runRow = await runs.getRun(ctx.db, runId);
-          if (!runRow) throw notFound(`Run ${runId}`);
-          if (runRow.status !== 'waiting_for_input') {
-            throw new ApiError(409, 'not_waiting', `Run ${runId} is ${runRow.status}: it does not wait for a file`);
+          const recorded = await recordUpload(ctx.db, {
+            job_id: run.id, storage_key: file.key, original_name: file.originalName.slice(0, 255), format: 'csv',
+            data_domain: run.data_domain, dmo_id: run.dmo_id, bytes: file.bytes,
+          }).catch(async (error: unknown) => {
+            await ctx.store.delete(file.key);
+            throw error;
+          });
+          if ('refused' in recorded) {
+            await ctx.store.delete(file.key);
+            throw new ApiError(409, 'not_waiting', `Run ${run.id} became ${recorded.refused} while the file arrived: it does not wait for a file`);
           }
-          const extension = path.extname(fileName).toLowerCase().replace(/[^a-z0-9.]/g, '') || '.csv';
-          return uploadKey({ env: ctx.settings.PIPELINE_ENV, domain: runRow.data_domain, dmoId: runRow.dmo_id, runId, date: runRow.created_at },
-            extension.slice(1) || 'csv');
-        });
-        const run = runRow! as runs.RunRow;
-        if (upload.bytes === 0) {
-          await ctx.store.delete(key);
-          throw new ApiError(400, 'empty_file', `${upload.originalName} is empty`);
+          if (recorded.replacedKey) {
+            await ctx.store.delete(recorded.replacedKey).catch((error: unknown) =>
+              ctx.log.warn({ runId: run.id, key: recorded.replacedKey, err: String(error) }, 'the replaced upload could not be deleted'));
+          }
+          res.status(201);
+          return { fileId: recorded.file.id, bytes: recorded.file.bytes };
+        } finally {
+          await upload.mark?.release();
         }
-        const file = await recordFile(ctx.db, {
-          job_id: run.id, kind: 'upload', seq: 0, storage_key: key, original_name: upload.originalName.slice(0, 255),
-          format: 'csv', data_domain: run.data_domain, dmo_id: run.dmo_id, bytes: upload.bytes,
-        });
-        res.status(201);
-        return { fileId: file.id, bytes: upload.bytes };
       },
     },
     {
       method: 'get', path: '/jobs', access: 'pipeline:read',
       handler: async (req) => {
-        const query = parseInput(z.object({
-          configId: idQuery(maxBigSerialId).optional(), status: z.enum(runs.runStatuses).optional(),
-          page: page.default(1), pageSize: positive.max(500).default(100),
-        }), req.query);
+        const query = parseInput(jobsQuery, req.query);
         const list = await runs.listRuns(ctx.db, query, query.pageSize, (query.page - 1) * query.pageSize);
         return { jobs: list.map(presentRun) };
       },
@@ -142,28 +164,49 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
       method: 'get', path: '/jobs/:id/files', access: 'pipeline:read',
       handler: async (req) => {
         const run = await requireRun(ctx, idParam(req, 'id', maxBigSerialId));
-        return { files: await listFiles(ctx.db, run.id) };
+        return { files: (await listFiles(ctx.db, run.id)).map(presentFile) };
       },
     },
     {
       method: 'get', path: '/jobs/:id/files/:fileId/download', access: 'pipeline:read',
       handler: async (req, res) => {
-        const file = await getFile(ctx.db, idParam(req, 'id', maxBigSerialId), idParam(req, 'fileId', maxBigSerialId));
-        if (!file) throw notFound(`File ${req.params.fileId} of run ${req.params.id}`);
+        const file = await requireFile(ctx, idParam(req, 'id', maxBigSerialId), idParam(req, 'fileId', maxBigSerialId));
         const body = await ctx.store.get(file.storage_key);
         res.setHeader('Content-Type', file.kind === 'raw' ? 'application/gzip' : 'text/csv; charset=utf-8');
         res.setHeader('Content-Disposition', `attachment; filename="${path.basename(file.storage_key).replace(/"/g, '')}"`);
         res.setHeader('X-Content-Type-Options', 'nosniff');
-        body.pipe(res);
-        await new Promise((resolve, reject) => body.once('end', resolve).once('error', reject));
+        // pipeline, not pipe: a client that leaves mid-download closes the stored file too
+        await pipeline(body, res).catch((error: unknown) => ctx.log.debug({ runId: file.job_id, err: String(error) }, 'download ended early'));
+      },
+    },
+    {
+      method: 'get', path: '/jobs/:id/files/:fileId/preview', access: 'pipeline:read',
+      handler: async (req): Promise<FilePreview> => {
+        const file = await requireFile(ctx, idParam(req, 'id', maxBigSerialId), idParam(req, 'fileId', maxBigSerialId));
+        const { limit } = parseInput(previewQuery, req.query);
+        try {
+          return await previewFile(ctx, file, limit);
+        } catch (error) {
+          const name = file.original_name ?? path.basename(file.storage_key);
+          if (error instanceof CsvFileError) throw new ApiError(422, 'unreadable_file', `${name}: ${error.message}`);
+          if (error instanceof BlobNotFoundError) throw new ApiError(404, 'not_found', `${name} is recorded but missing from the blob store`);
+          throw error;
+        }
       },
     },
     {
       method: 'get', path: '/jobs/:id/errors', access: 'pipeline:read',
       handler: async (req) => {
         const run = await requireRun(ctx, idParam(req, 'id', maxBigSerialId));
-        const query = parseInput(z.object({ page: page.default(1), pageSize: positive.max(1000).default(100) }), req.query);
+        const query = parseInput(errorsQuery, req.query);
         return listErrors(ctx.db, run.id, query.pageSize, (query.page - 1) * query.pageSize);
+      },
+    },
+    {
+      method: 'get', path: '/jobs/:id/errors.csv', access: 'pipeline:read',
+      handler: async (req, res) => {
+        const run = await requireRun(ctx, idParam(req, 'id', maxBigSerialId));
+        await sendErrorsCsv(ctx, run.id, res);
       },
     },
     {
@@ -214,9 +257,17 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
     {
       method: 'get', path: '/staging/rows', access: 'pipeline:read',
       handler: async (req) => {
-        const query = parseInput(rowsQuery, req.query);
-        await requireRun(ctx, query.jobId);
-        return review.listRows(ctx.db, query.jobId, { action: query.action, review: query.review, q: query.q }, query.page, query.pageSize);
+        const { jobId, page, pageSize, ...filter } = parseInput(rowsQuery, req.query);
+        await requireRun(ctx, jobId);
+        return review.listRows(ctx.db, jobId, filter, page, pageSize);
+      },
+    },
+    {
+      method: 'get', path: '/staging/counts', access: 'pipeline:read',
+      handler: async (req) => {
+        const { jobId } = parseInput(countsQuery, req.query);
+        await requireRun(ctx, jobId);
+        return review.countRows(ctx.db, jobId);
       },
     },
     {
@@ -249,7 +300,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
     {
       method: 'post', path: '/staging/promote', access: 'pipeline:promote',
       handler: async (req, res) => {
-        const { jobId } = parseInput(z.strictObject({ jobId: idSchema(maxBigSerialId) }), req.body);
+        const { jobId } = parseInput(promoteBody, req.body);
         const run = await requireRun(ctx, jobId);
         if (run.status === 'awaiting_review') {
           await runs.transitionRun(ctx.db, run.id, ['awaiting_review'], 'promoting', { stage: 'promote' });
@@ -262,4 +313,136 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
       },
     },
   ];
+}
+
+// ---------------------------------------------------------------- file previews
+
+/** The first `limit` records of a stored file, read from its start and no further. */
+async function previewFile(ctx: PipelineContext, file: JobFileRow, limit: number): Promise<FilePreview> {
+  const body = await ctx.store.get(file.storage_key);
+  try {
+    return file.kind === 'raw' ? await previewRawFile(body, limit) : await previewUpload(ctx, file.job_id, body, limit);
+  } finally {
+    body.destroy();
+  }
+}
+
+async function previewRawFile(body: Readable, limit: number): Promise<FilePreview> {
+  const gunzip = createGunzip();
+  // stopping early destroys both streams; the premature close that reports is expected
+  pipeline(body, gunzip).catch(() => undefined);
+  const lines = readline.createInterface({ input: gunzip, crlfDelay: Infinity });
+  const preview: FilePreview = { columns: [], records: [], problems: [] };
+  try {
+    for await (const line of lines) {
+      if (!line) continue;
+      const raw = JSON.parse(line) as RawRecordLine;
+      if (!preview.columns.length) preview.columns = Object.keys(raw.record);
+      preview.records.push({ line: raw.line, rec_num: raw.rec_num, source_id: raw.source_id, fields: raw.record });
+      if (preview.records.length >= limit) break;
+    }
+  } finally {
+    lines.close();
+    gunzip.destroy();
+  }
+  return preview;
+}
+
+/** An uploaded CSV read as the import will read it: the run's encoding and delimiter settings, its reader. */
+async function previewUpload(ctx: PipelineContext, runId: number, body: Readable, limit: number): Promise<FilePreview> {
+  const snapshot = await runs.getRunSnapshot(ctx.db, runId);
+  const { import: settings } = resolveConfig(snapshot.config_params, snapshot.source_type);
+  // The reader pipes its source without forwarding errors, so neither a stop (the body destroyed
+  // below) nor a read failure may surface there: both end its input, and a failure is thrown here.
+  let stopped = false;
+  let readFailure: unknown = null;
+  async function* bytesUntilStopped() {
+    try {
+      for await (const chunk of body) yield chunk as Buffer;
+    } catch (error) {
+      if (!stopped) readFailure = error;
+    }
+  }
+  const problems: CsvProblem[] = [];
+  // a file of broken lines must not be read to its end looking for good ones: enough problems stop it too
+  const enoughProblems = new Error('enough problems for a preview');
+  try {
+    const csv = await openCsv(bytesUntilStopped(), { encoding: settings.encoding, delimiter: settings.delimiter }, (problem) => {
+      problems.push(problem);
+      if (problems.length >= limit) throw enoughProblems;
+    });
+    const preview: FilePreview = { columns: csv.headers, records: [], problems };
+    if (limit > 0) {
+      try {
+        for await (const { line, fields } of csv.records) {
+          preview.records.push({ line, rec_num: null, source_id: null, fields });
+          if (preview.records.length >= limit) break;
+        }
+      } catch (error) {
+        if (error !== enoughProblems) throw error;
+      }
+    }
+    if (readFailure) throw readFailure;
+    return preview;
+  } finally {
+    stopped = true;
+  }
+}
+
+// ---------------------------------------------------------------- errors as CSV
+
+// A cell a spreadsheet would run as a formula gets a leading ' and shows as text (OWASP's CSV
+// injection advice: = + - @, tab, carriage return). Negative numbers stay numbers: a longitude of
+// -63.5 is not a formula, and quoting every one would turn a column of coordinates into text.
+const formulaStart = /^[=+\-@\t\r]/;
+const negativeNumber = /^-\d+(\.\d+)?$/;
+
+export function spreadsheetSafe(value: unknown): string {
+  const text = value === null || value === undefined ? '' : typeof value === 'string' ? value :
+    typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return formulaStart.test(text) && !negativeNumber.test(text) ? `'${text}` : text;
+}
+
+/**
+ * The record's columns in the order its file had them: the uploaded file's header when there is one,
+ * else the keys of the first logged record. A column named like a fixed one is written `record.<name>`.
+ */
+async function errorRecordColumns(ctx: PipelineContext, runId: number): Promise<string[]> {
+  let columns: string[] | null = null;
+  const upload = (await listFiles(ctx.db, runId, 'upload'))[0];
+  if (upload) {
+    columns = await previewFile(ctx, upload, 0).then((preview) => preview.columns, (error: unknown) => {
+      ctx.log.debug({ runId, err: String(error) }, 'errors.csv: the upload header could not be read; using the logged records');
+      return null;
+    });
+  }
+  columns ??= Object.keys((await firstLoggedRecord(ctx.db, runId)) ?? {});
+  return columns;
+}
+
+/**
+ * GET /jobs/:id/errors.csv: every logged error of the run, streamed from the database a batch at a
+ * time and written by fast-csv (RFC 4180: CRLF, quoted where needed; a BOM so spreadsheet programs
+ * read UTF-8). Columns: line, field, reason, value, then the record as it was read.
+ */
+async function sendErrorsCsv(ctx: PipelineContext, runId: number, res: import('express').Response): Promise<void> {
+  const recordColumns = await errorRecordColumns(ctx, runId);
+  const fixed: readonly string[] = errorsCsvColumns;
+  const header = [...fixed, ...recordColumns.map((name) => (fixed.includes(name) ? `record.${name}` : name))];
+  async function* rows() {
+    yield header.map(spreadsheetSafe);
+    for await (const error of exportErrors(ctx.db, runId)) {
+      const record = error.original_record ?? {};
+      yield [error.line, error.field, error.error_message, error.value, ...recordColumns.map((name) => record[name])].map(spreadsheetSafe);
+    }
+  }
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="run-${runId}-errors.csv"`);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  try {
+    await pipeline(Readable.from(rows()), csvFormat({ rowDelimiter: '\r\n', includeEndRowDelimiter: true, writeBOM: true }), res);
+  } catch (error) {
+    // the client left, or the database failed mid-export: the response is cut short either way
+    ctx.log.warn({ runId, err: String(error) }, 'errors.csv ended early');
+  }
 }

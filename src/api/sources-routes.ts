@@ -1,33 +1,20 @@
-// /api/v1/pipeline/dmos and /configs.
-import { z } from 'zod';
+// /api/v1/pipeline/dmos and /configs, and the mapping a new CSV's columns suggest.
+import type { Request } from 'express';
 import type { PipelineContext } from '../context';
+import {
+  configBody, configDeleteQuery, configPatch, dmoBody, dmoPatch, maxBigSerialId, maxSuggestHeaders, suggestMappingBody,
+  type SuggestMappingResponse,
+} from '../contract/sources';
 import * as configs from '../db/configs';
 import { transitionRun } from '../db/runs';
-import { configParamsSchema, scheduleSchema, sourceTypes } from '../domain/config-params';
+import { suggestMapping } from '../domain/suggest-mapping';
+import { CsvFileError, openCsv } from '../sources/csv';
 import { ApiError, notFound, parseInput } from './errors';
-import { idParam, idSchema, maxBigSerialId, type RouteSpec } from './routes';
+import { idParam, type RouteSpec } from './routes';
+import { readUploadSample } from './upload';
 
-const dmoBody = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  dmo_type_id: z.number().int().min(1).max(4, { message: 'expected 1 scraped, 2 travel site, 3 client or 4 partner' }),
-  domain_url: z.string().url().nullish(),
-  min_lat: z.number().min(-90).max(90).nullish(),
-  max_lat: z.number().min(-90).max(90).nullish(),
-  min_lng: z.number().min(-180).max(180).nullish(),
-  max_lng: z.number().min(-180).max(180).nullish(),
-});
-
-const configBody = z.strictObject({
-  dmo_id: idSchema(),
-  name: z.string().trim().max(200).nullish(),
-  source_type: z.enum(sourceTypes, { error: `expected one of ${sourceTypes.join(', ')}` }),
-  data_domain: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'expected a lowercase word such as listings' }).default('listings'),
-  schedule: scheduleSchema.default('manual'),
-  active: z.boolean().default(true),
-  config_params: configParamsSchema.default({}),
-});
-const configPatch = configBody.partial().extend({ on_pending_runs: z.enum(['keep', 'cancel']).optional() });
-const deleteQuery = z.object({ on_pending_runs: z.enum(['keep', 'cancel']).optional() });
+/** As much of a sample file as the CSV reader sniffs delimiter and encoding from. */
+const sampleBytes = 64 * 1024;
 
 async function assertDmoExists(ctx: PipelineContext, dmoId: number) {
   if (!(await configs.getDmo(ctx.db, dmoId))) {
@@ -74,7 +61,7 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
     {
       method: 'patch', path: '/dmos/:id', access: 'pipeline:write',
       handler: async (req) => {
-        const dmo = await configs.updateDmo(ctx.db, idParam(req), parseInput(dmoBody.partial(), req.body));
+        const dmo = await configs.updateDmo(ctx.db, idParam(req), parseInput(dmoPatch, req.body));
         return dmo ?? Promise.reject(notFound(`DMO ${req.params.id}`));
       },
     },
@@ -103,6 +90,11 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
       },
     },
     {
+      // pipeline:read: it reads only what the caller sends, stores nothing and changes nothing
+      method: 'post', path: '/configs/suggest-mapping', access: 'pipeline:read',
+      handler: (req) => suggestMappingFor(req, ctx.settings.UPLOAD_MAX_BYTES),
+    },
+    {
       method: 'get', path: '/configs/:id', access: 'pipeline:read',
       handler: async (req) => {
         const config = await configs.getConfig(ctx.db, idParam(req, 'id', maxBigSerialId));
@@ -125,7 +117,7 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
       method: 'delete', path: '/configs/:id', access: 'pipeline:write',
       handler: async (req) => {
         const id = idParam(req, 'id', maxBigSerialId);
-        const choice = parseInput(deleteQuery, { ...req.query, ...(req.body ?? {}) }).on_pending_runs;
+        const choice = parseInput(configDeleteQuery, { ...req.query, ...(req.body ?? {}) }).on_pending_runs;
         if (!(await configs.getConfig(ctx.db, id))) throw notFound(`Config ${id}`);
         await settlePendingRuns(ctx, id, choice);
         await configs.deleteConfig(ctx.db, id);
@@ -133,4 +125,33 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
       },
     },
   ];
+}
+
+/** A sample CSV (multipart `file`, only its start is read) or `{headers}` → the mapping its columns suggest. */
+async function suggestMappingFor(req: Request, dropLimit: number): Promise<SuggestMappingResponse> {
+  if (!req.is('multipart/form-data')) {
+    const { headers } = parseInput(suggestMappingBody, req.body);
+    const repeated = headers.find((name, i) => headers.indexOf(name) !== i);
+    if (repeated) throw new ApiError(400, 'invalid_request', `headers: "${repeated}" is named twice; a mapping names each column once`);
+    return { delimiter: null, encoding: null, headers, mapping: suggestMapping(headers) };
+  }
+  const { sample, fileName, complete } = await readUploadSample(req, sampleBytes, dropLimit);
+  const refuse = (problem: string) => new ApiError(400, 'invalid_sample', `${fileName}: ${problem}`);
+  if (!sample.length) throw refuse('the file is empty');
+  if (!complete && !/[\r\n]/.test(sample.toString('latin1'))) {
+    throw refuse(`the header line is longer than ${sampleBytes / 1024} KiB; is this a CSV file?`);
+  }
+  let csv;
+  try {
+    csv = await openCsv((async function* () {
+      yield sample;
+    })(), { encoding: 'auto' }, () => undefined);
+  } catch (error) {
+    if (error instanceof CsvFileError) throw refuse(error.message);
+    throw error;
+  }
+  if (csv.headers.length > maxSuggestHeaders) {
+    throw refuse(`the header line has ${csv.headers.length} columns; a listings export has at most ${maxSuggestHeaders}`);
+  }
+  return { delimiter: csv.delimiter, encoding: csv.encoding, headers: csv.headers, mapping: suggestMapping(csv.headers) };
 }

@@ -1,4 +1,5 @@
 // pipeline.job_errors: records a step could not take, with where and why.
+import type { JobError } from '../contract/runs';
 import type { Queryable } from './pool';
 
 export interface RecordError {
@@ -35,12 +36,56 @@ export async function deleteImportErrors(db: Queryable, runId: number): Promise<
   await db.query(`DELETE FROM pipeline.job_errors WHERE job_id = $1 AND error_type = 'parse_error'`, [runId]);
 }
 
-export async function listErrors(db: Queryable, runId: number, limit: number, offset: number) {
-  const { rows } = await db.query(
+type JobErrorRecord = Omit<JobError, 'created_at'> & { created_at: Date };
+
+export async function listErrors(db: Queryable, runId: number, limit: number, offset: number): Promise<{ errors: JobError[]; total: number }> {
+  const { rows } = await db.query<JobErrorRecord>(
     `SELECT id, file_id, file_seq, rec_num, line, field, error_type, error_message, original_record, created_at
        FROM pipeline.job_errors WHERE job_id = $1 ORDER BY line NULLS LAST, id LIMIT $2 OFFSET $3`,
     [runId, limit, offset],
   );
   const total = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pipeline.job_errors WHERE job_id = $1', [runId]);
-  return { errors: rows, total: total.rows[0]!.n };
+  return { errors: rows.map((row) => ({ ...row, created_at: row.created_at.toISOString() })), total: total.rows[0]!.n };
+}
+
+/** A logged error as the CSV export writes it: `value` is what the record held in the field's mapped column. */
+export interface ExportedError {
+  id: number;
+  line: number | null;
+  field: string | null;
+  error_message: string;
+  value: string | null;
+  original_record: Record<string, unknown> | null;
+}
+
+/**
+ * Every error of a run in the order it was logged, fetched a batch at a time by id (the index
+ * job_errors_job_idx): a run of a million bad lines streams out without being held, and no connection
+ * is kept between batches however slowly the client reads.
+ */
+export async function* exportErrors(db: Queryable, runId: number, batchSize = 1_000): AsyncGenerator<ExportedError> {
+  let after = 0;
+  for (;;) {
+    const { rows } = await db.query<ExportedError>(
+      `SELECT e.id, e.line, e.field, e.error_message, e.original_record,
+              e.original_record ->> (c.config_params #>> ARRAY['transform', 'map_fields', e.field]) AS value
+         FROM pipeline.job_errors e
+         LEFT JOIN pipeline.job_configs c ON c.job_id = e.job_id
+        WHERE e.job_id = $1 AND e.id > $2
+        ORDER BY e.id LIMIT $3`,
+      [runId, after, batchSize],
+    );
+    yield* rows;
+    if (rows.length < batchSize) return;
+    after = rows[rows.length - 1]!.id;
+  }
+}
+
+/** The first record a run logged with an error, as it was read: its keys name the record's columns. */
+export async function firstLoggedRecord(db: Queryable, runId: number): Promise<Record<string, unknown> | null> {
+  const { rows } = await db.query<{ original_record: Record<string, unknown> }>(
+    `SELECT original_record FROM pipeline.job_errors WHERE job_id = $1 AND original_record IS NOT NULL ORDER BY id LIMIT 1`,
+    [runId],
+  );
+  return rows[0]?.original_record ?? null;
 }

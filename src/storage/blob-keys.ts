@@ -14,7 +14,11 @@ export function rawFileKey(run: RunFileName, seq: number, format: string): strin
   return `${run.env}-data/raw/${run.domain}/${run.dmoId}/${yyyymmdd(run.date)}/job-${pad(run.runId, 6)}-${pad(seq, 2)}.${format}.gz`;
 }
 
-/** The file an admin uploaded, kept as sent: the raw files are made from it. */
-export function uploadKey(run: RunFileName, extension: string): string {
-  return `${run.env}-data/upload/${run.domain}/${run.dmoId}/${yyyymmdd(run.date)}/job-${pad(run.runId, 6)}.${extension}`;
+/**
+ * The file an admin uploaded, kept as sent: the raw files are made from it. Each upload of a run gets
+ * its own key (`attempt`, e.g. random hex), so a re-upload is stored beside the recorded file and
+ * replaces it only once it is complete; a failed re-upload leaves the recorded one as it was.
+ */
+export function uploadKey(run: RunFileName, extension: string, attempt: string): string {
+  return `${run.env}-data/upload/${run.domain}/${run.dmoId}/${yyyymmdd(run.date)}/job-${pad(run.runId, 6)}-${attempt}.${extension}`;
 }

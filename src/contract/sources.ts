@@ -1,0 +1,73 @@
+// The edge of /api/v1/pipeline/dmos and /configs, as zod schemas: the server parses requests with them
+// and the admin UI takes its types from them. Pure: zod and pure domain modules only (the browser
+// imports this file), no node:, no database.
+import { z } from 'zod';
+import { canonicalFields } from '../domain/canonical';
+import { configParamsSchema, scheduleSchema, sourceTypes } from '../domain/config-params';
+
+// Ids of serial (int4) tables stop here; larger ones would reach PostgreSQL as an out-of-range error.
+export const maxSerialId = 2_147_483_647;
+// Ids of bigserial tables (configs, runs, staged rows, files), as far as JavaScript numbers are exact.
+export const maxBigSerialId = Number.MAX_SAFE_INTEGER;
+/** An id in a JSON body: a whole number from 1 to max. */
+export const idSchema = (max = maxSerialId) => z.number().int().positive().max(max);
+/** An id in a query string. */
+export const idQuery = (max = maxSerialId) => z.coerce.number().int().positive().max(max);
+
+export const dmoTypes = { 1: 'scraped', 2: 'travel site', 3: 'client', 4: 'partner' } as const;
+
+export const dmoBody = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  dmo_type_id: z.number().int().min(1).max(4, { message: 'expected 1 scraped, 2 travel site, 3 client or 4 partner' }),
+  domain_url: z.string().url().nullish(),
+  min_lat: z.number().min(-90).max(90).nullish(),
+  max_lat: z.number().min(-90).max(90).nullish(),
+  min_lng: z.number().min(-180).max(180).nullish(),
+  max_lng: z.number().min(-180).max(180).nullish(),
+});
+export type DmoBody = z.infer<typeof dmoBody>;
+export const dmoPatch = dmoBody.partial();
+export type DmoPatch = z.infer<typeof dmoPatch>;
+
+export const configBody = z.strictObject({
+  dmo_id: idSchema(),
+  name: z.string().trim().max(200).nullish(),
+  source_type: z.enum(sourceTypes, { error: `expected one of ${sourceTypes.join(', ')}` }),
+  data_domain: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'expected a lowercase word such as listings' }).default('listings'),
+  schedule: scheduleSchema.default('manual'),
+  active: z.boolean().default(true),
+  config_params: configParamsSchema.default({}),
+});
+/** What a caller sends (defaults not yet applied) and what the server works with. */
+export type ConfigBodyInput = z.input<typeof configBody>;
+export type ConfigBody = z.infer<typeof configBody>;
+
+export const pendingRunsChoice = z.enum(['keep', 'cancel']);
+export const configPatch = configBody.partial().extend({ on_pending_runs: pendingRunsChoice.optional() });
+export type ConfigPatch = z.infer<typeof configPatch>;
+export const configDeleteQuery = z.object({ on_pending_runs: pendingRunsChoice.optional() });
+
+// ---------------------------------------------------------------- suggest-mapping
+
+/** More columns than this is not a listings export; the limit keeps the matching cheap. */
+export const maxSuggestHeaders = 500;
+export const maxHeaderLength = 200;
+
+export const suggestMappingBody = z.strictObject({
+  headers: z
+    .array(z.string().trim().min(1, { message: 'a column name is empty' }).max(maxHeaderLength))
+    .min(1, { message: 'send at least one column name' })
+    .max(maxSuggestHeaders, { message: `at most ${maxSuggestHeaders} columns` }),
+});
+export type SuggestMappingBody = z.infer<typeof suggestMappingBody>;
+
+export const suggestedField = z.object({ source: z.string(), confidence: z.number().min(0).max(1) });
+export const suggestMappingResponse = z.object({
+  /** sniffed from a sample file; null when only headers were sent */
+  delimiter: z.string().nullable(),
+  encoding: z.string().nullable(),
+  headers: z.array(z.string()),
+  /** canonical field → the column that most likely holds it; fields with no likely column are absent */
+  mapping: z.partialRecord(z.enum(canonicalFields), suggestedField),
+});
+export type SuggestMappingResponse = z.infer<typeof suggestMappingResponse>;
