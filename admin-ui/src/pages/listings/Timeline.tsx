@@ -1,0 +1,102 @@
+// A listing's history, newest first: when, who (a person or an import run), what happened to which
+// part, and for a changed field its old and new value.
+import { Anchor, Badge, Table, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import type { ListingDetail } from '@contract/listings';
+import type { UserList } from '@contract/users';
+import { api } from '../../app/api';
+import { useSession } from '../../app/auth';
+import { formatDate } from '../../components/format';
+import { fieldLabel, valueWords } from './words';
+
+type Entry = ListingDetail['timeline'][number];
+
+const changeWords: Record<Entry['change'], { label: string; colour: string }> = {
+  insert: { label: 'Added', colour: 'green' },
+  update: { label: 'Changed', colour: 'blue' },
+  delete: { label: 'Soft-deleted', colour: 'orange' },
+  restore: { label: 'Restored', colour: 'teal' },
+  hide: { label: 'Hidden', colour: 'gray' },
+  show: { label: 'Shown again', colour: 'teal' },
+  archive: { label: 'Archived', colour: 'dark' },
+  unarchive: { label: 'Un-archived', colour: 'teal' },
+};
+
+/** Names of people for the "who" column: only an admin of users may list them; others see user numbers. */
+function usePeople() {
+  const session = useSession();
+  const users = useQuery({
+    queryKey: ['admin', 'users'],
+    queryFn: () => api.get<UserList>('/api/v1/admin/users'),
+    enabled: session.can('users:admin'),
+    staleTime: 60_000,
+  });
+  return (userId: number) => {
+    if (userId === session.user.id) return 'You';
+    const user = users.data?.users.find((candidate) => candidate.id === userId);
+    return user ? user.name || user.email : `User #${userId}`;
+  };
+}
+
+/** The listing's timeline, or only some of its entries (the ones a change just added). */
+export function Timeline({ listing, entries = listing.timeline, compact = false }: {
+  listing: ListingDetail; entries?: Entry[]; compact?: boolean;
+}) {
+  const person = usePeople();
+  if (!entries.length) return <Text c="dimmed" size="sm">No change has been recorded yet.</Text>;
+
+  const part = (entry: Entry) => {
+    if (entry.entity_type === 'listing') return 'Listing';
+    if (entry.entity_type === 'location') return 'Location';
+    if (entry.entity_type === 'listing_info') {
+      const info = listing.listing_info.find((candidate) => candidate.id === entry.entity_id);
+      return info ? `Record from ${info.dmo_name}` : `DMO record #${entry.entity_id}`;
+    }
+    return entry.entity_type.replace(/_/g, ' ');
+  };
+
+  return (
+    <Table verticalSpacing={compact ? 2 : 'xs'} striped={!compact} data-testid={compact ? 'timeline-latest' : 'timeline'}>
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>When</Table.Th>
+          <Table.Th>Who</Table.Th>
+          <Table.Th>What</Table.Th>
+          <Table.Th>Part</Table.Th>
+          <Table.Th>Field</Table.Th>
+          <Table.Th>Old → new</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {entries.map((entry, i) => {
+          const words = changeWords[entry.change];
+          return (
+            <Table.Tr key={i} data-change={entry.change}>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(entry.changed_at)}</Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                {entry.user_id !== null ? person(entry.user_id)
+                  : entry.job_id !== null ? <Anchor component={Link} to={`/admin/runs/${entry.job_id}`} size="sm">Run #{entry.job_id}</Anchor>
+                  : '–'}
+              </Table.Td>
+              <Table.Td><Badge color={words.colour} variant="light">{words.label}</Badge></Table.Td>
+              <Table.Td>{part(entry)}</Table.Td>
+              <Table.Td>{entry.field ? fieldLabel(entry.field) : '–'}</Table.Td>
+              <Table.Td style={{ overflowWrap: 'anywhere' }}>
+                {entry.field ? (
+                  <>
+                    <Text span size="sm" c="dimmed" td={entry.old_value === null ? undefined : 'line-through'}>
+                      {valueWords(entry.field, entry.old_value) ?? 'empty'}
+                    </Text>
+                    {' → '}
+                    <Text span size="sm">{valueWords(entry.field, entry.new_value) ?? 'empty'}</Text>
+                  </>
+                ) : '–'}
+              </Table.Td>
+            </Table.Tr>
+          );
+        })}
+      </Table.Tbody>
+    </Table>
+  );
+}
