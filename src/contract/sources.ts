@@ -5,6 +5,13 @@ import { z } from 'zod';
 import { canonicalFields } from '../domain/canonical';
 import { configParamsSchema, scheduleSchema, sourceTypes } from '../domain/config-params';
 
+// What a config form needs beside the bodies, from the domain modules the server validates with.
+export { canonicalFields, type CanonicalField } from '../domain/canonical';
+export {
+  configParamsSchema, fileSourceTypes, mergePolicies, namedSchedules, resolveConfig, sourceTypes,
+  type ConfigParams, type MergePolicy, type ResolvedConfig, type SourceType,
+} from '../domain/config-params';
+
 // Ids of serial (int4) tables stop here; larger ones would reach PostgreSQL as an out-of-range error.
 export const maxSerialId = 2_147_483_647;
 // Ids of bigserial tables (configs, runs, staged rows, files), as far as JavaScript numbers are exact.
