@@ -1,0 +1,235 @@
+// What the review pages ask the server, as TanStack Query hooks: the run, its counts per tab, one page
+// of staged rows, one row against production, decisions and promote. Every list is one server page:
+// nothing here ever asks for a whole run's rows.
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  recordActions, reviewBody, reviewStatuses,
+  type RecordAction, type ReviewBody, type ReviewStatus, type RunResponse, type StagedRow, type StagingCounts,
+} from '@contract/runs';
+import type { ConfigBody, DmoBody } from '@contract/sources';
+import { api, ApiError, query } from '../../app/api';
+
+const base = '/api/v1/pipeline';
+export const pageSize = 50;
+
+export const reviewKeys = {
+  all: (runId: number) => ['review', runId] as const,
+  run: (runId: number) => ['review', runId, 'run'] as const,
+  counts: (runId: number) => ['review', runId, 'counts'] as const,
+  rows: (runId: number, view: RowsView) => ['review', runId, 'rows', view] as const,
+  approved: (runId: number) => ['review', runId, 'approved'] as const,
+  row: (runId: number, rowId: number) => ['review', runId, 'row', rowId] as const,
+};
+
+/** The run, polled while it moves (promote in particular) and still when it waits for review. */
+export function useRun(runId: number, enabled = true) {
+  return useQuery({
+    queryKey: reviewKeys.run(runId),
+    enabled,
+    queryFn: () => api.get<RunResponse>(`${base}/jobs/${runId}`),
+    refetchInterval: (q) => {
+      const status = q.state.data?.status;
+      if (status === 'promoting') return 1000;
+      if (status === 'queued' || status === 'running' || status === 'waiting_for_input') return 3000;
+      return false;
+    },
+  });
+}
+
+export type ConfigRecord = ConfigBody & { id: number };
+export type DmoRecord = DmoBody & { id: number };
+
+/** Names for a run's source: its config's name and its DMO's name. */
+export function useSourceNames() {
+  const configs = useQuery({
+    queryKey: ['review', 'configs'],
+    queryFn: () => api.get<{ configs: ConfigRecord[] }>(`${base}/configs`),
+    staleTime: 60_000,
+  });
+  const dmos = useQuery({
+    queryKey: ['review', 'dmos'],
+    queryFn: () => api.get<{ dmos: DmoRecord[] }>(`${base}/dmos`),
+    staleTime: 60_000,
+  });
+  return (run: Pick<RunResponse, 'config_id' | 'dmo_id'>) => {
+    const config = configs.data?.configs.find((c) => c.id === run.config_id);
+    const dmo = dmos.data?.dmos.find((d) => d.id === run.dmo_id);
+    const dmoName = dmo?.name ?? `DMO ${run.dmo_id}`;
+    return { source: config?.name || `${dmoName} (${config?.source_type ?? 'source'} ${run.config_id})`, dmo: dmoName };
+  };
+}
+
+/** Tab numbers: null for what the server cannot say yet (warnings and review counts need /staging/counts). */
+export interface TabCounts {
+  actions: Record<RecordAction, number>;
+  warnings: number | null;
+  proposed: number | null;
+  review: Record<ReviewStatus, number> | null;
+  total: number;
+}
+
+function countsFromResults(run: RunResponse | undefined): TabCounts | null {
+  const r = run?.results;
+  if (!r) return null;
+  const actions: Record<RecordAction, number> = {
+    insert: r.records_new, update: r.records_updated, unchanged: r.records_unchanged, duplicate: r.records_duplicates,
+    delete: r.records_deleted, possible_match: r.records_possible_match,
+  };
+  return { actions, warnings: null, proposed: null, review: null, total: Object.values(actions).reduce((a, b) => a + b, 0) };
+}
+
+/**
+ * GET /staging/counts when the server has it; before that lands (a 404), the run's own results, which
+ * count rows by the same record action.
+ */
+export function useTabCounts(runId: number, run: RunResponse | undefined, enabled = true) {
+  const counts = useQuery({
+    queryKey: reviewKeys.counts(runId),
+    enabled,
+    queryFn: async () => {
+      try {
+        return await api.get<StagingCounts>(`${base}/staging/counts${query({ jobId: runId })}`);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
+    },
+  });
+  const data: TabCounts | null = counts.data
+    ? {
+        actions: Object.fromEntries(recordActions.map((a) => [a, counts.data!.actions[a] ?? 0])) as Record<RecordAction, number>,
+        review: Object.fromEntries(reviewStatuses.map((s) => [s, counts.data!.review[s] ?? 0])) as Record<ReviewStatus, number>,
+        warnings: counts.data.warnings, proposed: counts.data.proposed, total: counts.data.total,
+      }
+    : counts.isSuccess ? countsFromResults(run) : null;
+  return { data, isPending: counts.isPending, error: counts.error };
+}
+export type TabCountsQuery = ReturnType<typeof useTabCounts>;
+
+/** What one page of rows is asked with; the same object lives in the URL. */
+export interface RowsView {
+  action: RecordAction;
+  review?: ReviewStatus;
+  warnings: boolean;
+  q: string;
+  page: number;
+}
+
+export interface RowsPage {
+  rows: StagedRow[];
+  total: number;
+}
+
+/** A page of rows with the view it answers, so the page can say which tab and page it shows while the next loads. */
+export interface ShownRows extends RowsPage {
+  view: RowsView;
+}
+
+const samePageOf = (a: RowsView, b: RowsView) =>
+  a.action === b.action && a.review === b.review && a.warnings === b.warnings && a.q === b.q;
+
+export const rowsPath = (runId: number, view: Partial<RowsView>, size = pageSize) =>
+  `${base}/staging/rows${query({
+    jobId: runId, action: view.action, review: view.review, warnings: view.warnings ? 'true' : undefined,
+    q: view.q || undefined, page: view.page ?? 1, pageSize: size,
+  })}`;
+
+export function useRows(runId: number, view: RowsView, enabled = true) {
+  return useQuery({
+    queryKey: reviewKeys.rows(runId, view),
+    queryFn: async (): Promise<ShownRows> => ({ ...(await api.get<RowsPage>(rowsPath(runId, view))), view }),
+    // the previous page stays while the next one loads; another tab or filter never shows the old rows
+    placeholderData: (previous) => (previous && samePageOf(previous.view, view) ? keepPreviousData(previous) : undefined),
+    enabled,
+  });
+}
+
+/** A candidate listing of a possible match (API.md; the server does not list them yet). */
+export interface MatchCandidate {
+  listing_id: number;
+  confidence?: number;
+  name?: string | null;
+  city?: string | null;
+  name_similarity?: number;
+  distance_m?: number | null;
+  evidence?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface DiffEntry {
+  field: string;
+  staged: unknown;
+  production: unknown;
+  changed: boolean;
+}
+
+/** GET /staging/rows/:id: the row, the production record it would change (null for a new one), the diff. */
+export interface RowDetail {
+  row: StagedRow;
+  production: Record<string, unknown> | null;
+  diff: DiffEntry[];
+  candidates?: MatchCandidate[];
+}
+
+export function useRowDetail(runId: number, rowId: number | undefined) {
+  return useQuery({
+    queryKey: reviewKeys.row(runId, rowId ?? 0),
+    queryFn: () => api.get<RowDetail>(`${base}/staging/rows/${rowId}`),
+    enabled: rowId !== undefined,
+  });
+}
+
+/** Approved rows per action and the rows that stay behind: what a promote would do. */
+export interface PromotePlan {
+  approved: Record<RecordAction, number>;
+  pending: number;
+  rejected: number;
+}
+
+export function usePromotePlan(runId: number, enabled: boolean) {
+  return useQuery({
+    queryKey: reviewKeys.approved(runId),
+    enabled,
+    staleTime: 0,
+    queryFn: async (): Promise<PromotePlan> => {
+      // each is a count with a one-row page: the totals are what is wanted
+      const total = async (view: Partial<RowsView>) => (await api.get<RowsPage>(rowsPath(runId, view, 1))).total;
+      const approved = await Promise.all(recordActions.map((action) => total({ action, review: 'approved' })));
+      const [pending, rejected] = await Promise.all([total({ review: 'pending' }), total({ review: 'rejected' })]);
+      return {
+        approved: Object.fromEntries(recordActions.map((action, i) => [action, approved[i]!])) as Record<RecordAction, number>,
+        pending, rejected,
+      };
+    },
+  });
+}
+
+/** POST /staging/review, checked against the server's own schema before it is sent. */
+export function useDecision(runId: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: Omit<ReviewBody, 'jobId'>) => {
+      const parsed = reviewBody.safeParse({ ...body, jobId: runId });
+      if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => issue.message).join('; '));
+      return api.post<{ updated: number }>(`${base}/staging/review`, parsed.data);
+    },
+    onSettled: () => client.invalidateQueries({ queryKey: reviewKeys.all(runId) }),
+  });
+}
+
+export function usePromote(runId: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.post<{ jobId: number; status: string }>(`${base}/staging/promote`, { jobId: runId }),
+    onSettled: () => client.invalidateQueries({ queryKey: reviewKeys.all(runId) }),
+  });
+}
+
+/** Runs waiting for a person, newest first (one page of 100 is more than any team reviews at once). */
+export function useRunsAwaitingReview() {
+  return useQuery({
+    queryKey: ['review', 'awaiting'],
+    queryFn: () => api.get<{ jobs: RunResponse[] }>(`${base}/jobs${query({ status: 'awaiting_review', pageSize: 100 })}`),
+    refetchInterval: 10_000,
+  });
+}
