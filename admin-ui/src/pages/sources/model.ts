@@ -1,0 +1,203 @@
+// What the Sources page works with: DMOs and configs as the API sends them (types taken from the
+// contract's schemas), the words a content admin reads for their codes, and the pure helpers the
+// config form edits config_params with. The server's own schemas check every change as it is typed.
+import type { z } from 'zod';
+import { configBody, dmoBody, dmoTypes, type ConfigBody, type DmoBody } from '@contract/sources';
+// The canonical fields and the config_params rules and defaults are not re-exported by @contract yet;
+// both modules are pure (zod, cron-parser) and are what the server itself validates with.
+import { canonicalFields, type CanonicalField } from '../../../../src/domain/canonical';
+import {
+  fileSourceTypes, mergePolicies, namedSchedules, resolveConfig, sourceTypes,
+  type ConfigParams, type MergePolicy, type SourceType,
+} from '../../../../src/domain/config-params';
+
+export { canonicalFields, fileSourceTypes, mergePolicies, namedSchedules, resolveConfig, sourceTypes };
+export type { CanonicalField, ConfigParams, MergePolicy, SourceType };
+
+/** A DMO as GET /dmos answers it: the body it was created with, plus its id and timestamps. */
+export type Dmo = DmoBody & { id: number; created_at: string; updated_at: string };
+/** A config as GET /configs answers it. */
+export type Config = ConfigBody & { id: number; version: number; created_at: string; updated_at: string; next_run_at: string | null };
+
+export type DmoTypeId = keyof typeof dmoTypes;
+export const dmoTypeIds = Object.keys(dmoTypes).map(Number) as DmoTypeId[];
+export const dmoTypeLabel = (id: number) => dmoTypes[id as DmoTypeId] ?? `type ${id}`;
+
+export const isFileSource = (type: SourceType) => fileSourceTypes.includes(type);
+
+const sourceTypeWords: Record<SourceType, string> = {
+  csv: 'CSV file', json: 'JSON', wordpress: 'WordPress site', drupal: 'Drupal site',
+  website: 'Website (scraped)', api: 'JSON API', poi: 'POI data set (GeoJSON)',
+};
+export const sourceTypeLabel = (type: string) => sourceTypeWords[type as SourceType] ?? type;
+/** What happens when a config of this type runs, in a content admin's words. */
+export function sourceTypeHint(type: SourceType): string {
+  return isFileSource(type)
+    ? 'You upload a file each time it runs.'
+    : 'Fetched from the address in import.base_url. Not importable yet: it can be saved, but its runs fail.';
+}
+
+const scheduleWords: Record<(typeof namedSchedules)[number], string> = {
+  manual: 'Only when started by hand', hourly: 'Every hour', daily: 'Every day', weekly: 'Every week', monthly: 'Every month',
+};
+export const isNamedSchedule = (value: string): value is (typeof namedSchedules)[number] =>
+  (namedSchedules as readonly string[]).includes(value);
+export const scheduleLabel = (value: string) => (isNamedSchedule(value) ? scheduleWords[value] : `Cron: ${value}`);
+export const scheduleOptions = namedSchedules.map((value) => ({ value, label: scheduleWords[value] }));
+
+const mergePolicyWords: Record<MergePolicy, string> = {
+  latest_wins: 'The newest import wins',
+  skip_if_exists: 'Keep what production has; only fill new listings',
+  field_level_merge: 'Fill empty fields only, keep the rest',
+};
+export const mergePolicyOptions = mergePolicies.map((value) => ({ value, label: `${mergePolicyWords[value]} (${value})` }));
+
+const tableWords: Record<string, string> = {
+  listings: 'Listing', locations: 'Location', listing_info: 'DMO’s own', contact_info: 'Contact',
+  listing_images: 'Images', attributes: 'Attributes', opening_hours: 'Opening hours',
+};
+/** "Location: address1" for locations.address1. */
+export function fieldLabel(field: string): string {
+  const [table = '', column = ''] = field.split('.');
+  return `${tableWords[table] ?? table}: ${column.replace(/_/g, ' ')}`;
+}
+export const canonicalOptions = canonicalFields.map((field) => ({ value: field, label: `${fieldLabel(field)} (${field})` }));
+
+const delimiterWords: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe (|)' };
+export const delimiterLabel = (delimiter: string) => delimiterWords[delimiter] ?? `“${delimiter}”`;
+
+// ---------------------------------------------------------------- the config being edited
+
+export interface ConfigDraft {
+  dmo_id: number | null;
+  name: string;
+  source_type: SourceType;
+  data_domain: string;
+  schedule: string;
+  active: boolean;
+  config_params: ConfigParams;
+}
+
+export function newDraft(dmoId: number | null): ConfigDraft {
+  return { dmo_id: dmoId, name: '', source_type: 'csv', data_domain: 'listings', schedule: 'manual', active: true, config_params: {} };
+}
+
+export function draftOf(config: Config): ConfigDraft {
+  return {
+    dmo_id: config.dmo_id, name: config.name ?? '', source_type: config.source_type, data_domain: config.data_domain,
+    schedule: config.schedule, active: config.active, config_params: config.config_params ?? {},
+  };
+}
+
+/** The body POST and PATCH /configs get: every field, so a save says exactly what the form shows. */
+export function draftBody(draft: ConfigDraft) {
+  return {
+    dmo_id: draft.dmo_id ?? undefined,
+    name: draft.name.trim() ? draft.name : null,
+    source_type: draft.source_type,
+    data_domain: draft.data_domain,
+    schedule: draft.schedule,
+    active: draft.active,
+    config_params: draft.config_params,
+  };
+}
+
+type Section = keyof ConfigParams;
+type SectionValue<S extends Section> = NonNullable<ConfigParams[S]>;
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * config_params with one key set, or removed when the value is empty (so the default applies); a
+ * section left empty is removed too, and everything else (keys the form does not show) is kept.
+ */
+export function withParam<S extends Section, K extends keyof SectionValue<S> & string>(
+  params: ConfigParams, section: S, key: K, value: SectionValue<S>[K] | undefined,
+): ConfigParams {
+  const current = isPlainObject(params[section]) ? { ...(params[section] as Record<string, unknown>) } : {};
+  const empty = value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+  if (empty) delete current[key];
+  else current[key] = value;
+  const next: Record<string, unknown> = { ...params };
+  if (Object.keys(current).length) next[section] = current;
+  else delete next[section];
+  return next as ConfigParams;
+}
+
+/** transform.map_fields with one canonical field pointed at a source column, or unmapped. */
+export function withMapping(params: ConfigParams, field: CanonicalField, column: string | undefined): ConfigParams {
+  const current = isPlainObject(params.transform?.map_fields) ? { ...params.transform!.map_fields } : {};
+  if (column) current[field] = column;
+  else delete current[field];
+  return withParam(params, 'transform', 'map_fields', Object.keys(current).length ? current : undefined);
+}
+
+export function mappingOf(params: ConfigParams): Partial<Record<CanonicalField, string>> {
+  return isPlainObject(params.transform?.map_fields) ? params.transform!.map_fields : {};
+}
+
+// ---------------------------------------------------------------- messages by field
+
+/** The server's own path notation (src/api/errors.ts formatPath): `config_params.transform.map_fields["listings.name"]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(String(key))) out += out ? `.${String(key)}` : String(key);
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out || '(body)';
+}
+
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+export function problemsOf(error: z.ZodError | undefined): FieldProblem[] {
+  return (error?.issues ?? []).map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+}
+
+/** The server's 400 details ({path, message}) as problems to show beside the fields. */
+export function problemsFromDetails(details: unknown): FieldProblem[] {
+  if (!Array.isArray(details)) return [];
+  return details.flatMap((detail) =>
+    isPlainObject(detail) && typeof detail.path === 'string' && typeof detail.message === 'string'
+      ? [{ path: detail.path, message: detail.message }] : []);
+}
+
+/** The messages for a field and its items (`validate.required_fields[2]` belongs to `validate.required_fields`). */
+export function messageAt(problems: FieldProblem[], path: string): string | undefined {
+  const hits = problems.filter((p) => p.path === path || p.path.startsWith(`${path}[`) || p.path.startsWith(`${path}.`));
+  return hits.length ? [...new Set(hits.map((p) => p.message))].join('; ') : undefined;
+}
+
+export const validateConfig = (draft: ConfigDraft) => problemsOf(configBody.safeParse(draftBody(draft)).error);
+
+export interface DmoDraft {
+  name: string;
+  dmo_type_id: number | null;
+  domain_url: string;
+  min_lat: number | null;
+  max_lat: number | null;
+  min_lng: number | null;
+  max_lng: number | null;
+}
+
+export function dmoDraftOf(dmo: Dmo | null): DmoDraft {
+  return {
+    name: dmo?.name ?? '', dmo_type_id: dmo?.dmo_type_id ?? null, domain_url: dmo?.domain_url ?? '',
+    min_lat: dmo?.min_lat ?? null, max_lat: dmo?.max_lat ?? null, min_lng: dmo?.min_lng ?? null, max_lng: dmo?.max_lng ?? null,
+  };
+}
+
+export function dmoDraftBody(draft: DmoDraft) {
+  return {
+    name: draft.name,
+    dmo_type_id: draft.dmo_type_id ?? undefined,
+    domain_url: draft.domain_url.trim() ? draft.domain_url.trim() : null,
+    min_lat: draft.min_lat, max_lat: draft.max_lat, min_lng: draft.min_lng, max_lng: draft.max_lng,
+  };
+}
+
+export const validateDmo = (draft: DmoDraft) => problemsOf(dmoBody.safeParse(dmoDraftBody(draft)).error);
