@@ -1,5 +1,0 @@
-import { Title } from '@mantine/core';
-
-export default function RunsPage() {
-  return <Title order={2}>Runs</Title>;
-}
