@@ -215,6 +215,11 @@ if not holder then return redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) and
 return 0`;
 const releaseScript = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 
+function redisUnavailable(error: Error): never {
+  throw new ApiError(503, 'redis_unavailable', `Redis cannot be reached (${error.message}), so uploads to a run cannot be ` +
+    'kept one at a time; try again in a moment');
+}
+
 /**
  * "Run N is receiving an upload", shared by every server process through Redis. A key with a TTL
  * renewed while bytes arrive, rather than a database lock: a lock needs a pool connection held for
@@ -244,12 +249,12 @@ export class UploadInFlight {
    */
   static async claim(redis: Redis, prefix: string, runId: number, onLost: (error: ApiError) => void): Promise<UploadInFlight | null> {
     const mark = new UploadInFlight(redis, UploadInFlight.keyOf(prefix, runId), randomBytes(12).toString('hex'), runId, onLost);
-    const taken = await redis.set(mark.key, mark.token, 'PX', markTtlMs, 'NX');
+    const taken = await redis.set(mark.key, mark.token, 'PX', markTtlMs, 'NX').catch(redisUnavailable);
     return taken === 'OK' ? mark : null;
   }
 
   static async isInFlight(redis: Redis, prefix: string, runId: number): Promise<boolean> {
-    return (await redis.exists(UploadInFlight.keyOf(prefix, runId))) === 1;
+    return (await redis.exists(UploadInFlight.keyOf(prefix, runId)).catch(redisUnavailable)) === 1;
   }
 
   /** Called as bytes arrive; renews the mark at most every few seconds. */
