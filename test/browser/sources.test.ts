@@ -182,6 +182,9 @@ test('saving a config with a run awaiting review asks keep or cancel, and "cance
   const { page } = tab;
   await page.locator(`[data-config-id="${configId}"]`).getByRole('button', { name: 'Edit' }).click();
   await page.waitForURL(new RegExp(`/admin/sources/configs/${configId}$`));
+  // the mapping is edited from the columns of the file the run was given
+  await page.getByTestId('sample-summary').filter({ hasText: `run #${runId}` }).waitFor();
+  await expect(page.getByRole('combobox', { name: 'Source column for listings.name' }).inputValue()).resolves.toBe('Name');
   await page.getByLabel('Decimals kept in coordinates').fill('4');
   await page.getByRole('button', { name: 'Save changes' }).click();
 

@@ -3,7 +3,7 @@
 // validation, promotion), with an Advanced (JSON) tab for everything else. Every change is checked with
 // the server's own schema and each message is shown next to its field; a save the server refuses
 // shows its message the same way. Saving a config with unfinished runs asks what becomes of them.
-import { useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useMemo, useState, type ReactNode } from 'react';
 import {
   Alert, Box, Button, Divider, Group, JsonInput, List, Modal, MultiSelect, Radio, Select, SimpleGrid, Stack, Switch,
   Tabs, Text, TextInput, Title,
@@ -18,9 +18,10 @@ import {
   type CanonicalField, type Config, type ConfigDraft, type ConfigParams, type Dmo, type FieldProblem, type MergePolicy,
 } from './model';
 import { PendingRunsDialog, pendingRunsOf, type PendingRun } from './PendingRunsDialog';
-import { sourcesApi, type PendingRunsChoice } from './queries';
+import { sourcesApi, useLastUploadColumns, type PendingRunsChoice } from './queries';
 
 const p = (...path: string[]) => formatPath(['config_params', ...path]);
+const mappingRoot = p('transform', 'map_fields');
 
 /** Paths the form shows next to a field; a problem anywhere else is listed for the JSON tab. */
 const formPaths = [
@@ -51,7 +52,13 @@ export function ConfigDialog({ config, dmos, initialDmoId, onClose, onSaved }: {
 }) {
   const [draft, setDraft] = useState<ConfigDraft>(() => (config ? draftOf(config) : newDraft(initialDmoId)));
   const [touched, setTouched] = useState(false);
-  const [sample, setSample] = useState<SampleInfo | null>(null);
+  const [droppedSample, setSample] = useState<SampleInfo | null>(null);
+  const lastUpload = useLastUploadColumns(config && isFileSource(config.source_type) ? config.id : null).data;
+  // a dropped sample wins; otherwise an existing config offers the columns of its last uploaded file
+  const uploadedSample = useMemo<SampleInfo | null>(() => (lastUpload
+    ? { fileName: lastUpload.fileName, delimiter: null, encoding: null, headers: lastUpload.columns, suggested: {}, fromRun: lastUpload.runId }
+    : null), [lastUpload]);
+  const sample = droppedSample ?? uploadedSample;
   const [tab, setTab] = useState<string>('form');
   const [jsonText, setJsonText] = useState('');
   const [jsonError, setJsonError] = useState<string | null>(null);
@@ -68,12 +75,19 @@ export function ConfigDialog({ config, dmos, initialDmoId, onClose, onSaved }: {
   const otherProblems = problems.filter((problem) => !shownInForm(problem));
   const blocked = problems.length > 0 || jsonError !== null;
 
-  const update = (change: Partial<ConfigDraft>) => {
+  const update = useCallback((change: Partial<ConfigDraft>) => {
     setDraft((current) => ({ ...current, ...change }));
     setTouched(true);
     setServerProblems([]);
-  };
-  const setParams = (next: ConfigParams) => update({ config_params: next });
+  }, []);
+  const setParams = useCallback((next: ConfigParams) => update({ config_params: next }), [update]);
+  const takeSample = useCallback((next: SampleInfo) => {
+    setSample(next);
+    setTouched(true);
+  }, []);
+  // the mapping table (30 selects) re-renders only when its own fields or their messages change
+  const mappingProblemsKey = JSON.stringify(touched ? problems.filter((problem) => problem.path.startsWith(mappingRoot)) : []);
+  const mappingProblems = useMemo(() => JSON.parse(mappingProblemsKey) as FieldProblem[], [mappingProblemsKey]);
   const show = (path: string) => (touched ? messageAt(problems, path) : undefined);
   const param = <S extends keyof ConfigParams, K extends keyof NonNullable<ConfigParams[S]> & string>(section: S, key: K) => ({
     error: show(p(section, key)),
@@ -283,10 +297,7 @@ export function ConfigDialog({ config, dmos, initialDmoId, onClose, onSaved }: {
               {section('Source', basics)}
               <Divider />
               {section('Field mapping', (
-                <MappingSection params={params} onParams={setParams} sample={sample} onSample={(next) => {
-                  setSample(next);
-                  setTouched(true);
-                }} problems={touched ? problems : []} />
+                <MappingSection params={params} onParams={setParams} sample={sample} onSample={takeSample} problems={mappingProblems} />
               ))}
               <Divider />
               {section('Identity', identity)}

@@ -1,7 +1,7 @@
 // transform.map_fields: which column of the source holds each canonical field. A sample CSV dropped here
 // goes to POST /configs/suggest-mapping, which answers its delimiter, encoding, headers and a column per
 // field with a confidence; the admin then changes any field's column from the file's headers.
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { Alert, Badge, Group, Select, Stack, Table, Text, TextInput, Tooltip } from '@mantine/core';
 import { Dropzone } from '@mantine/dropzone';
 import type { SuggestMappingResponse } from '@contract/sources';
@@ -19,6 +19,8 @@ export interface SampleInfo {
   delimiter: string | null;
   encoding: string | null;
   headers: string[];
+  /** the columns came from the file uploaded to this run, not from a dropped sample */
+  fromRun?: number;
   /** the server's suggestion per field: while the field keeps that column, its confidence is shown */
   suggested: SuggestMappingResponse['mapping'];
 }
@@ -47,7 +49,7 @@ function ConfidenceBadge({ field, confidence }: { field: CanonicalField; confide
   );
 }
 
-export function MappingSection({ params, onParams, sample, onSample, problems }: {
+export const MappingSection = memo(function MappingSection({ params, onParams, sample, onSample, problems }: {
   params: ConfigParams;
   onParams: (next: ConfigParams) => void;
   sample: SampleInfo | null;
@@ -104,11 +106,18 @@ export function MappingSection({ params, onParams, sample, onSample, problems }:
       <ErrorAlert error={error} title="The sample could not be read" />
       {sample && (
         <Alert color="blue" data-testid="sample-summary">
-          <Text size="sm">
-            <b>{sample.fileName}</b>: {sample.delimiter ? `${delimiterLabel(sample.delimiter)}-separated` : 'columns'},
-            {' '}{sample.encoding ?? 'unknown encoding'}, {sample.headers.length} columns.
-            {' '}{suggestedCount ? `${suggestedCount} fields were matched; check them, and pick a column for any field the file has.` : 'No column looked like a known field: pick them below.'}
-          </Text>
+          {sample.fromRun !== undefined ? (
+            <Text size="sm">
+              The columns below are those of <b>{sample.fileName}</b>, the file uploaded for run #{sample.fromRun} ({sample.headers.length} columns).
+              Drop a sample to match a new file&apos;s columns instead.
+            </Text>
+          ) : (
+            <Text size="sm">
+              <b>{sample.fileName}</b>: {sample.delimiter ? `${delimiterLabel(sample.delimiter)}-separated` : 'columns'},
+              {' '}{sample.encoding ?? 'unknown encoding'}, {sample.headers.length} columns.
+              {' '}{suggestedCount ? `${suggestedCount} fields were matched; check them, and pick a column for any field the file has.` : 'No column looked like a known field: pick them below.'}
+            </Text>
+          )}
         </Alert>
       )}
       <Text size="sm" c="dimmed">
@@ -154,4 +163,4 @@ export function MappingSection({ params, onParams, sample, onSample, problems }:
       </Table>
     </Stack>
   );
-}
+});

@@ -2,14 +2,10 @@
 // contract's schemas), the words a content admin reads for their codes, and the pure helpers the
 // config form edits config_params with. The server's own schemas check every change as it is typed.
 import type { z } from 'zod';
-import { configBody, dmoBody, dmoTypes, type ConfigBody, type DmoBody } from '@contract/sources';
-// The canonical fields and the config_params rules and defaults are not re-exported by @contract yet;
-// both modules are pure (zod, cron-parser) and are what the server itself validates with.
-import { canonicalFields, type CanonicalField } from '../../../../src/domain/canonical';
 import {
-  fileSourceTypes, mergePolicies, namedSchedules, resolveConfig, sourceTypes,
-  type ConfigParams, type MergePolicy, type SourceType,
-} from '../../../../src/domain/config-params';
+  canonicalFields, configBody, dmoBody, dmoTypes, fileSourceTypes, mergePolicies, namedSchedules, resolveConfig, sourceTypes,
+  type CanonicalField, type ConfigBody, type ConfigParams, type DmoBody, type MergePolicy, type SourceType,
+} from '@contract/sources';
 
 export { canonicalFields, fileSourceTypes, mergePolicies, namedSchedules, resolveConfig, sourceTypes };
 export type { CanonicalField, ConfigParams, MergePolicy, SourceType };

@@ -1,7 +1,7 @@
 // The Sources page's reads and writes, through the app's one HTTP client.
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { z } from 'zod';
-import type { ExecuteStageResponse, RunResponse } from '@contract/runs';
+import type { ExecuteStageResponse, FilePreview, JobFile, RunResponse } from '@contract/runs';
 import type { pendingRunsChoice } from '@contract/sources';
 import { api, query } from '../../app/api';
 import type { Config, Dmo } from './model';
@@ -40,6 +40,30 @@ export function useLastRuns(configIds: number[]) {
       staleTime: 10_000,
     })),
     combine: (results) => new Map(configIds.map((id, i) => [id, results[i]?.data] as const)),
+  });
+}
+
+/**
+ * The columns of the file last uploaded to one of the config's recent runs, so an existing config's
+ * mapping is edited by choosing from the real headers; null when no recent run has a file.
+ */
+export function useLastUploadColumns(configId: number | null) {
+  return useQuery({
+    queryKey: ['pipeline', 'configs', configId ?? 0, 'last-upload-columns'],
+    enabled: configId !== null,
+    staleTime: 60_000,
+    retry: false,
+    queryFn: async () => {
+      const { jobs } = await api.get<{ jobs: RunResponse[] }>(`${base}/jobs${query({ configId, pageSize: 5 })}`);
+      for (const run of jobs) {
+        const { files } = await api.get<{ files: JobFile[] }>(`${base}/jobs/${run.id}/files`);
+        const uploaded = files.find((file) => file.kind === 'upload');
+        if (!uploaded) continue;
+        const preview = await api.get<FilePreview>(`${base}/jobs/${run.id}/files/${uploaded.id}/preview${query({ limit: 1 })}`);
+        return { runId: run.id, fileName: uploaded.original_name ?? 'the uploaded file', columns: preview.columns };
+      }
+      return null;
+    },
   });
 }
 
