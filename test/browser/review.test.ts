@@ -3,6 +3,7 @@
 // deletions pending until a person approves them, a reviewer decides but cannot promote, and the
 // confirmation names what promote will do.
 import type { Browser, Page } from 'playwright-core';
+import { countResults } from '../../src/db/stage-run';
 import { launchBrowser, openAdmin, screenshot, signIn, type AdminBrowser } from '../harness/browser';
 import { userWithRoles } from '../harness/context';
 import { ApiClient } from '../harness/http';
@@ -218,3 +219,91 @@ test('the promote confirmation of the second run names what will happen, and the
   expect(run.promote_results).toMatchObject({ inserted: insert, updated: update, deleted: remove, unchanged });
   expect(tab.problems).toEqual([]);
 });
+
+test('a truncated file: the mass-delete guard stands at the top, rows with warnings and deletions wait for a person, a selection and an override decide rows, and a newer run leaves it read-only', async () => {
+  const kept = firstFile.filter((row) => ['L5', 'L6', 'L7'].includes(row.id));
+  const doubtful = { ...makeListings(1, 14)[0]!, email: 'not-an-email' };
+  const thirdRun = await startCsvRun(pipeline.admin, configId, listingsCsv([...kept, doubtful]));
+  const run = await waitForRun(pipeline.admin, thirdRun, ['awaiting_review']);
+  expect(run.delete_guard).toBeTruthy();
+
+  await signIn(tab.page, admin.email, admin.password, `/admin/runs/${thirdRun}/review`);
+  await rowsShown(tab.page, 'insert');
+  await expect(tab.page.getByTestId('delete-guard').innerText()).resolves.toContain(run.delete_guard);
+
+  // the row with a warning: shown by the filter, left pending by "Approve all proposed"
+  const warningsOnly = tab.page.getByRole('switch', { name: /Only rows with warnings/ });
+  await warningsOnly.click();
+  await tab.page.waitForURL(/warnings=true/);
+  const warned = await rowsShown(tab.page, 'insert');
+  await tab.page.locator('[data-testid="rows"] [data-testid="row-warnings"]').first().waitFor();
+  await expect(warned.locator('tbody tr').count()).resolves.toBe(1);
+  await expect(warned.getByRole('button', { name: doubtful.name }).count()).resolves.toBe(1);
+  await tab.page.getByRole('button', { name: 'Approve all proposed' }).click();
+  await decisionMessage(tab.page);
+  const inserts = await rowsOf(thirdRun, 'insert');
+  expect(inserts.find((row) => row.name === doubtful.name)?.review_status).toBe('pending');
+  await warningsOnly.click();
+  await tab.page.waitForURL((url) => !url.searchParams.has('warnings'));
+
+  // two deletions chosen by hand
+  await tab.page.getByRole('tab', { name: /^Deletions/ }).click();
+  const deletions = await rowsShown(tab.page, 'delete');
+  const chosen = (await rowsOf(thirdRun, 'delete')).slice(0, 2);
+  for (const row of chosen) await deletions.locator(`tr[data-row-id="${row.id}"] input[type="checkbox"]`).check();
+  await tab.page.getByRole('button', { name: 'Approve selected' }).click();
+  await expect(decisionMessage(tab.page)).resolves.toBe('2 rows approved');
+  const afterSelection = await rowsOf(thirdRun, 'delete');
+  expect(afterSelection.filter((row) => row.review_status === 'approved').map((row) => row.id).sort()).toEqual(chosen.map((r) => r.id).sort());
+
+  // an unchanged listing the reviewer wants gone: found by search, overridden to a deletion
+  const before = await serverCounts(thirdRun);
+  await tab.page.getByRole('tab', { name: /^Unchanged/ }).click();
+  await rowsShown(tab.page, 'unchanged');
+  await tab.page.getByLabel('Search').fill('Place 7');
+  await tab.page.waitForURL(/q=Place\+7/);
+  const found = tab.page.locator('[data-testid="rows"][data-action="unchanged"][data-loading="false"] tbody tr');
+  await tab.page.waitForFunction(() => document.querySelectorAll('[data-testid="rows"] tbody tr').length === 1);
+  await expect(found.innerText()).resolves.toContain('Harbour Place 7');
+  await found.getByRole('button', { name: 'Harbour Place 7' }).click();
+  await tab.page.getByRole('button', { name: 'Change its action…' }).click();
+  await tab.page.getByRole('menuitem', { name: /Hide the listing from the site/ }).click();
+  await expect(decisionMessage(tab.page)).resolves.toBe('1 row changed to delete and approved');
+  const after = await serverCounts(thirdRun);
+  expect(after).toMatchObject({ delete: before.delete + 1, unchanged: before.unchanged - 1 });
+  await tab.page.keyboard.press('Escape');
+  await expect(tabCount(tab.page, 'delete')).resolves.toBe(after.delete);
+
+  // a newer run of the same source supersedes this one: its rows stay readable, without decisions
+  const fourthRun = await startCsvRun(pipeline.admin, configId, listingsCsv(kept));
+  await waitForRun(pipeline.admin, fourthRun, ['awaiting_review']);
+  await waitForRun(pipeline.admin, thirdRun, ['superseded']);
+  await openReviewOf(tab.page, thirdRun);
+  await expect(tab.page.getByTestId('read-only').innerText()).resolves.toContain('superseded');
+  await expect(tab.page.getByRole('button', { name: 'Approve all proposed' }).count()).resolves.toBe(0);
+  await expect(tab.page.getByRole('button', { name: /Promote/ }).count()).resolves.toBe(0);
+
+  // a possible match (made in SQL: the fuzzy matcher needs coordinates and near names) without candidates
+  const db = pipeline.t.ctx.db;
+  await db.query(
+    `UPDATE staging.rows SET action = 'possible_match', l_action = 'possible_match', li_action = 'possible_match',
+            listing_id = NULL, listing_info_id = NULL, match_method = NULL, ok_to_promote = false
+      WHERE job_id = $1 AND source_id = 'L6'`,
+    [fourthRun],
+  );
+  await countResults(db, fourthRun);
+  await openReviewOf(tab.page, fourthRun, '?action=possible_match');
+  await expect(tabCount(tab.page, 'possible_match')).resolves.toBe(1);
+  await (await rowsShown(tab.page, 'possible_match')).getByRole('button', { name: 'Harbour Place 6' }).click();
+  await expect(visible(tab.page.getByTestId('no-candidates'))).resolves.toBe(true);
+  await tab.page.getByRole('button', { name: 'Make a new listing' }).click();
+  await expect(decisionMessage(tab.page)).resolves.toBe('1 row approved as a new listing');
+  const resolved = (await rowsOf(fourthRun, 'insert')).find((row) => row.name === 'Harbour Place 6');
+  expect(resolved?.review_status).toBe('approved');
+  expect(tab.problems).toEqual([]);
+});
+
+async function openReviewOf(page: Page, runId: number, search = '') {
+  await page.goto(`/admin/runs/${runId}/review${search}`);
+  await page.getByTestId('rows').waitFor();
+}

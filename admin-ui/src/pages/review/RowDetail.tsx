@@ -130,7 +130,7 @@ function PossibleMatch({ detail, decide, busy }: { detail: Detail; decide?: Deci
   const [listingId, setListingId] = useState<number | string>('');
   const candidates = detail.candidates ?? [];
   const typed = typeof listingId === 'number' && listingId > 0 ? listingId : undefined;
-  const match = (id: number) => decide?.({ ids: [detail.row.id], decision: 'approve', match_listing_id: id }, `matched to listing #${id}`);
+  const match = (id: number) => decide?.({ ids: [detail.row.id], decision: 'approve', match_listing_id: id }, `matched to listing #${id} and approved`);
   return (
     <Card withBorder padding="sm" data-testid="possible-match">
       <Stack gap="xs">
@@ -171,7 +171,7 @@ function PossibleMatch({ detail, decide, busy }: { detail: Detail; decide?: Deci
               {typed ? `Match to listing #${typed}` : 'Match to listing #…'}
             </Button>
             <Button size="xs" variant="light" color="green" loading={busy}
-              onClick={() => decide({ ids: [detail.row.id], decision: 'approve', create_new: true }, 'made a new listing')}>
+              onClick={() => decide({ ids: [detail.row.id], decision: 'approve', create_new: true }, 'approved as a new listing')}>
               Make a new listing
             </Button>
           </Group>

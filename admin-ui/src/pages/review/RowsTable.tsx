@@ -16,11 +16,10 @@ export function PartBadges({ row }: { row: StagedRow }) {
   return (
     <Group gap={4} wrap="wrap">
       {shown.map((part) => (
-        <Tooltip key={part.column} label={`${part.label}: ${actionWords[part.action!]}`} withinPortal>
-          <Badge size="xs" variant="light" color={actionColours[part.action!]} data-part={part.column} data-action={part.action}>
-            {part.label} {part.action === 'update' ? 'changed' : actionWords[part.action!]}
-          </Badge>
-        </Tooltip>
+        <Badge key={part.column} size="xs" variant="light" color={actionColours[part.action!]} data-part={part.column}
+          data-action={part.action}>
+          {part.action === 'update' ? `${part.changed} changed` : `${part.label} ${actionWords[part.action!]}`}
+        </Badge>
       ))}
     </Group>
   );

@@ -36,15 +36,19 @@ export const reviewWords: Record<ReviewStatus, string> = { pending: 'Pending', a
 export const reviewColours: Record<ReviewStatus, string> = { pending: 'gray', approved: 'green', rejected: 'red' };
 
 type PartColumn = 'l_action' | 'li_action' | 'location_action' | 'contact_action' | 'images_action' | 'open_action' | 'attributes_action';
-/** The parts of a listing whose actions a row carries, with their names for a person. */
-export const parts: { column: PartColumn; label: string }[] = [
-  { column: 'l_action', label: 'listing' },
-  { column: 'li_action', label: 'text' },
-  { column: 'location_action', label: 'location' },
-  { column: 'contact_action', label: 'contact' },
-  { column: 'images_action', label: 'images' },
-  { column: 'open_action', label: 'hours' },
-  { column: 'attributes_action', label: 'attributes' },
+/**
+ * The parts of a listing whose actions a row carries, with their names for a person; `changed` names
+ * what an update of the part changed (DESIGN.md, comparison hashes: the listing part is its name, the
+ * DMO's record is its description).
+ */
+export const parts: { column: PartColumn; label: string; changed: string }[] = [
+  { column: 'l_action', label: 'listing', changed: 'name' },
+  { column: 'li_action', label: 'record', changed: 'description' },
+  { column: 'location_action', label: 'location', changed: 'location' },
+  { column: 'contact_action', label: 'contact', changed: 'contact' },
+  { column: 'images_action', label: 'images', changed: 'images' },
+  { column: 'open_action', label: 'hours', changed: 'hours' },
+  { column: 'attributes_action', label: 'attributes', changed: 'attributes' },
 ];
 export const partActions = (row: StagedRow) => parts.map((part) => ({ ...part, action: row[part.column] }));
 
