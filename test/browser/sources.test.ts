@@ -217,6 +217,32 @@ test('Run now on a CSV config opens the new run’s page with its upload; an ina
   const runId = Number(new URL(page.url()).pathname.split('/').pop());
   const run = await pipeline.admin.get(`/api/v1/pipeline/jobs/${runId}`);
   expect(run.body).toMatchObject({ config_id: configId, status: 'waiting_for_input' });
+
+  // a source that fetches needs no upload: its run's page opens as it is
+  const site = await pipeline.admin.post('/api/v1/pipeline/configs', {
+    dmo_id: run.body.dmo_id, source_type: 'wordpress', config_params: { import: { base_url: 'https://mahone.example.org' } },
+  });
+  await page.goto('/admin/sources');
+  await page.locator(`[data-config-id="${site.body.id}"]`).getByRole('button', { name: 'Run now' }).click();
+  await page.waitForURL(/\/admin\/runs\/\d+$/);
+  const fetched = await pipeline.admin.get(`/api/v1/pipeline/jobs/${new URL(page.url()).pathname.split('/').pop()}`);
+  expect(fetched.body.config_id).toBe(site.body.id);
+});
+
+test('deleting a config with a run waiting for its file asks first; "keep" leaves the run as it was', async () => {
+  const { configId } = await createCsvSource(pipeline.admin, 'Digby Scallop Tours');
+  const waiting = await pipeline.admin.post('/api/v1/pipeline/executeStage', { configId });
+  const runId = waiting.body.jobId as number;
+  await signIn(tab.page, admin.email, admin.password, '/admin/sources');
+  const { page } = tab;
+  await page.locator(`[data-config-id="${configId}"]`).getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Delete config' }).click();
+  const question = page.getByRole('dialog', { name: 'This config has unfinished runs' });
+  await expect(question.textContent()).resolves.toContain(`#${runId} waiting for input`);
+  await question.getByRole('button', { name: 'Keep them' }).click();
+  await page.locator(`[data-config-id="${configId}"]`).waitFor({ state: 'detached' });
+  expect((await pipeline.admin.get(`/api/v1/pipeline/configs/${configId}`)).status).toBe(404);
+  expect((await pipeline.admin.get(`/api/v1/pipeline/jobs/${runId}`)).body.status).toBe('waiting_for_input');
 });
 
 test('a DMO with configs cannot be deleted (the server says why); one without is', async () => {
