@@ -148,6 +148,10 @@ test('searching quebec finds Café Québec, and the search lives in the URL', as
   await page.reload();
   await page.getByRole('link', { name: 'Café Québec' }).waitFor();
   await expect(page.getByLabel('Search').inputValue()).resolves.toBe('quebec');
+  // the sidebar link starts a new search: the box follows the address
+  await page.getByRole('navigation', { name: 'Pipeline' }).getByRole('link', { name: 'Listings' }).click();
+  await page.getByTestId('listing-count').filter({ hasText: `${places.length} listings` }).waitFor();
+  await expect(page.getByLabel('Search').inputValue()).resolves.toBe('');
 
   // the DMO filter: only the partner's listing
   const partnerDmo = (await api('/dmos')).body.dmos.find((dmo: { name: string }) => dmo.name === 'Maritime Food Trails');
@@ -333,6 +337,7 @@ test('a listing an import soft-deleted is in the Soft-deleted view, and Restore 
   const row = page.getByTestId('deleted-table').locator(`tr[data-listing-id="${deleted.id}"]`);
   await row.getByText('Discover Halifax').waitFor();
   await expect(row.getByText('Missing from import').first().isVisible()).resolves.toBe(true);
+  await expect(page.getByTestId('listing-count').textContent()).resolves.toBe('1 listing');
   await expect(page.getByTestId('deleted-table').locator('tbody tr').count()).resolves.toBe(1);
 
   await row.getByRole('button', { name: /Restore/ }).click();
@@ -347,4 +352,29 @@ test('a listing an import soft-deleted is in the Soft-deleted view, and Restore 
   await page.getByText('All listings', { exact: true }).click();
   await page.getByRole('link', { name: gone.name }).waitFor();
   expect(tab.problems).toEqual([]);
+});
+
+test('a viewer sees listings and their timeline but is offered no change', async () => {
+  const viewer = await userWithRoles(pipeline.t.ctx, ['viewer']);
+  const tab2 = await openAdmin(browser, pipeline.server.url);
+  try {
+    const { page } = tab2;
+    const listing = await listingNamed('Café Québec on the Waterfront');
+    await signIn(page, viewer.email, viewer.password, `/admin/listings/${listing.id}`);
+    await page.getByTestId('listing-name').waitFor();
+    await page.getByTestId(`listing-info-${listing.listing_info[0].id}`).waitFor();
+    for (const name of ['Edit', 'Archive', 'Hide for this DMO']) {
+      await expect(page.getByRole('button', { name }).count()).resolves.toBe(0);
+    }
+    await page.getByRole('tab', { name: /Timeline/ }).click();
+    await page.getByTestId('timeline').locator('tr[data-change="update"]').first().waitFor();
+    // the timeline names people by number for those who may not list users
+    await expect(page.getByTestId('timeline').getByText(/^User #\d+$/).first().isVisible()).resolves.toBe(true);
+
+    await page.goto('/admin/listings?view=deleted&kind=offline');
+    await page.getByText('Every listing is on the site.').waitFor();
+    expect(tab2.problems).toEqual([]);
+  } finally {
+    await tab2.close();
+  }
 });

@@ -7,7 +7,7 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { listingStatuses, type AdminListingList, type AdminListingRow, type ListingDetail } from '@contract/listings';
 import { api, query } from '../../app/api';
@@ -52,18 +52,24 @@ export default function ListingsPage() {
       return next;
     }, { replace: true });
 
+  // the URL follows the search box as the person types, and the box follows the URL when it changes
+  // otherwise (the sidebar link, back and forward)
+  const urlText = params.get('q') ?? '';
   useEffect(() => {
-    if (debouncedText.trim() !== (params.get('q') ?? '')) update({ q: debouncedText.trim() || null });
-    // the URL follows the search box as the person types, not the other way round
+    if (debouncedText.trim() !== urlText) update({ q: debouncedText.trim() || null });
   }, [debouncedText]);
+  useEffect(() => {
+    if (urlText !== debouncedText.trim()) setText(urlText);
+  }, [urlText]);
 
   const filters = view === 'deleted'
     ? { q: params.get('q'), dmo_id: params.get('dmo'), ...deletedKinds[kind].params }
     : { q: params.get('q'), dmo_id: params.get('dmo'), visible: params.get('visible'), status: params.get('status') };
   const list = useQuery({
-    queryKey: [...listingsKey, filters, page],
+    queryKey: [...listingsKey, view, filters, page],
     queryFn: () => api.get<AdminListingList>(`/api/v1/pipeline/listings${query({ ...filters, page, pageSize })}`),
-    placeholderData: keepPreviousData,
+    // the last page stays on screen while the next one loads, but never the other view's rows
+    placeholderData: (previous, previousQuery) => (previousQuery?.queryKey[2] === view ? previous : undefined),
   });
   const pages = Math.max(1, Math.ceil((list.data?.total ?? 0) / pageSize));
   const filtered = Object.entries(filters).some(([key, value]) => value && !(view === 'deleted' && key in deletedKinds[kind].params));
@@ -125,7 +131,7 @@ export default function ListingsPage() {
       <ErrorAlert error={list.error} title="The listings could not be loaded" />
       {list.isPending && <Center py="lg"><Loader aria-label="Loading listings" /></Center>}
       {list.data && (
-        <>
+        <Stack gap="sm" style={{ opacity: list.isPlaceholderData ? 0.6 : 1 }} aria-busy={list.isPlaceholderData}>
           <Text size="sm" c="dimmed" data-testid="listing-count">
             {formatCount(list.data.total)} {list.data.total === 1 ? 'listing' : 'listings'}
           </Text>
@@ -139,7 +145,7 @@ export default function ListingsPage() {
           {pages > 1 && (
             <Pagination total={pages} value={page} onChange={(value) => update({ page: value === 1 ? null : String(value) })} />
           )}
-        </>
+        </Stack>
       )}
     </Stack>
   );
