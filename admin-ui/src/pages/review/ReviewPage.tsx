@@ -40,7 +40,7 @@ export default function ReviewPage() {
                 <Table.Th ta="right">Duplicates</Table.Th>
                 <Table.Th ta="right">Deletions</Table.Th>
                 <Table.Th ta="right">Possible matches</Table.Th>
-                <Table.Th ta="right">Rejected records</Table.Th>
+                <Table.Th ta="right">Records with errors</Table.Th>
                 <Table.Th />
               </Table.Tr>
             </Table.Thead>

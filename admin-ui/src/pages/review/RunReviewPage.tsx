@@ -28,7 +28,8 @@ function firstTabWithRows(counts: TabCounts | null): RecordAction {
 function SearchBox({ value, onSearch }: { value: string; onSearch(q: string): void }) {
   const [text, setText] = useState(value);
   const [debounced] = useDebouncedValue(text, 300);
-  useEffect(() => setText(value), [value]);
+  // the URL changed by itself (back, a link): show its search; the text being typed is left alone
+  useEffect(() => setText((current) => (current.trim() === value ? current : value)), [value]);
   useEffect(() => {
     if (debounced.trim() !== value) onSearch(debounced.trim());
     // only a settled change of the typed text searches

@@ -55,7 +55,7 @@ export function useSourceNames() {
     const config = configs.data?.configs.find((c) => c.id === run.config_id);
     const dmo = dmos.data?.dmos.find((d) => d.id === run.dmo_id);
     const dmoName = dmo?.name ?? `DMO ${run.dmo_id}`;
-    return { source: config?.name || `${dmoName} (${config?.source_type ?? 'source'} ${run.config_id})`, dmo: dmoName };
+    return { source: config?.name || `${config?.source_type.toUpperCase() ?? ''} source #${run.config_id}`.trim(), dmo: dmoName };
   };
 }
 
