@@ -20,7 +20,7 @@ function* files(entry: string): Generator<string> {
 }
 
 function sourceStamp(): string {
-  const hash = crypto.createHash('sha1');
+  const hash = crypto.createHash('sha1').update('production');
   for (const entry of inputs) for (const file of files(entry)) hash.update(file).update(fs.readFileSync(path.join(root, file)));
   return hash.digest('hex');
 }
@@ -33,14 +33,18 @@ export async function buildAdminUi(options: { force?: boolean; quiet?: boolean }
   // build beside dist and swap it in, so a server reading dist never sees a half-written build
   const scratch = `${uiDistDir}.build-${process.pid}`;
   const old = `${uiDistDir}.old-${process.pid}`;
+  // always React's production build, even when called from jest (NODE_ENV=test) or a dev shell
+  process.env.NODE_ENV = 'production';
   const { build } = await import('vite');
   try {
     await build({
       configFile: path.join(uiDir, 'vite.config.mts'),
+      mode: 'production',
       logLevel: options.quiet ? 'error' : 'warn',
       build: { outDir: scratch, emptyOutDir: true },
     });
     fs.writeFileSync(path.join(scratch, '.build-stamp'), stamp);
+    keepPreviousAssets(scratch);
     if (fs.existsSync(uiDistDir)) fs.renameSync(uiDistDir, old);
     fs.renameSync(scratch, uiDistDir);
   } finally {
@@ -48,6 +52,24 @@ export async function buildAdminUi(options: { force?: boolean; quiet?: boolean }
     fs.rmSync(old, { recursive: true, force: true });
   }
   return 'built';
+}
+
+const assetList = '.assets';
+
+/**
+ * A page opened before the rebuild still loads its lazy chunks by their old hashed names: the new build
+ * carries the previous build's own assets (only those, so they do not pile up build after build).
+ */
+function keepPreviousAssets(scratch: string): void {
+  const own = fs.readdirSync(path.join(scratch, 'assets'));
+  fs.writeFileSync(path.join(scratch, assetList), own.join('\n'));
+  const previousList = path.join(uiDistDir, assetList);
+  if (!fs.existsSync(previousList)) return;
+  for (const name of fs.readFileSync(previousList, 'utf8').split('\n').filter(Boolean)) {
+    const from = path.join(uiDistDir, 'assets', path.basename(name));
+    const to = path.join(scratch, 'assets', path.basename(name));
+    if (fs.existsSync(from) && !fs.existsSync(to)) fs.copyFileSync(from, to);
+  }
 }
 
 if (require.main === module) {
