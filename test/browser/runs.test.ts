@@ -2,6 +2,7 @@
 // with statuses and counts and its filters in the address, a run's files, preview and record errors
 // (and their CSV), Cancel and Discard, what a viewer is not offered, and the run's jobs in Bull Board.
 import fs from 'node:fs';
+import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, openAdmin, screenshot, signIn, type AdminBrowser } from '../harness/browser';
@@ -176,6 +177,16 @@ test('a run page shows its files, a preview of the first records, and its record
   expect(previewRows[0]).toContain('Harbour Place 5');
   expect(previewRows[1]).toContain('Harbour Place 6');
   await expect(preview.locator('thead').textContent()).resolves.toContain('Latitude');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+
+  // the raw file the import wrote: its records by number, the bad ones too (they are rejected later)
+  const raw = files.find((file: { kind: string }) => file.kind === 'raw');
+  await filesTable.locator(`tr[data-file-id="${raw.id}"]`).getByRole('button', { name: /^Preview/ }).click();
+  const rawPreview = tab.page.getByRole('dialog').getByRole('table', { name: 'Preview' });
+  await rawPreview.locator('tbody tr').first().waitFor();
+  await expect(rawPreview.locator('thead').textContent()).resolves.toContain('Record');
+  await expect(rawPreview.locator('tbody tr').count()).resolves.toBe(6);
   expect(tab.problems).toEqual([]);
 });
 
@@ -265,4 +276,68 @@ test('a run links to its jobs in Bull Board, and a link opens the job', async ()
   await tab.page.getByText(`run-${id}-import`).first().waitFor();
   await tab.page.getByText('Finished at').waitFor();
   await expect(tab.page.getByText('runId').first().isVisible()).resolves.toBe(true);
+});
+
+test('a run in flight shows its progress and the list follows it; an idle list does not poll', async () => {
+  const requests: string[] = [];
+  tab.page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/api/v1/pipeline/jobs') requests.push(request.url());
+  });
+  await signIn(tab.page, admin.email, admin.password, '/admin/runs');
+  await runRow(runs.promoted).waitFor();
+
+  // no worker takes the import until the queue is resumed: the run stays queued, in flight
+  const importQueue = pipeline.t.ctx.queues.import;
+  await importQueue.pause();
+  try {
+    const source = await createCsvSource(pipeline.admin, 'Annapolis Valley');
+    const runId = await startCsvRun(pipeline.admin, source.configId, listingsCsv(makeListings(20, 400)), 'valley.csv');
+    await tab.page.reload();
+    const progress = runRow(runId).getByRole('progressbar', { name: `Progress of run ${runId}` });
+    // at 0 % the bar's filled part has no width: attached, not visible
+    await progress.waitFor({ state: 'attached' });
+    await expect(progress.getAttribute('aria-valuenow')).resolves.toBe('0');
+    await expect(runRow(runId).textContent()).resolves.toContain('Waiting for a worker');
+    // polled about every 1.5 s
+    const polled = requests.length;
+    await tab.page.waitForTimeout(3200);
+    expect(requests.length).toBeGreaterThanOrEqual(polled + 2);
+    expect(requests.length).toBeLessThanOrEqual(polled + 3);
+
+    await importQueue.resume();
+    // the page follows the run to review without a reload, then stops asking
+    await runRow(runId).locator('[data-status="awaiting_review"]').waitFor({ timeout: 30_000 });
+    await expect(progress.count()).resolves.toBe(0);
+    await expect(runRow(runId).locator('[data-count="records_new"]').textContent()).resolves.toBe('20');
+    // nothing on screen is in flight any more: the list stops asking
+    const settled = requests.length;
+    await tab.page.waitForTimeout(3200);
+    expect(requests.length).toBe(settled);
+  } finally {
+    await importQueue.resume();
+  }
+});
+
+test('a failed run says which step failed and why; Retry runs it again', async () => {
+  const source = await createCsvSource(pipeline.admin, 'Digby Neck');
+  // a file without the Email column the config maps: the import refuses it
+  const withoutEmail = listingsCsv(makeListings(5, 500)).split('\n').map((line) => line.split(',').slice(0, 7).join(',')).join('\n');
+  const runId = await startCsvRun(pipeline.admin, source.configId, withoutEmail, 'digby.csv');
+  const failed = await waitForRun(pipeline.admin, runId, ['failed']);
+
+  await signIn(tab.page, admin.email, admin.password, `/admin/runs/${runId}`);
+  const alert = tab.page.getByRole('alert').filter({ hasText: 'The run failed' });
+  await expect(alert.textContent()).resolves.toContain('failed while importing the data (step: import)');
+  await expect(alert.textContent()).resolves.toContain(failed.error_summary);
+  await expect(alert.textContent()).resolves.toContain('contact_info.email');
+  await expect(tab.page.getByRole('button', { name: 'Discard' }).count()).resolves.toBe(1);
+  await expect(tab.page.getByRole('button', { name: 'Cancel run' }).count()).resolves.toBe(0);
+
+  // the file is put right where the run keeps it, then the failed step runs again
+  const upload = (await pipeline.admin.get(`/api/v1/pipeline/jobs/${runId}/files`)).body.files.find((file: { kind: string }) => file.kind === 'upload');
+  await pipeline.t.ctx.store.put(upload.storage_key, Readable.from([Buffer.from(listingsCsv(makeListings(5, 500)))]));
+  await tab.page.getByRole('button', { name: 'Retry' }).click();
+  await tab.page.locator('h2 + [data-status="awaiting_review"]').waitFor({ timeout: 30_000 });
+  expect((await apiRun(runId)).status).toBe('awaiting_review');
+  await expect(tab.page.getByRole('alert').filter({ hasText: 'The run failed' }).count()).resolves.toBe(0);
 });

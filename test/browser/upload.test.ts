@@ -2,6 +2,7 @@
 // CSV goes up with a progress bar that really moves (the browser's upload is slowed through the DevTools
 // protocol, which Chromium applies to XHR request bodies), the run then goes on by itself to review;
 // a cancelled upload leaves the run waiting with no file, and the server's refusals are shown.
+import http from 'node:http';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { launchBrowser, openAdmin, screenshot, signIn, type AdminBrowser } from '../harness/browser';
 import { userWithRoles } from '../harness/context';
@@ -187,5 +188,49 @@ test("a refused file shows the server's message and another file can be chosen",
   expect((await pipeline.admin.get(`/api/v1/pipeline/jobs/${runId}/files`)).body.files).toEqual([]);
   await chooseFile(tab.page, 'south-shore.csv', listingsCsv(makeListings(5, 50)));
   await dialog.waitFor({ state: 'hidden' });
+  await statusesUntil(tab.page, 'awaiting_review');
+});
+
+/** Another client's upload to the run that has begun and does not end until released, as a slow script's would. */
+async function holdUpload(runId: number): Promise<{ release(): Promise<void> }> {
+  const token = (await pipeline.admin.post('/api/v1/auth/tokens', { name: 'a slow script' })).body.token as string;
+  const boundary = 'held-upload-boundary';
+  const request = http.request(new URL('/api/v1/pipeline/uploadStageFile', pipeline.server.url), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
+  });
+  const answered = new Promise<void>((resolve) => {
+    request.on('response', (response) => response.resume().on('end', resolve));
+    request.on('error', () => resolve());
+  });
+  request.write(`--${boundary}\r\nContent-Disposition: form-data; name="jobId"\r\n\r\n${runId}\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="held.csv"\r\nContent-Type: text/csv\r\n\r\nID,Name\r\n`);
+  // the server claims the run when the file part begins
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return {
+    async release() {
+      request.destroy();
+      await answered;
+    },
+  };
+}
+
+test('while another upload to the run is under way, the dialog shows why and lets the admin try again', async () => {
+  const runId = await waitingRun();
+  const held = await holdUpload(runId);
+  try {
+    await signIn(tab.page, admin.email, admin.password, `/admin/runs/${runId}?upload=1`);
+    const dialog = tab.page.getByRole('dialog', { name: 'Upload the file for this run' });
+    await dialog.waitFor();
+    await chooseFile(tab.page, 'south-shore.csv', listingsCsv(makeListings(5, 80)));
+    const alert = dialog.getByRole('alert');
+    await expect(alert.textContent()).resolves.toContain(`Run ${runId} is receiving another upload`);
+    await expect(alert.textContent()).resolves.toContain('Not possible right now');
+  } finally {
+    await held.release();
+  }
+  expect((await pipeline.admin.get(`/api/v1/pipeline/jobs/${runId}/files`)).body.files).toEqual([]);
+  await chooseFile(tab.page, 'south-shore.csv', listingsCsv(makeListings(5, 80)));
+  await tab.page.getByRole('dialog', { name: 'Upload the file for this run' }).waitFor({ state: 'hidden' });
   await statusesUntil(tab.page, 'awaiting_review');
 });

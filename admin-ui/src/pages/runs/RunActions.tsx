@@ -107,7 +107,7 @@ export function RunActions({ run }: { run: RunResponse }) {
         ))}
       </Group>
       {!asking && <ErrorAlert error={mutation.error} />}
-      <Modal opened={text !== null} onClose={() => setAsking(null)} title={text?.title} centered>
+      <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={text !== null} onClose={() => setAsking(null)} title={text?.title} centered>
         {text && asking && (
           <Stack>
             <Text size="sm">{text.explain(run)}</Text>

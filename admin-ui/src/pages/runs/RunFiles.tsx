@@ -50,7 +50,7 @@ export function RunFiles({ runId, files }: { runId: number; files: JobFile[] }) 
             ))}
           </Table.Tbody>
         </Table>
-      <Modal opened={previewing !== null} onClose={() => setPreviewing(null)} size="90%"
+      <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={previewing !== null} onClose={() => setPreviewing(null)} size="90%"
         title={previewing ? `First records of ${fileName(previewing)}` : undefined}>
         {previewing && <Preview runId={runId} file={previewing} />}
       </Modal>

@@ -89,7 +89,7 @@ export function UploadDialog({ runId, opened, onClose }: { runId: number; opened
   const percent = phase.name === 'uploading' ? Math.floor(phase.fraction * 100) : phase.name === 'continuing' ? 100 : 0;
 
   return (
-    <Modal opened={opened} onClose={onClose} title="Upload the file for this run" size="lg" centered
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={opened} onClose={onClose} title="Upload the file for this run" size="lg" centered
       closeOnClickOutside={!busy} closeOnEscape={!busy} withCloseButton={!busy}>
       <Stack>
         {phase.name === 'choose' && (
