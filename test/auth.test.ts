@@ -213,6 +213,25 @@ describe('users and roles', () => {
     expect(bad.body.error.message).toMatch(/password/);
     expect(bad.body.error.message).toMatch(/roles\[0\]/);
   });
+
+  it('a user who started runs cannot be deleted (409: disable instead); one who did not can', async () => {
+    const admin = await userWithRoles(t.ctx, ['super_admin']);
+    const client = await ApiClient.signedIn(server.url, admin.email, admin.password);
+    const starter = await userWithRoles(t.ctx, ['pipeline_admin']);
+    const idle = await userWithRoles(t.ctx, ['viewer']);
+    await t.ctx.db.query(`INSERT INTO public.dmos (id, name, dmo_type_id) VALUES (900, 'Visit Delete', 3)`);
+    await t.ctx.db.query(`INSERT INTO pipeline.configs (id, dmo_id, source_type) VALUES (900, 900, 'csv')`);
+    const run = await t.ctx.db.query(
+      `INSERT INTO pipeline.jobs (config_id, dmo_id, data_domain, status, created_by) VALUES (900, 900, 'listings', 'cancelled', $1) RETURNING id`,
+      [starter.id],
+    );
+    const refused = await client.delete(`/api/v1/admin/users/${starter.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain(`#${run.rows[0].id}`);
+    expect(refused.body.error.message).toContain('disable');
+    expect((await client.get('/api/v1/admin/users')).body.users.map((u: any) => u.id)).toContain(starter.id);
+    expect((await client.delete(`/api/v1/admin/users/${idle.id}`)).status).toBe(200);
+  });
 });
 
 describe('an admin ends a user\u2019s access', () => {

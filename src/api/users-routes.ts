@@ -57,7 +57,11 @@ export function userRoutes(ctx: PipelineContext): RouteSpec[] {
         if (id === currentUser(res).id) throw new ApiError(409, 'conflict', 'You cannot delete your own user');
         await inTransaction(ctx.db, async (tx) => {
           await users.lockUserChanges(tx);
-          if (!(await users.deleteUser(tx, id))) throw notFound(`User ${id}`);
+          const deleted = await users.deleteUser(tx, id).catch((error: unknown) => {
+            if (error instanceof users.UserInUse) throw new ApiError(409, 'in_use', error.message);
+            throw error;
+          });
+          if (!deleted) throw notFound(`User ${id}`);
           if ((await users.countUserAdmins(tx)) === 0) throw new ApiError(409, 'conflict', lastAdminMessage);
         });
         return { deleted: id };

@@ -189,6 +189,8 @@ export const timelineEntry = z.object({
   new_value: z.string().nullable(),
   job_id: z.number().int().nullable(),
   user_id: z.number().int().nullable(),
+  /** who, in words: the user's name or email (every reader of the timeline may see who changed a listing) */
+  user_name: z.string().nullable(),
   changed_at: timestamp,
 });
 

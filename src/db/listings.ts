@@ -145,8 +145,10 @@ export async function getListing(db: Queryable, listingId: number): Promise<List
       [listingId],
     ),
     db.query<ListingDetail['timeline'][number]>(
-      `SELECT entity_type, entity_id, change, field, old_value, new_value, job_id, user_id, ${iso('changed_at')} AS changed_at
-         FROM pipeline.change_log WHERE listing_id = $1 ORDER BY changed_at DESC, id DESC LIMIT 200`,
+      `SELECT c.entity_type, c.entity_id, c.change, c.field, c.old_value, c.new_value, c.job_id, c.user_id,
+              coalesce(u.name, u.email) AS user_name, ${iso('c.changed_at')} AS changed_at
+         FROM pipeline.change_log c LEFT JOIN public.users u ON u.id = c.user_id
+        WHERE c.listing_id = $1 ORDER BY c.changed_at DESC, c.id DESC LIMIT 200`,
       [listingId],
     ),
   ]);

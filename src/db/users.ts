@@ -121,7 +121,15 @@ export async function updateUser(
   return rowCount === 1;
 }
 
+/** A user whose name is on runs stays, so the runs keep saying who started them: disable them instead. */
+export class UserInUse extends Error {}
+
 export async function deleteUser(db: Queryable, userId: number): Promise<boolean> {
+  const runs = await db.query<{ id: string }>('SELECT id FROM pipeline.jobs WHERE created_by = $1 ORDER BY id LIMIT 4', [userId]);
+  if (runs.rowCount) {
+    const named = runs.rows.slice(0, 3).map((run) => `#${run.id}`).join(', ') + (runs.rows.length > 3 ? ', …' : '');
+    throw new UserInUse(`User ${userId} started runs (${named}), which keep saying who started them: disable the user instead of deleting it`);
+  }
   const { rowCount } = await db.query('DELETE FROM public.users WHERE id = $1', [userId]);
   return rowCount === 1;
 }

@@ -1,11 +1,8 @@
 // A listing's history, newest first: when, who (a person or an import run), what happened to which
 // part, and for a changed field its old and new value.
 import { Anchor, Badge, Table, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { ListingDetail } from '@contract/listings';
-import type { UserList } from '@contract/users';
-import { api } from '../../app/api';
 import { useSession } from '../../app/auth';
 import { formatDate } from '../../components/format';
 import { fieldLabel, valueWords } from './words';
@@ -23,27 +20,17 @@ const changeWords: Record<Entry['change'], { label: string; colour: string }> = 
   unarchive: { label: 'Un-archived', colour: 'teal' },
 };
 
-/** Names of people for the "who" column: only an admin of users may list them; others see user numbers. */
-function usePeople() {
+/** Who made a change, in words: "You", or the name the server gives with the entry. */
+function usePerson() {
   const session = useSession();
-  const users = useQuery({
-    queryKey: ['admin', 'users'],
-    queryFn: () => api.get<UserList>('/api/v1/admin/users'),
-    enabled: session.can('users:admin'),
-    staleTime: 60_000,
-  });
-  return (userId: number) => {
-    if (userId === session.user.id) return 'You';
-    const user = users.data?.users.find((candidate) => candidate.id === userId);
-    return user ? user.name || user.email : `User #${userId}`;
-  };
+  return (entry: Entry) => (entry.user_id === session.user.id ? 'You' : entry.user_name ?? `User #${entry.user_id}`);
 }
 
 /** The listing's timeline, or only some of its entries (the ones a change just added). */
 export function Timeline({ listing, entries = listing.timeline, compact = false }: {
   listing: ListingDetail; entries?: Entry[]; compact?: boolean;
 }) {
-  const person = usePeople();
+  const person = usePerson();
   if (!entries.length) return <Text c="dimmed" size="sm">No change has been recorded yet.</Text>;
 
   const part = (entry: Entry) => {
@@ -75,7 +62,7 @@ export function Timeline({ listing, entries = listing.timeline, compact = false 
             <Table.Tr key={i} data-change={entry.change}>
               <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(entry.changed_at)}</Table.Td>
               <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                {entry.user_id !== null ? person(entry.user_id)
+                {entry.user_id !== null ? person(entry)
                   : entry.job_id !== null ? <Anchor component={Link} to={`/admin/runs/${entry.job_id}`} size="sm">Run #{entry.job_id}</Anchor>
                   : '–'}
               </Table.Td>
