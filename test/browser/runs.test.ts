@@ -18,7 +18,7 @@ let tab: AdminBrowser;
 let admin: { email: string; password: string };
 
 /** Runs made for these tests, by what they show. */
-const runs = { promoted: 0, withErrors: 0, cancelled: 0, waiting: 0, toDiscard: 0, toRefuse: 0 };
+const runs = { promoted: 0, withErrors: 0, cancelled: 0, waiting: 0, stillWaiting: 0, toDiscard: 0, toRefuse: 0 };
 
 /** Six listings of which two cannot be taken: a latitude that is not a number, and no name. */
 function csvWithBadRows(from: number) {
@@ -60,6 +60,7 @@ beforeAll(async () => {
   const parks = await createCsvSource(api, 'Kejimkujik Parks', 2);
   const waiting = await api.post('/api/v1/pipeline/executeStage', { configId: parks.configId });
   runs.waiting = waiting.body.jobId;
+  runs.stillWaiting = (await api.post('/api/v1/pipeline/executeStage', { configId: parks.configId })).body.jobId;
 }, 120_000);
 
 afterAll(async () => {
@@ -90,7 +91,7 @@ const countKeys = ['records_new', 'records_updated', 'records_unchanged', 'recor
 
 test('the list shows every run with its status and counts, newest first', async () => {
   await signIn(tab.page, admin.email, admin.password, '/admin/runs');
-  await runRow(runs.waiting).waitFor();
+  await runRow(runs.stillWaiting).waitFor();
   const { body } = await pipeline.admin.get('/api/v1/pipeline/jobs');
   expect(await listedRunIds()).toEqual(body.jobs.map((run: { id: number }) => run.id));
   for (const run of body.jobs) {
@@ -223,6 +224,14 @@ test('a viewer sees the run but no Retry, Cancel, Discard or Upload', async () =
   for (const name of ['Retry', 'Cancel run', 'Discard', 'Upload file']) {
     await expect(tab.page.getByRole('button', { name }).count()).resolves.toBe(0);
   }
+  // a link that opens the upload dialog for admins opens nothing for a viewer
+  await tab.page.goto(`/admin/runs/${runs.stillWaiting}?upload=1`);
+  await tab.page.getByRole('heading', { name: `Run ${runs.stillWaiting}` }).waitFor();
+  await tab.page.locator('h2 + [data-status="waiting_for_input"]').waitFor();
+  await expect(tab.page.getByRole('dialog').count()).resolves.toBe(0);
+  await expect(tab.page.getByRole('button', { name: 'Upload file' }).count()).resolves.toBe(0);
+  await tab.page.goto(`/admin/runs/${runs.toDiscard}`);
+  await tab.page.getByRole('heading', { name: `Run ${runs.toDiscard}` }).waitFor();
   // reading is theirs: the Review link is offered
   await expect(tab.page.getByRole('main').getByRole('link', { name: 'Review' }).getAttribute('href')).resolves.toBe(`/admin/runs/${runs.toDiscard}/review`);
 });

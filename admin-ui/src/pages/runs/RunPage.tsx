@@ -6,7 +6,7 @@ import {
 } from '@mantine/core';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { RunResponse } from '@contract/runs';
-import { IfAllowed } from '../../app/auth';
+import { IfAllowed, useSession } from '../../app/auth';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { StatusBadge } from '../../components/StatusBadge';
 import { formatCount, formatDate } from '../../components/format';
@@ -59,6 +59,7 @@ function RunBreadcrumbs({ id }: { id: number }) {
 }
 
 function RunDetails({ run }: { run: RunResponse }) {
+  const session = useSession();
   const names = useSourceNames();
   const files = useRunFiles(run);
   const [params, setParams] = useSearchParams();
@@ -66,7 +67,7 @@ function RunDetails({ run }: { run: RunResponse }) {
   const waiting = run.status === 'waiting_for_input';
   // Sources → Run now sends admins here with ?upload=1: the dialog is open while the run waits
   const askedToUpload = params.get('upload') === '1';
-  const dialogOpen = waiting && (uploadOpen || askedToUpload);
+  const dialogOpen = waiting && session.can('pipeline:write') && (uploadOpen || askedToUpload);
   const closeUpload = () => {
     setUploadOpen(false);
     if (askedToUpload) {

@@ -92,7 +92,7 @@ export default function RunsListPage() {
       ) : (
         <>
           <Table.ScrollContainer minWidth={1000}>
-            <Table striped highlightOnHover verticalSpacing="xs" aria-label="Runs">
+            <Table striped highlightOnHover verticalSpacing="xs" horizontalSpacing={8} aria-label="Runs">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Run</Table.Th>
@@ -130,12 +130,12 @@ function RunRow({ run, names }: { run: RunResponse; names: ReturnType<typeof use
       <Table.Td style={{ whiteSpace: 'nowrap' }}>
         <Anchor component={Link} to={`/admin/runs/${run.id}`} fw={500}>Run {run.id}</Anchor>
       </Table.Td>
-      <Table.Td>
+      <Table.Td miw={150}>
         <Text size="sm">{names.configName(run.config_id)}</Text>
         <Text size="xs" c="dimmed">{names.dmoName(run.dmo_id)}</Text>
       </Table.Td>
       <Table.Td>
-        <Stack gap={6} miw={150}>
+        <Stack gap={6} miw={150} align="flex-start">
           <StatusBadge status={run.status} />
           <RunProgress run={run} />
         </Stack>
