@@ -219,6 +219,7 @@ describe('the review tabs', () => {
     await admin.post('/api/v1/pipeline/staging/review', { jobId: run.id, filter: { warnings: true }, decision: 'reject' });
     await admin.post('/api/v1/pipeline/staging/review', { jobId: run.id, filter: { proposed: true }, decision: 'approve' });
     expect((await counts()).review).toEqual({ pending: 0, approved: 4, rejected: 2 });
+    expect((await counts()).approved).toEqual({ insert: 4, update: 0, unchanged: 0, duplicate: 0, delete: 0, possible_match: 0 });
     expect((await admin.get('/api/v1/pipeline/staging/counts?jobId=999999')).status).toBe(404);
   });
 
@@ -240,5 +241,23 @@ describe('the review tabs', () => {
     expect(await page(2, 4)).toEqual(['delete:L4']);
     expect(await page(1, 50)).toEqual(['unchanged:L1', 'unchanged:L3', 'unchanged:L5', 'delete:L2', 'delete:L4']);
     expect(await page(4, 2)).toEqual([]);
+  });
+});
+
+describe('promote', () => {
+  it('a run with no approved row answers 409 and stays in review; two promotes at once move it once', async () => {
+    // places no earlier test promoted, so each is a new listing
+    const { run } = await stagedRun(listingsCsv(makeListings(3, 9_000)));
+    const refused = await admin.post('/api/v1/pipeline/staging/promote', { jobId: run.id });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe(`Run ${run.id} has no approved row: approve the rows to promote first`);
+    expect((await admin.get(`/api/v1/pipeline/jobs/${run.id}`)).body.status).toBe('awaiting_review');
+
+    await admin.post('/api/v1/pipeline/staging/review', { jobId: run.id, filter: { proposed: true }, decision: 'approve' });
+    const both = await Promise.all([1, 2].map(() => admin.post('/api/v1/pipeline/staging/promote', { jobId: run.id })));
+    expect(both.map((reply) => reply.status)).toEqual([202, 202]);
+    expect(both.map((reply) => reply.body.status).every((status) => ['promoting', 'promoted'].includes(status))).toBe(true);
+    const promoted = await waitForRun(admin, run.id, ['promoted']);
+    expect(promoted.promote_results).toMatchObject({ inserted: 3, listings_created: 3 });
   });
 });

@@ -302,14 +302,22 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
       handler: async (req, res) => {
         const { jobId } = parseInput(promoteBody, req.body);
         const run = await requireRun(ctx, jobId);
-        if (run.status === 'awaiting_review') {
-          await runs.transitionRun(ctx.db, run.id, ['awaiting_review'], 'promoting', { stage: 'promote' });
-          await enqueuePromote(ctx, run.id);
-        } else if (!['promoting', 'promoted'].includes(run.status)) {
-          throw new ApiError(409, 'not_in_review', `Run ${run.id} is ${run.status}; only a run awaiting review can be promoted`);
+        let status = run.status;
+        if (status === 'awaiting_review') {
+          if ((await review.countRows(ctx.db, run.id)).review.approved === 0) {
+            throw new ApiError(409, 'nothing_approved', `Run ${run.id} has no approved row: approve the rows to promote first`);
+          }
+          // a second request at the same moment loses the move and answers the status the winner set
+          if (await runs.transitionRun(ctx.db, run.id, ['awaiting_review'], 'promoting', { stage: 'promote' })) {
+            await enqueuePromote(ctx, run.id);
+            status = 'promoting';
+          } else status = (await requireRun(ctx, run.id)).status;
+        }
+        if (!['promoting', 'promoted'].includes(status)) {
+          throw new ApiError(409, 'not_in_review', `Run ${run.id} is ${status}; only a run awaiting review can be promoted`);
         }
         res.status(202);
-        return { jobId: run.id, status: run.status === 'promoted' ? 'promoted' : 'promoting' };
+        return { jobId: run.id, status: status === 'promoted' ? 'promoted' : 'promoting' };
       },
     },
   ];

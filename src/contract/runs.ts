@@ -211,6 +211,8 @@ export const stagingCounts = z.object({
   total: z.number(),
   actions: z.record(z.enum(recordActions), z.number()),
   review: z.record(z.enum(reviewStatuses), z.number()),
+  /** approved rows by record action: what a promote would apply */
+  approved: z.record(z.enum(recordActions), z.number()),
   /** rows with at least one warning */
   warnings: z.number(),
   /** rows the pipeline proposes for promotion (ok_to_promote) */

@@ -66,21 +66,24 @@ const presentRow = (row: StagedRowRecord): StagedRow => ({
  */
 export async function listRows(db: Queryable, runId: number, filter: RowFilter, page: number, pageSize: number) {
   const { sql, params } = selectionWhere(runId, { filter });
-  // two counts, each of which an index can answer: all the selected rows, and the deletions among them
-  const counted = await db.query<{ total: number; deletions: number }>(
-    `SELECT (SELECT count(*) FROM staging.rows WHERE ${sql})::int AS total,
-            (SELECT count(*) FROM staging.rows WHERE ${sql} AND ${proposedDeletion('staging.rows')})::int AS deletions`,
-    params,
-  );
-  const { total, deletions } = counted.rows[0]!;
-  const records = total - deletions;
   const offset = (page - 1) * pageSize;
-  const rows: StagedRowRecord[] = [];
-  if (offset < records) {
-    rows.push(...(await pageOfRows(db, sql, params, sourceRecord('staging.rows'), pageSize, offset)));
-  }
-  if (rows.length < pageSize && deletions > 0 && offset + pageSize > records) {
-    rows.push(...(await pageOfRows(db, sql, params, proposedDeletion('staging.rows'), pageSize - rows.length, Math.max(0, offset - records))));
+  // The counts and the page of records need not wait for each other (on the pool they run side by
+  // side: until a vacuum marks a new run's pages all-visible, each reads the run's heap); only a page
+  // reaching past the records into the deletions needs the counts to know where those start.
+  const [counted, records] = await Promise.all([
+    // two counts, each of which an index can answer: all the selected rows, and the deletions among them
+    db.query<{ total: number; deletions: number }>(
+      `SELECT (SELECT count(*) FROM staging.rows WHERE ${sql})::int AS total,
+              (SELECT count(*) FROM staging.rows WHERE ${sql} AND ${proposedDeletion('staging.rows')})::int AS deletions`,
+      params,
+    ),
+    pageOfRows(db, sql, params, sourceRecord('staging.rows'), pageSize, offset),
+  ]);
+  const { total, deletions } = counted.rows[0]!;
+  const rows = records;
+  if (rows.length < pageSize && deletions > 0 && offset + pageSize > total - deletions) {
+    const deletionOffset = Math.max(0, offset - (total - deletions));
+    rows.push(...(await pageOfRows(db, sql, params, proposedDeletion('staging.rows'), pageSize - rows.length, deletionOffset)));
   }
   return { rows: rows.map(presentRow), total };
 }
@@ -109,6 +112,7 @@ export async function countRows(db: Queryable, runId: number): Promise<StagingCo
     total: 0,
     actions: Object.fromEntries(recordActions.map((action) => [action, 0])) as StagingCounts['actions'],
     review: Object.fromEntries(reviewStatuses.map((status) => [status, 0])) as StagingCounts['review'],
+    approved: Object.fromEntries(recordActions.map((action) => [action, 0])) as StagingCounts['approved'],
     warnings: 0,
     proposed: 0,
   };
@@ -116,6 +120,7 @@ export async function countRows(db: Queryable, runId: number): Promise<StagingCo
     counts.total += group.n;
     // a row has no action until the stage step decides it
     if (group.action) counts.actions[group.action] += group.n;
+    if (group.action && group.review_status === 'approved') counts.approved[group.action] += group.n;
     counts.review[group.review_status] += group.n;
     counts.warnings += group.warnings;
     counts.proposed += group.proposed;

@@ -271,7 +271,7 @@ export default function RunReviewPage() {
   const valid = Number.isSafeInteger(runId) && runId > 0;
   const run = useRun(runId, valid);
   // asked with the run, not after it: the counts choose the first tab
-  const counts = useTabCounts(runId, run.data, valid);
+  const counts = useTabCounts(runId, valid);
   if (!valid) return <Alert color="red">There is no run {id}: a run number is a whole number such as 12.</Alert>;
   if (run.isPending) return <Center py="xl"><Loader aria-label="Loading the run" /></Center>;
   if (run.error) return <ErrorAlert error={run.error} title="This run could not be shown" />;

@@ -7,7 +7,7 @@ import {
   type RecordAction, type ReviewBody, type ReviewStatus, type RunResponse, type StagedRow, type StagingCounts,
 } from '@contract/runs';
 import type { ConfigBody, DmoBody } from '@contract/sources';
-import { api, ApiError, query } from '../../app/api';
+import { api, query } from '../../app/api';
 
 const base = '/api/v1/pipeline';
 export const pageSize = 50;
@@ -59,7 +59,7 @@ export function useSourceNames() {
   };
 }
 
-/** Tab numbers: null for what the server cannot say yet (warnings and review counts need /staging/counts). */
+/** The numbers on the review tabs. */
 export interface TabCounts {
   actions: Record<RecordAction, number>;
   warnings: number | null;
@@ -68,40 +68,20 @@ export interface TabCounts {
   total: number;
 }
 
-function countsFromResults(run: RunResponse | undefined): TabCounts | null {
-  const r = run?.results;
-  if (!r) return null;
-  const actions: Record<RecordAction, number> = {
-    insert: r.records_new, update: r.records_updated, unchanged: r.records_unchanged, duplicate: r.records_duplicates,
-    delete: r.records_deleted, possible_match: r.records_possible_match,
-  };
-  return { actions, warnings: null, proposed: null, review: null, total: Object.values(actions).reduce((a, b) => a + b, 0) };
-}
-
-/**
- * GET /staging/counts when the server has it; before that lands (a 404), the run's own results, which
- * count rows by the same record action.
- */
-export function useTabCounts(runId: number, run: RunResponse | undefined, enabled = true) {
+/** GET /staging/counts: the numbers on the tabs, from one GROUP BY on the server. */
+export function useTabCounts(runId: number, enabled = true) {
   const counts = useQuery({
     queryKey: reviewKeys.counts(runId),
     enabled,
-    queryFn: async () => {
-      try {
-        return await api.get<StagingCounts>(`${base}/staging/counts${query({ jobId: runId })}`);
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return null;
-        throw error;
-      }
-    },
+    queryFn: () => api.get<StagingCounts>(`${base}/staging/counts${query({ jobId: runId })}`),
   });
   const data: TabCounts | null = counts.data
     ? {
-        actions: Object.fromEntries(recordActions.map((a) => [a, counts.data!.actions[a] ?? 0])) as Record<RecordAction, number>,
-        review: Object.fromEntries(reviewStatuses.map((s) => [s, counts.data!.review[s] ?? 0])) as Record<ReviewStatus, number>,
+        actions: Object.fromEntries(recordActions.map((a) => [a, counts.data.actions[a] ?? 0])) as Record<RecordAction, number>,
+        review: Object.fromEntries(reviewStatuses.map((s) => [s, counts.data.review[s] ?? 0])) as Record<ReviewStatus, number>,
         warnings: counts.data.warnings, proposed: counts.data.proposed, total: counts.data.total,
       }
-    : counts.isSuccess ? countsFromResults(run) : null;
+    : null;
   return { data, isPending: counts.isPending, error: counts.error };
 }
 export type TabCountsQuery = ReturnType<typeof useTabCounts>;
@@ -192,14 +172,8 @@ export function usePromotePlan(runId: number, enabled: boolean) {
     enabled,
     staleTime: 0,
     queryFn: async (): Promise<PromotePlan> => {
-      // each is a count with a one-row page: the totals are what is wanted
-      const total = async (view: Partial<RowsView>) => (await api.get<RowsPage>(rowsPath(runId, view, 1))).total;
-      const approved = await Promise.all(recordActions.map((action) => total({ action, review: 'approved' })));
-      const [pending, rejected] = await Promise.all([total({ review: 'pending' }), total({ review: 'rejected' })]);
-      return {
-        approved: Object.fromEntries(recordActions.map((action, i) => [action, approved[i]!])) as Record<RecordAction, number>,
-        pending, rejected,
-      };
+      const counts = await api.get<StagingCounts>(`${base}/staging/counts${query({ jobId: runId })}`);
+      return { approved: counts.approved, pending: counts.review.pending, rejected: counts.review.rejected };
     },
   });
 }
