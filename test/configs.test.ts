@@ -54,6 +54,17 @@ describe('config_params validation', () => {
     expect(patched.body).toMatchObject({ version: 2, active: false });
     expect((await admin.get(`/api/v1/pipeline/configs/${created.body.id}`)).body.version).toBe(2);
   });
+
+  it('a PATCH changes only what it names: renaming keeps the schedule, the state and every setting', async () => {
+    const created = await admin.post('/api/v1/pipeline/configs', config({
+      schedule: 'weekly', active: false,
+      config_params: { transform: { map_fields: { 'listings.name': 'Name' } } },
+    }));
+    const renamed = await admin.patch(`/api/v1/pipeline/configs/${created.body.id}`, { name: 'Weekly export' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ name: 'Weekly export', schedule: 'weekly', active: false, data_domain: 'listings' });
+    expect(renamed.body.config_params.transform.map_fields).toEqual({ 'listings.name': 'Name' });
+  });
 });
 
 describe('configs with unfinished runs', () => {

@@ -36,21 +36,31 @@ export type DmoBody = z.infer<typeof dmoBody>;
 export const dmoPatch = dmoBody.partial();
 export type DmoPatch = z.infer<typeof dmoPatch>;
 
-export const configBody = z.strictObject({
+// A config's fields as a caller may send them, without defaults: a PATCH changes only what it names.
+const configFields = {
   dmo_id: idSchema(),
   name: z.string().trim().max(200).nullish(),
   source_type: z.enum(sourceTypes, { error: `expected one of ${sourceTypes.join(', ')}` }),
-  data_domain: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'expected a lowercase word such as listings' }).default('listings'),
-  schedule: scheduleSchema.default('manual'),
-  active: z.boolean().default(true),
-  config_params: configParamsSchema.default({}),
+  data_domain: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'expected a lowercase word such as listings' }),
+  schedule: scheduleSchema,
+  active: z.boolean(),
+  config_params: configParamsSchema,
+};
+
+export const configBody = z.strictObject({
+  ...configFields,
+  data_domain: configFields.data_domain.default('listings'),
+  schedule: configFields.schedule.default('manual'),
+  active: configFields.active.default(true),
+  config_params: configFields.config_params.default({}),
 });
 /** What a caller sends (defaults not yet applied) and what the server works with. */
 export type ConfigBodyInput = z.input<typeof configBody>;
 export type ConfigBody = z.infer<typeof configBody>;
 
 export const pendingRunsChoice = z.enum(['keep', 'cancel']);
-export const configPatch = configBody.partial().extend({ on_pending_runs: pendingRunsChoice.optional() });
+// no defaults here: zod's .partial() keeps them, and a PATCH of the name alone would reset the rest
+export const configPatch = z.strictObject(configFields).partial().extend({ on_pending_runs: pendingRunsChoice.optional() });
 export type ConfigPatch = z.infer<typeof configPatch>;
 export const configDeleteQuery = z.object({ on_pending_runs: pendingRunsChoice.optional() });
 
