@@ -261,3 +261,23 @@ describe('promote', () => {
     expect(promoted.promote_results).toMatchObject({ inserted: 3, listings_created: 3 });
   });
 });
+
+describe('discard', () => {
+  it('drops the staged rows of a run in review; a run still in flight or already discarded answers 409 and keeps its rows', async () => {
+    const { run } = await stagedRun(listingsCsv(makeListings(2, 9_100)));
+    const discarded = await admin.post(`/api/v1/pipeline/jobs/${run.id}/discard`);
+    expect(discarded.status).toBe(200);
+    expect(discarded.body.status).toBe('cancelled');
+    expect((await admin.get(`/api/v1/pipeline/staging/rows?jobId=${run.id}`)).body.total).toBe(0);
+    const again = await admin.post(`/api/v1/pipeline/jobs/${run.id}/discard`);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toBe(`Run ${run.id} is cancelled; only a run awaiting review, failed or superseded can be discarded`);
+
+    const { configId } = await createCsvSource(admin, 'Runs API discard waiting');
+    const waiting = (await admin.post('/api/v1/pipeline/executeStage', { configId })).body.jobId;
+    const early = await admin.post(`/api/v1/pipeline/jobs/${waiting}/discard`);
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toContain('(cancel it instead)');
+    expect((await admin.get(`/api/v1/pipeline/jobs/${waiting}`)).body.status).toBe('waiting_for_input');
+  });
+});

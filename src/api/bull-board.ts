@@ -26,7 +26,10 @@ export function bullBoard(ctx: PipelineContext): RequestHandler {
   return (req, res, next) => {
     const user = res.locals.user as AuthUser | undefined;
     if (!user) {
-      if (!req.path.startsWith('/api/') && req.get('accept')?.includes('text/html')) return res.redirect(`/admin/?next=${encodeURIComponent(bullBoardPath)}`);
+      // back to the very page asked for (a job's link from a run page) once signed in
+      if (!req.path.startsWith('/api/') && req.get('accept')?.includes('text/html')) {
+        return res.redirect(`/admin/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
+      }
       return res.status(401).json({ error: { code: 'unauthenticated', message: 'Sign in first to see the queues' } });
     }
     if (user.permissions.includes('pipeline:queues')) return full(req, res, next);

@@ -58,6 +58,9 @@ async function requireFile(ctx: PipelineContext, runId: number, fileId: number):
   return file;
 }
 
+/** DESIGN.md's lifecycle: what a discard may move to cancelled (issue 8 moves this table into one module). */
+const discardableStatuses = ['awaiting_review', 'failed', 'superseded'] as const;
+
 export function runRoutes(ctx: PipelineContext): RouteSpec[] {
   const uploadMarks = ctx.settings.QUEUE_PREFIX;
   return [
@@ -243,14 +246,18 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
       method: 'post', path: '/jobs/:id/discard', access: 'pipeline:write',
       handler: async (req) => {
         const run = await requireRun(ctx, idParam(req, 'id', maxBigSerialId));
-        if (['promoting', 'promoted'].includes(run.status)) {
-          throw new ApiError(409, 'promoted', `Run ${run.id} is ${run.status}: its rows are in production and cannot be discarded`);
-        }
-        await inTransaction(ctx.db, async (client) => {
-          await runs.transitionRun(client, run.id, ['waiting_for_input', 'queued', 'running', 'awaiting_review', 'failed', 'superseded'],
-            'cancelled', { errorSummary: 'Discarded: its staged rows were dropped' });
+        // rows are dropped only in the transaction that won the move: a discard that loses changes nothing
+        const discarded = await inTransaction(ctx.db, async (client) => {
+          if (!(await runs.transitionRun(client, run.id, [...discardableStatuses], 'cancelled',
+            { errorSummary: 'Discarded: its staged rows were dropped' }))) return false;
           await review.discardRows(client, run.id);
+          return true;
         });
+        if (!discarded) {
+          const { status } = await requireRun(ctx, run.id);
+          throw new ApiError(409, 'not_discardable', `Run ${run.id} is ${status}; only a run awaiting review, failed or superseded ` +
+            `can be discarded${['waiting_for_input', 'queued', 'running'].includes(status) ? ' (cancel it instead)' : ''}`);
+        }
         return presentRun(await requireRun(ctx, run.id));
       },
     },

@@ -84,6 +84,17 @@ test('sign out ends the session', async () => {
   expect(me.status()).toBe(401);
 });
 
+test('a Bull Board link opened while signed out comes back to that page of Bull Board after signing in', async () => {
+  const ops = await userWithRoles(pipeline.t.ctx, ['ops']);
+  await tab.page.goto('/admin/queues/queue/import');
+  await tab.page.waitForURL(/\/admin\/sign-in\?next=%2Fadmin%2Fqueues%2Fqueue%2Fimport$/);
+  await tab.page.getByLabel('Email').fill(ops.email);
+  await tab.page.getByRole('textbox', { name: 'Password' }).fill(ops.password);
+  await tab.page.getByRole('button', { name: 'Sign in' }).click();
+  await tab.page.waitForURL(/\/admin\/queues\/queue\/import$/);
+  await tab.page.getByText('import', { exact: true }).first().waitFor();
+});
+
 async function expectNav(admin: AdminBrowser, sections: string[]) {
   await admin.page.getByRole('navigation', { name: sections[0] }).waitFor();
   const names = await admin.page.locator('nav[aria-label]').evaluateAll((navs) => navs.map((nav) => nav.getAttribute('aria-label')));
