@@ -10,10 +10,17 @@ import { pageModules } from './registry';
 
 const sections: NavSection[] = ['Pipeline', 'Administration', 'Account'];
 
-function SidebarLink({ item }: { item: NavItem }) {
-  const location = useLocation();
+/** The one link the address belongs to: a link that claims it (activeOn) first, else the longest prefix. */
+function activeLink(items: NavItem[], pathname: string): NavItem | undefined {
+  const claimed = items.find((item) => item.activeOn?.test(pathname));
+  if (claimed) return claimed;
+  return items
+    .filter((item) => !item.external && (pathname === item.to || pathname.startsWith(`${item.to}/`)))
+    .sort((a, b) => b.to.length - a.to.length)[0];
+}
+
+function SidebarLink({ item, active }: { item: NavItem; active: boolean }) {
   if (item.external) return <NavLink component="a" href={item.to} label={item.label} rightSection={<Text size="xs">↗</Text>} />;
-  const active = location.pathname === item.to || location.pathname.startsWith(`${item.to}/`);
   return <NavLink component={RouterLink} to={item.to} label={item.label} active={active} />;
 }
 
@@ -21,6 +28,7 @@ export function Shell({ children }: { children?: ReactNode }) {
   const session = useSession();
   const [opened, { toggle }] = useDisclosure();
   const items = pageModules.flatMap((page) => page.nav ?? []).filter((item) => !item.permission || session.can(item.permission));
+  const active = activeLink(items, useLocation().pathname);
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
@@ -52,7 +60,7 @@ export function Shell({ children }: { children?: ReactNode }) {
             return (
               <nav key={section} aria-label={section}>
                 <Text size="xs" c="dimmed" tt="uppercase" fw={700} px="sm" pt="sm" pb={4}>{section}</Text>
-                {links.map((item) => <SidebarLink key={item.to} item={item} />)}
+                {links.map((item) => <SidebarLink key={item.to} item={item} active={item === active} />)}
               </nav>
             );
           })}

@@ -20,6 +20,8 @@ export interface NavItem {
   permission?: Permission;
   /** A page served outside the app (Bull Board). */
   external?: boolean;
+  /** Other addresses this link stands for, e.g. a run's review under /admin/runs/… */
+  activeOn?: RegExp;
 }
 
 export interface PageModule {

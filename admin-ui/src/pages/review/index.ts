@@ -5,5 +5,5 @@ export const reviewPage: PageModule = {
     { path: 'review', permission: 'pipeline:read', load: () => import('./ReviewPage') },
     { path: 'runs/:id/review', permission: 'pipeline:read', load: () => import('./RunReviewPage') },
   ],
-  nav: [{ label: 'Review', to: '/admin/review', section: 'Pipeline', permission: 'pipeline:read' }],
+  nav: [{ label: 'Review', to: '/admin/review', section: 'Pipeline', permission: 'pipeline:read', activeOn: /^\/admin\/runs\/\d+\/review/ }],
 };
