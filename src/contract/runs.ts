@@ -138,6 +138,9 @@ export const jobError = z.object({
   error_type: z.enum(['parse_error', 'validation_error']),
   error_message: z.string(),
   original_record: z.record(z.string(), z.unknown()).nullable(),
+  /** the source column the field was read from, under the run's own mapping, and what the record held there */
+  column: z.string().nullable(),
+  value: z.string().nullable(),
   created_at: timestamp,
 });
 export type JobError = z.infer<typeof jobError>;

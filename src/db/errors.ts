@@ -38,10 +38,16 @@ export async function deleteImportErrors(db: Queryable, runId: number): Promise<
 
 type JobErrorRecord = Omit<JobError, 'created_at'> & { created_at: Date };
 
+// The source column of the error's field under the run's snapshot mapping (job_configs c), and its value
+const fieldColumn = `c.config_params #>> ARRAY['transform', 'map_fields', e.field]`;
+const fieldValue = `e.original_record ->> (${fieldColumn})`;
+
 export async function listErrors(db: Queryable, runId: number, limit: number, offset: number): Promise<{ errors: JobError[]; total: number }> {
   const { rows } = await db.query<JobErrorRecord>(
-    `SELECT id, file_id, file_seq, rec_num, line, field, error_type, error_message, original_record, created_at
-       FROM pipeline.job_errors WHERE job_id = $1 ORDER BY line NULLS LAST, id LIMIT $2 OFFSET $3`,
+    `SELECT e.id, e.file_id, e.file_seq, e.rec_num, e.line, e.field, e.error_type, e.error_message, e.original_record,
+            ${fieldColumn} AS column, ${fieldValue} AS value, e.created_at
+       FROM pipeline.job_errors e LEFT JOIN pipeline.job_configs c ON c.job_id = e.job_id
+      WHERE e.job_id = $1 ORDER BY e.line NULLS LAST, e.id LIMIT $2 OFFSET $3`,
     [runId, limit, offset],
   );
   const total = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pipeline.job_errors WHERE job_id = $1', [runId]);
@@ -68,7 +74,7 @@ export async function* exportErrors(db: Queryable, runId: number, batchSize = 1_
   for (;;) {
     const { rows } = await db.query<ExportedError>(
       `SELECT e.id, e.line, e.field, e.error_message, e.original_record,
-              e.original_record ->> (c.config_params #>> ARRAY['transform', 'map_fields', e.field]) AS value
+              ${fieldValue} AS value
          FROM pipeline.job_errors e
          LEFT JOIN pipeline.job_configs c ON c.job_id = e.job_id
         WHERE e.job_id = $1 AND e.id > $2

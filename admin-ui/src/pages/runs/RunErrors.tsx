@@ -18,16 +18,7 @@ export function reasonOf(error: JobError): string {
 
 const valueText = (value: unknown) => (value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
 
-/** What the record held in the field's column: a canonical field is read through the config's mapping. */
-function valueOf(error: JobError, mapFields: Record<string, string>): string {
-  if (!error.field || !error.original_record) return '';
-  const record = error.original_record;
-  const column = mapFields[error.field];
-  if (column !== undefined && column in record) return valueText(record[column]);
-  return error.field in record ? valueText(record[error.field]) : '';
-}
-
-export function RunErrors({ run, mapFields }: { run: RunResponse; mapFields: Record<string, string> }) {
+export function RunErrors({ run }: { run: RunResponse }) {
   const [page, setPage] = useState(1);
   const [open, setOpen] = useState<Set<number>>(new Set());
   const errors = useRunErrors(run, page, errorsPerPage);
@@ -76,7 +67,7 @@ export function RunErrors({ run, mapFields }: { run: RunResponse; mapFields: Rec
                     <Table.Td ta="right">{error.line ?? '–'}</Table.Td>
                     <Table.Td><Text size="sm" ff="monospace">{error.field === 'record' ? '(whole record)' : error.field ?? '–'}</Text></Table.Td>
                     <Table.Td>{reasonOf(error)}</Table.Td>
-                    <Table.Td><Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>{valueOf(error, mapFields)}</Text></Table.Td>
+                    <Table.Td><Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>{error.value ?? ''}</Text></Table.Td>
                     <Table.Td ta="right">
                       {error.original_record && (
                         <UnstyledButton onClick={() => toggle(error.id)} aria-expanded={expanded} fz="sm" c="indigo">
@@ -88,7 +79,7 @@ export function RunErrors({ run, mapFields }: { run: RunResponse; mapFields: Rec
                   {expanded && error.original_record && (
                     <Table.Tr>
                       <Table.Td colSpan={5} bg="gray.0">
-                        <RecordFields record={error.original_record} highlight={mapFields[error.field ?? ''] ?? error.field} />
+                        <RecordFields record={error.original_record} highlight={error.column ?? error.field} />
                       </Table.Td>
                     </Table.Tr>
                   )}

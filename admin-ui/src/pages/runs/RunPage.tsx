@@ -78,8 +78,6 @@ function RunDetails({ run }: { run: RunResponse }) {
       }, { replace: true });
     }
   };
-  const config = names.configs.find((c) => c.id === run.config_id);
-  const mapFields: Record<string, string> = config?.config_params.transform?.map_fields ?? {};
   const links = queueJobLinks(run, files.data?.files ?? []);
   const results = countedResults(run);
 
@@ -158,7 +156,7 @@ function RunDetails({ run }: { run: RunResponse }) {
 
       <Card withBorder>
         <Title order={4} mb={4}>Record errors</Title>
-        <RunErrors run={run} mapFields={mapFields} />
+        <RunErrors run={run} />
       </Card>
 
       {links.length > 0 && (
