@@ -3,6 +3,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { canonicalFields } from './canonical';
+import { nearestKey, unknownKeyMessage } from './nearest-key';
 
 export const sourceTypes = ['csv', 'json', 'wordpress', 'drupal', 'website', 'api', 'poi'] as const;
 export type SourceType = (typeof sourceTypes)[number];
@@ -17,7 +18,15 @@ const canonicalField = z.enum(canonicalFields, {
 });
 const ratio = z.number().min(0).max(1);
 
-const importSection = z.looseObject({
+/** A section that refuses keys it does not know, naming the one a typo was probably meant to be. */
+function section<Shape extends z.ZodRawShape>(shape: Shape) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => unknownKeyMessage(key, known)).join('; ') : undefined),
+  });
+}
+
+const importFields = {
   base_url: z.string().url().optional(),
   post_type: z.string().min(1).optional(),
   bundle: z.string().min(1).optional(),
@@ -29,9 +38,19 @@ const importSection = z.looseObject({
   encoding: z.enum(['auto', 'utf-8', 'latin1', 'windows-1252']).optional(),
   split_records: z.number().int().min(1).max(1_000_000).optional(),
   split_bytes: z.number().int().min(1024).optional(),
+};
+// Sources keep their own settings beside the common ones (a sheet name, a page size), so import takes
+// keys it does not know; a key a typo away from a known one is refused, since it was surely meant.
+const importSection = z.looseObject(importFields).superRefine((value, context) => {
+  const known = Object.keys(importFields);
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const near = nearestKey(key, known);
+    if (near) context.addIssue({ code: 'custom', path: [key], message: `unknown key; did you mean ${near}?` });
+  }
 });
 
-const transformSection = z.strictObject({
+const transformSection = section({
   map_fields: z.partialRecord(canonicalField, z.string().min(1)).optional(),
   normalize_fields: z.array(canonicalField).optional(),
   round_lat_lng: z.number().int().min(0).max(8).optional(),
@@ -39,7 +58,7 @@ const transformSection = z.strictObject({
 });
 
 const bounds = z.tuple([z.number(), z.number()]);
-const validateSection = z.strictObject({
+const validateSection = section({
   required_fields: z.array(canonicalField).optional(),
   data_types: z.partialRecord(canonicalField, z.enum(['text', 'numeric', 'email', 'url', 'phone'])).optional(),
   business_rules: z
@@ -53,18 +72,18 @@ const validateSection = z.strictObject({
     .optional(),
 });
 
-const geocodeSection = z.strictObject({
+const geocodeSection = section({
   provider: z.enum(['gazetteer', 'google', 'nominatim', 'none']).optional(),
   base_url: z.string().url().optional(),
   rate_per_sec: z.number().positive().optional(),
 });
 
-const stageSection = z.strictObject({
+const stageSection = section({
   auto_match_threshold: ratio.optional(),
   review_threshold: ratio.optional(),
 });
 
-const promoteSection = z.strictObject({
+const promoteSection = section({
   merge_policy: z.enum(mergePolicies).optional(),
   conflict_resolution: z
     .partialRecord(z.enum(['listings', 'listing_info', 'locations', 'contact_info']), z.enum(mergePolicies))
@@ -74,7 +93,7 @@ const promoteSection = z.strictObject({
   auto_promote: z.boolean().optional(),
 });
 
-export const configParamsSchema = z.strictObject({
+export const configParamsSchema = section({
   import: importSection.optional(),
   transform: transformSection.optional(),
   validate: validateSection.optional(),
