@@ -2,6 +2,7 @@
 // /listing-info, and the public /v1/listings. For the server and the admin UI alike: zod only, no I/O,
 // so the browser bundle can import it.
 import { z } from 'zod';
+import { contactSchema } from '../domain/canonical';
 
 /** listing_status and info_status (DESIGN.md, Rules: actions and statuses; check constraints hold them). */
 export const listingStatuses = ['active', 'missing_from_import', 'removed', 'archived'] as const;
@@ -135,10 +136,8 @@ export type AdminListingRow = z.infer<typeof adminListingRow>;
 export const adminListingList = z.object({ rows: z.array(adminListingRow), total: z.number().int() });
 export type AdminListingList = z.infer<typeof adminListingList>;
 
-export const contactFields = ['name', 'email', 'local_phone', 'international_phone', 'website_url', 'facebook_url', 'instagram_url',
-  'youtube_url', 'tiktok_url', 'twitter_url', 'pinterest_url', 'tripadvisor_url', 'yelp_url'] as const;
-const contact = z.object(Object.fromEntries(contactFields.map((field) => [field, z.string().nullable()])) as
-  Record<(typeof contactFields)[number], z.ZodNullable<z.ZodString>>);
+export { contactKeys as contactFields } from '../domain/canonical';
+const contact = contactSchema;
 
 export const openingPeriod = z.object({
   id: z.number().int(),

@@ -2,6 +2,7 @@
 // Batches are small and each marks its rows promoted, so a crash loses at most the batch in flight,
 // which is redone from scratch. Identities are re-resolved through the bridge's unique key first, so
 // a stale insert never makes a second listing.
+import { contactKeys } from '../domain/canonical';
 import type { MergePolicy, ResolvedConfig } from '../domain/config-params';
 import { visibilityRules } from './listings';
 import type { Queryable } from './pool';
@@ -270,9 +271,7 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
   await applyFieldUpdate(db, runId, {
     table: 'public.contact_info', entity: 'contact_info', target: 'contact_id', when: ownWhen('contact_action'),
     policy: policyOf('contact_info'),
-    fields: ['name', 'email', 'local_phone', 'international_phone', 'website_url', 'facebook_url', 'instagram_url', 'youtube_url',
-      'tiktok_url', 'twitter_url', 'pinterest_url', 'tripadvisor_url', 'yelp_url']
-      .map((column) => ({ column, incoming: `(pb.contact->>'${column}')` })),
+    fields: contactKeys.map((column) => ({ column, incoming: `(pb.contact->>'${column}')` })),
   });
 
   // Lists are replaced whole: images and opening times of new rows and of changed ones.

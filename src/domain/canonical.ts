@@ -59,6 +59,9 @@ export const contactSchema = z.object({
   yelp_url: text,
 });
 export type CanonicalContact = z.infer<typeof contactSchema>;
+/** The contact fields, one list: the canonical `contact_info.*` fields and the contact_info columns. */
+export const contactKeys = contactSchema.keyof().options;
+export type ContactKey = (typeof contactKeys)[number];
 
 // Doubtful values (a latitude of 95, an email without '@') are warnings on the staged row, not
 // rejections, so the record type accepts them: only unreadable values never get this far.
@@ -104,21 +107,7 @@ export function emptyCanonicalRecord(): CanonicalRecord {
     region_name: null,
     info_name: null,
     description: null,
-    contact: {
-      name: null,
-      email: null,
-      local_phone: null,
-      international_phone: null,
-      website_url: null,
-      facebook_url: null,
-      instagram_url: null,
-      youtube_url: null,
-      tiktok_url: null,
-      twitter_url: null,
-      pinterest_url: null,
-      tripadvisor_url: null,
-      yelp_url: null,
-    },
+    contact: Object.fromEntries(contactKeys.map((key) => [key, null])) as CanonicalContact,
     images: [],
     attributes: [],
     opening_text: null,

@@ -1,7 +1,7 @@
 // Turns one raw source record into a canonical record: map the config's fields, read typed values,
 // and sort what is wrong into rejections (unreadable: the record goes to job_errors) and warnings
 // (doubtful: the record is staged but not proposed for promotion).
-import { emptyCanonicalRecord, type CanonicalField, type CanonicalRecord } from './canonical';
+import { contactKeys, emptyCanonicalRecord, type CanonicalField, type CanonicalRecord, type ContactKey } from './canonical';
 import type { ResolvedConfig } from './config-params';
 import { toCountryCode } from './country';
 import { generatedSourceId, matchHash } from './identity';
@@ -25,21 +25,8 @@ export interface DmoContext {
   box: { min_lat: number; max_lat: number; min_lng: number; max_lng: number } | null;
 }
 
-const contactFields = {
-  'contact_info.name': 'name',
-  'contact_info.email': 'email',
-  'contact_info.local_phone': 'local_phone',
-  'contact_info.international_phone': 'international_phone',
-  'contact_info.website_url': 'website_url',
-  'contact_info.facebook_url': 'facebook_url',
-  'contact_info.instagram_url': 'instagram_url',
-  'contact_info.youtube_url': 'youtube_url',
-  'contact_info.tiktok_url': 'tiktok_url',
-  'contact_info.twitter_url': 'twitter_url',
-  'contact_info.pinterest_url': 'pinterest_url',
-  'contact_info.tripadvisor_url': 'tripadvisor_url',
-  'contact_info.yelp_url': 'yelp_url',
-} as const;
+const contactFields = Object.fromEntries(contactKeys.map((key) => [`contact_info.${key}`, key])) as
+  Record<`contact_info.${ContactKey}`, ContactKey>;
 
 const textFields = {
   'listings.name': 'name',
