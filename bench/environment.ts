@@ -23,6 +23,9 @@ export interface BenchEnvironment {
   settings: Settings;
   databaseName: string;
   api: BenchApi;
+  /** the HTTP server, and the bench admin's sign-in for the browser */
+  baseUrl: string;
+  login: { email: string; password: string };
   /** scratch folder for the generated CSV files */
   csvDir: string;
   close(): Promise<void>;
@@ -97,7 +100,7 @@ export async function startBenchEnvironment(options: BenchOptions): Promise<Benc
     server = await startServer(ctx, 0);
     workers = startWorkerFleet(ctx, queueNames, options.concurrency);
     const api = await BenchApi.signIn(serverUrl(server), adminEmail, adminPassword);
-    return { ctx, settings, databaseName, api, csvDir, close };
+    return { ctx, settings, databaseName, api, baseUrl: serverUrl(server), login: { email: adminEmail, password: adminPassword }, csvDir, close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;

@@ -12,6 +12,7 @@ import { measurePeakMemory, type MemoryPeak } from './memory';
 import { parseBenchOptions, type BenchOptions } from './options';
 import { createBenchSource, pollMs, timeCsvRun, type RunTiming } from './pipeline-run';
 import { count, megabytes, ratio, seconds, table } from './report';
+import { chromiumAvailable, timeReviewInBrowser, type BrowserReviewTiming } from './review-browser';
 import { timeReviewPaging, type ReviewTiming } from './review-paging';
 
 interface SizeResult {
@@ -22,6 +23,7 @@ interface SizeResult {
   run: RunTiming;
   memory: MemoryPeak;
   review: { baselineMs: number; timings: ReviewTiming[] };
+  browser: BrowserReviewTiming | null;
 }
 
 const baselineTries = 3;
@@ -59,8 +61,9 @@ async function benchSize(env: BenchEnvironment, rows: number): Promise<SizeResul
   assertStagedAll(run, rows);
   say(`${count(rows)} rows: awaiting_review after ${seconds(run.wallMs)} s (run ${run.runId}); timing the review page's requests…`);
   const review = await timeReviewPaging(env.api, run.runId, rows);
+  const browser = chromiumAvailable() ? await timeReviewInBrowser(env.baseUrl, env.login, run.runId, rows) : null;
   fs.rmSync(file);
-  return { rows, bytes, parse, copy, run, memory, review };
+  return { rows, bytes, parse, copy, run, memory, review, browser };
 }
 
 async function describeMachine(env: BenchEnvironment, options: BenchOptions): Promise<string> {
@@ -96,6 +99,15 @@ function report(results: SizeResult[], options: BenchOptions): string {
       ['rows', 'request', 'ms', 'rows returned', '÷ GET /jobs/:id'],
       results.flatMap((r) => r.review.timings.map((t) => [count(r.rows), t.label, t.ms.toFixed(1), t.rowsReturned,
         ratio(t.ms / r.review.baselineMs)]))),
+    results.some((r) => r.browser)
+      ? table('The review page in Chromium (admin UI, production build), against opening My account in the same run',
+        ['rows', 'account page ms', 'open review ms', 'next page ms', 'last page ms', 'open ÷ account', 'largest pageSize asked'],
+        results.filter((r) => r.browser).map((r) => {
+          const b = r.browser!;
+          return [count(r.rows), b.baselineMs.toFixed(0), b.openMs.toFixed(0), b.nextPageMs.toFixed(0), b.lastPageMs.toFixed(0),
+            ratio(b.openMs / b.baselineMs), b.largestPageSize];
+        }))
+      : 'The review page in a browser: skipped, no Chromium (apt-get install chromium, or set CHROMIUM_PATH)',
   ];
   const smallest = results[0];
   const largest = results[results.length - 1];

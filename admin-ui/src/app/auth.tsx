@@ -26,7 +26,9 @@ export const meKey = ['auth', 'me'] as const;
 
 /** The place to come back to after signing in: only paths of this app, never another site. */
 export function safeNext(next: string | null): string {
-  if (!next || !next.startsWith('/admin') || next.startsWith('//') || next.includes('\\')) return '/admin/runs';
+  if (!next || !next.startsWith('/admin') || next.startsWith('//') || next.includes('\\') || next.startsWith('/admin/sign-in')) {
+    return '/admin/runs';
+  }
   return next;
 }
 
@@ -52,6 +54,8 @@ export function RequireSession({ children }: { children: ReactNode }) {
   useEffect(
     () =>
       onSessionExpired(() => {
+        // several requests in flight all get the 401: the first one sends the user to sign in, once
+        if (window.location.pathname.startsWith('/admin/sign-in')) return;
         queryClient.removeQueries({ queryKey: meKey });
         navigate(signInPath(window.location.pathname.startsWith('/admin') ? window.location : location), { replace: true });
       }),
