@@ -32,7 +32,7 @@ async function main() {
   ];
   if (admin?.generatedPassword) {
     lines.push('', `First admin created: sign in as ${admin.email} with password ${admin.generatedPassword}`,
-      '  (shown this once; change it on the admin UI's My account page, or set ADMIN_EMAIL/ADMIN_PASSWORD)');
+      '  (shown this once; change it on My account in the admin UI, or set ADMIN_EMAIL/ADMIN_PASSWORD)');
   } else if (admin) {
     lines.push('', `Admin ${admin.email} created with the ADMIN_PASSWORD you set`);
   }

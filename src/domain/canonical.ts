@@ -90,6 +90,9 @@ export const canonicalRecordSchema = z.object({
 });
 export type CanonicalRecord = z.infer<typeof canonicalRecordSchema>;
 
+// built once: emptyCanonicalRecord runs for every record read
+const emptyContact = Object.fromEntries(contactKeys.map((key) => [key, null])) as CanonicalContact;
+
 /** A record with nothing in it, for a mapper to fill in. */
 export function emptyCanonicalRecord(): CanonicalRecord {
   return {
@@ -107,7 +110,7 @@ export function emptyCanonicalRecord(): CanonicalRecord {
     region_name: null,
     info_name: null,
     description: null,
-    contact: Object.fromEntries(contactKeys.map((key) => [key, null])) as CanonicalContact,
+    contact: { ...emptyContact },
     images: [],
     attributes: [],
     opening_text: null,
