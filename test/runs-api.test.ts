@@ -271,7 +271,7 @@ describe('discard', () => {
     expect((await admin.get(`/api/v1/pipeline/staging/rows?jobId=${run.id}`)).body.total).toBe(0);
     const again = await admin.post(`/api/v1/pipeline/jobs/${run.id}/discard`);
     expect(again.status).toBe(409);
-    expect(again.body.error.message).toBe(`Run ${run.id} is cancelled; only a run awaiting review, failed or superseded can be discarded`);
+    expect(again.body.error.message).toBe(`Run ${run.id} is cancelled: it can be discarded only when it is awaiting review, failed, superseded`);
 
     const { configId } = await createCsvSource(admin, 'Runs API discard waiting');
     const waiting = (await admin.post('/api/v1/pipeline/executeStage', { configId })).body.jobId;

@@ -16,13 +16,13 @@ import { maxBigSerialId } from '../contract/sources';
 import { getConfig } from '../db/configs';
 import { getFile, listFiles, recordUpload, type JobFileRow } from '../db/files';
 import { exportErrors, firstLoggedRecord, listErrors } from '../db/errors';
-import { inTransaction } from '../db/pool';
+import { inTransaction, type Queryable } from '../db/pool';
 import * as review from '../db/review';
 import * as runs from '../db/runs';
 import { fileSourceTypes, resolveConfig } from '../domain/config-params';
+import { lifecycle, retryEvent, type RunEvent } from '../domain/run-lifecycle';
 import type { RawRecordLine } from '../processors/import';
-import { enqueueImport, enqueuePromote, resumeRuns } from '../queues/run-flow';
-import { jobIds } from '../queues/names';
+import { enqueueImport, enqueuePromote, removeFailedRunJobs, removeRunJobs, resumeRun } from '../queues/run-flow';
 import { CsvFileError, openCsv, type CsvProblem } from '../sources/csv';
 import { uploadKey } from '../storage/blob-keys';
 import { BlobNotFoundError } from '../storage/blob-store';
@@ -58,8 +58,31 @@ async function requireFile(ctx: PipelineContext, runId: number, fileId: number):
   return file;
 }
 
-/** DESIGN.md's lifecycle: what a discard may move to cancelled (issue 8 moves this table into one module). */
-const discardableStatuses = ['awaiting_review', 'failed', 'superseded'] as const;
+/** What a person can do instead when the lifecycle refuses their request. */
+const insteadOf: Partial<Record<RunEvent, (status: runs.RunStatus) => string>> = {
+  discarded: (status) => (['waiting_for_input', 'queued', 'running'].includes(status) ? ' (cancel it instead)' : ''),
+};
+
+/**
+ * Applies a lifecycle event for an API caller: a refused move is a 409 naming the run's status and
+ * what the event needs, and changes nothing (inside a transaction, the caller's other writes roll back).
+ */
+async function moveRun(db: Queryable, runId: number, event: RunEvent, extra: Parameters<typeof runs.applyRunEvent>[3] = {}) {
+  const move = await runs.applyRunEvent(db, runId, event, extra);
+  if (move.moved) return move;
+  if (move.status === null) throw notFound(`Run ${runId}`);
+  const allowed = lifecycle[event].from.map((status) => status.replace(/_/g, ' ')).join(', ');
+  throw new ApiError(409, 'run_status_conflict',
+    `Run ${runId} is ${move.status}: it can be ${eventWords[event]} only when it is ${allowed}${insteadOf[event]?.(move.status) ?? ''}`,
+    { status: move.status, event });
+}
+
+const eventWords: Record<RunEvent, string> = {
+  file_continued: 'continued', import_started: 'started', staged_for_review: 'staged', staged_unattended: 'staged',
+  staged_after_newer: 'staged', newer_run_staged: 'superseded', promote_requested: 'promoted', promote_finished: 'promoted',
+  step_failed: 'failed', retried_import: 'retried', retried_staging: 'retried', retried_promote: 'retried',
+  cancelled: 'cancelled', discarded: 'discarded',
+};
 
 export function runRoutes(ctx: PipelineContext): RouteSpec[] {
   const uploadMarks = ctx.settings.QUEUE_PREFIX;
@@ -89,7 +112,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
         if (!(await listFiles(ctx.db, run.id, 'upload')).length) {
           throw new ApiError(409, 'no_file', `Run ${run.id} has no uploaded file yet: POST it to /uploadStageFile first`);
         }
-        await runs.transitionRun(ctx.db, run.id, ['waiting_for_input'], 'queued');
+        await moveRun(ctx.db, run.id, 'file_continued');
         await enqueueImport(ctx, run.id);
         res.status(202);
         return { status: 'queued', jobId: run.id };
@@ -217,18 +240,11 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
       handler: async (req) => {
         const run = await requireRun(ctx, idParam(req, 'id', maxBigSerialId));
         if (run.status !== 'failed') throw new ApiError(409, 'not_failed', `Run ${run.id} is ${run.status}; only a failed run can be retried`);
-        const to = run.stage === 'promote' ? 'promoting' : 'queued';
-        await runs.transitionRun(ctx.db, run.id, ['failed'], to, { errorSummary: null });
-        // failed BullMQ jobs keep their ids: remove them so the same ids can run again
-        for (const [queue, id] of [['import', jobIds.import(run.id)], ['stage', jobIds.stage(run.id)], ['promote', jobIds.promote(run.id)]] as const) {
-          const job = await ctx.queues[queue].getJob(id);
-          if (job && (await job.isFailed())) await job.remove({ removeChildren: true });
-        }
-        for (const file of await listFiles(ctx.db, run.id, 'raw')) {
-          const job = await ctx.queues.transform.getJob(jobIds.transform(run.id, file.seq));
-          if (job && (await job.isFailed())) await job.remove();
-        }
-        await resumeRuns(ctx);
+        // the failed jobs go first, so the step's jobs can be added again under the same ids
+        await removeFailedRunJobs(ctx, run.id);
+        // back to the status of the step that failed, and that step (of this run only) on its queue again
+        await moveRun(ctx.db, run.id, retryEvent(run.stage), { errorSummary: null });
+        await resumeRun(ctx, await requireRun(ctx, run.id));
         return presentRun(await requireRun(ctx, run.id));
       },
     },
@@ -236,9 +252,8 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
       method: 'post', path: '/jobs/:id/cancel', access: 'pipeline:write',
       handler: async (req) => {
         const run = await requireRun(ctx, idParam(req, 'id', maxBigSerialId));
-        const ok = await runs.transitionRun(ctx.db, run.id, ['waiting_for_input', 'queued', 'running', 'awaiting_review'], 'cancelled',
-          { errorSummary: 'Cancelled by a user' });
-        if (!ok) throw new ApiError(409, 'not_cancellable', `Run ${run.id} is ${run.status} and cannot be cancelled`);
+        await moveRun(ctx.db, run.id, 'cancelled', { errorSummary: 'Cancelled by a user' });
+        await removeRunJobs(ctx, run.id);
         return presentRun(await requireRun(ctx, run.id));
       },
     },
@@ -247,17 +262,10 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
       handler: async (req) => {
         const run = await requireRun(ctx, idParam(req, 'id', maxBigSerialId));
         // rows are dropped only in the transaction that won the move: a discard that loses changes nothing
-        const discarded = await inTransaction(ctx.db, async (client) => {
-          if (!(await runs.transitionRun(client, run.id, [...discardableStatuses], 'cancelled',
-            { errorSummary: 'Discarded: its staged rows were dropped' }))) return false;
+        await inTransaction(ctx.db, async (client) => {
+          await moveRun(client, run.id, 'discarded', { errorSummary: 'Discarded: its staged rows were dropped' });
           await review.discardRows(client, run.id);
-          return true;
         });
-        if (!discarded) {
-          const { status } = await requireRun(ctx, run.id);
-          throw new ApiError(409, 'not_discardable', `Run ${run.id} is ${status}; only a run awaiting review, failed or superseded ` +
-            `can be discarded${['waiting_for_input', 'queued', 'running'].includes(status) ? ' (cancel it instead)' : ''}`);
-        }
         return presentRun(await requireRun(ctx, run.id));
       },
     },
@@ -315,10 +323,9 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
             throw new ApiError(409, 'nothing_approved', `Run ${run.id} has no approved row: approve the rows to promote first`);
           }
           // a second request at the same moment loses the move and answers the status the winner set
-          if (await runs.transitionRun(ctx.db, run.id, ['awaiting_review'], 'promoting', { stage: 'promote' })) {
-            await enqueuePromote(ctx, run.id);
-            status = 'promoting';
-          } else status = (await requireRun(ctx, run.id)).status;
+          const move = await runs.applyRunEvent(ctx.db, run.id, 'promote_requested', { stage: 'promote' });
+          if (move.moved) await enqueuePromote(ctx, run.id);
+          status = move.status ?? status;
         }
         if (!['promoting', 'promoted'].includes(status)) {
           throw new ApiError(409, 'not_in_review', `Run ${run.id} is ${status}; only a run awaiting review can be promoted`);

@@ -6,7 +6,8 @@ import {
   type SuggestMappingResponse,
 } from '../contract/sources';
 import * as configs from '../db/configs';
-import { transitionRun } from '../db/runs';
+import { applyRunEvent } from '../db/runs';
+import { removeRunJobs } from '../queues/run-flow';
 import { suggestMapping } from '../domain/suggest-mapping';
 import { CsvFileError, openCsv } from '../sources/csv';
 import { ApiError, notFound, parseInput } from './errors';
@@ -35,9 +36,8 @@ async function settlePendingRuns(ctx: PipelineContext, configId: number, choice:
     );
   }
   for (const run of pending) {
-    await transitionRun(ctx.db, run.id, ['waiting_for_input', 'queued', 'running', 'awaiting_review'], 'cancelled', {
-      errorSummary: `Cancelled because config ${configId} was changed`,
-    });
+    const move = await applyRunEvent(ctx.db, run.id, 'cancelled', { errorSummary: `Cancelled because config ${configId} was changed` });
+    if (move.moved) await removeRunJobs(ctx, run.id);
   }
 }
 

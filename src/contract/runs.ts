@@ -6,11 +6,9 @@ import { z } from 'zod';
 import { canonicalRecordSchema, contactSchema } from '../domain/canonical';
 import { idQuery, idSchema, maxBigSerialId } from './sources';
 
-export const runStatuses = [
-  'waiting_for_input', 'queued', 'running', 'awaiting_review', 'promoting', 'promoted', 'failed', 'cancelled', 'superseded',
-] as const;
-export type RunStatus = (typeof runStatuses)[number];
-export const runStages = ['import', 'transform', 'stage', 'review', 'promote'] as const;
+import { runStages, runStatuses } from '../domain/run-lifecycle';
+
+export { runStages, runStatuses, type RunStatus } from '../domain/run-lifecycle';
 export const recordActions = ['insert', 'update', 'unchanged', 'duplicate', 'delete', 'possible_match'] as const;
 export type RecordAction = (typeof recordActions)[number];
 export const reviewStatuses = ['pending', 'approved', 'rejected'] as const;

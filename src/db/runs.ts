@@ -1,11 +1,8 @@
 // pipeline.jobs: the runs. PostgreSQL is the truth about a run; BullMQ only carries out its steps.
+import { finishedStatuses, lifecycle, type RunEvent, type RunStage, type RunStatus } from '../domain/run-lifecycle';
 import type { Queryable } from './pool';
 
-export const runStatuses = [
-  'waiting_for_input', 'queued', 'running', 'awaiting_review', 'promoting', 'promoted', 'failed', 'cancelled', 'superseded',
-] as const;
-export type RunStatus = (typeof runStatuses)[number];
-export type RunStage = 'import' | 'transform' | 'stage' | 'review' | 'promote';
+export { runStatuses, type RunStage, type RunStatus } from '../domain/run-lifecycle';
 
 /** Statuses a run can still move on from. */
 export const activeStatuses: RunStatus[] = ['waiting_for_input', 'queued', 'running', 'awaiting_review', 'promoting'];
@@ -35,16 +32,29 @@ export async function getRun(db: Queryable, runId: number): Promise<RunRow | nul
   return rows[0] ?? null;
 }
 
-/** Moves a run to `to` only from one of `from`; returns false when the run was elsewhere (a cancel won). */
-export async function transitionRun(
+// finished_at also marks the end of a run's automatic work at awaiting_review, until the run keeps a
+// staged_at of its own (the UI's durations read it)
+const stampsFinishedAt: readonly RunStatus[] = [...finishedStatuses, 'awaiting_review'];
+
+export interface RunMove {
+  /** whether this call moved the run (false: another request moved it first, or the table refuses) */
+  moved: boolean;
+  /** the run's status after the call; null when there is no such run */
+  status: RunStatus | null;
+}
+
+/**
+ * Applies a lifecycle event as one compare-and-set: the run moves only from a status the event allows
+ * (src/domain/run-lifecycle.ts), so of two requests at the same moment exactly one moves it.
+ */
+export async function applyRunEvent(
   db: Queryable,
   runId: number,
-  from: RunStatus[],
-  to: RunStatus,
+  event: RunEvent,
   extra: { stage?: RunStage; errorSummary?: string | null } = {},
-): Promise<boolean> {
-  const finished = ['awaiting_review', 'promoted', 'failed', 'cancelled', 'superseded'].includes(to);
-  const result = await db.query(
+): Promise<RunMove> {
+  const { from, to } = lifecycle[event];
+  const result = await db.query<{ status: RunStatus }>(
     `UPDATE pipeline.jobs
         SET status = $3,
             stage = coalesce($4, stage),
@@ -52,14 +62,24 @@ export async function transitionRun(
             started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
             finished_at = CASE WHEN $7::boolean THEN now() ELSE NULL END,
             updated_at = now()
-      WHERE id = $1 AND status = ANY($2::text[])`,
-    [runId, from, to, extra.stage ?? null, extra.errorSummary !== undefined, extra.errorSummary ?? null, finished],
+      WHERE id = $1 AND status = ANY($2::text[])
+      RETURNING status`,
+    [runId, from, to, extra.stage ?? null, extra.errorSummary !== undefined, extra.errorSummary ?? null, stampsFinishedAt.includes(to)],
   );
-  return result.rowCount === 1;
+  if (result.rows[0]) return { moved: true, status: result.rows[0].status };
+  const current = await db.query<{ status: RunStatus }>('SELECT status FROM pipeline.jobs WHERE id = $1', [runId]);
+  return { moved: false, status: current.rows[0]?.status ?? null };
 }
 
-export async function markRunFailed(db: Queryable, runId: number, message: string): Promise<void> {
-  await transitionRun(db, runId, ['queued', 'running', 'promoting'], 'failed', { errorSummary: message.slice(0, 2000) });
+/** The lifecycle's newer_run_staged, set-based: a run staged makes the config's older unpromoted runs stale. */
+export async function supersedeOlderRuns(db: Queryable, configId: number, runId: number): Promise<number> {
+  const { from, to } = lifecycle.newer_run_staged;
+  const result = await db.query(
+    `UPDATE pipeline.jobs SET status = $4, finished_at = now(), updated_at = now(), error_summary = 'Superseded by run ' || $2::bigint
+      WHERE config_id = $1 AND id < $2 AND status = ANY($3::text[])`,
+    [configId, runId, from, to],
+  );
+  return result.rowCount ?? 0;
 }
 
 /** Live progress of the step the run is in. */

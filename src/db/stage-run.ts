@@ -3,6 +3,7 @@
 // from a clean slate each time, so a retried stage job gives the same answer.
 import { visibilityNotes, visibilityRules } from './listings';
 import type { Queryable } from './pool';
+import { supersedeOlderRuns } from './runs';
 
 /** A list of texts as a SQL literal of type text[]. */
 const textArray = (texts: string[]) => `ARRAY[${texts.map((text) => `'${text.replace(/'/g, "''")}'`).join(', ')}]::text[]`;
@@ -196,12 +197,7 @@ export async function supersede(db: Queryable, runId: number, configId: number):
     [configId, runId],
   );
   if (newer.rowCount) return true;
-  await db.query(
-    `UPDATE pipeline.jobs SET status = 'superseded', finished_at = now(), updated_at = now(),
-            error_summary = 'Superseded by run ' || $2::bigint
-      WHERE config_id = $1 AND id < $2 AND status IN ('waiting_for_input', 'awaiting_review')`,
-    [configId, runId],
-  );
+  await supersedeOlderRuns(db, configId, runId);
   return false;
 }
 

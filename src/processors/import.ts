@@ -3,9 +3,8 @@
 import type { PipelineContext } from '../context';
 import { deleteRawFiles, listFiles, recordFile } from '../db/files';
 import { deleteImportErrors, recordErrors, type RecordError } from '../db/errors';
-import { markImported, saveSnapshotMapping, setRunProgress, transitionRun } from '../db/runs';
+import { applyRunEvent, markImported, saveSnapshotMapping, setRunProgress } from '../db/runs';
 import { defaultMapping } from '../domain/suggest-mapping';
-import { enqueueStageFlow } from '../queues/run-flow';
 import { CsvFileError, openCsv } from '../sources/csv';
 import { rawFileKey } from '../storage/blob-keys';
 import { RawFileSplitter } from '../storage/raw-files';
@@ -27,10 +26,10 @@ export const importProcessor: Processor<'import'> = {
     const { runId } = job.data;
     const step = await loadRunStep(ctx, runId, ['queued', 'running']);
     if (!step) return 'skipped';
-    await transitionRun(ctx.db, runId, ['queued', 'running'], 'running', { stage: 'import' });
+    // a queued run starts; a running one is this same step again (a stalled job, or Redis was lost)
+    if (step.run.status === 'queued' && !(await applyRunEvent(ctx.db, runId, 'import_started', { stage: 'import' })).moved) return 'skipped';
+    // written before: the next step (the stage flow, run-flow.ts) is only added again
     if (!step.run.imported_at) await importSource(ctx, step);
-    // written before (a retry, or Redis was lost): only the flow is (re)added
-    await enqueueStageFlow(ctx, runId, await listFiles(ctx.db, runId, 'raw'));
     return 'success';
   },
 };

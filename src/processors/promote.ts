@@ -2,7 +2,7 @@
 // left, then record promote_results. A crash resumes with the first batch not yet committed.
 import { inTransaction } from '../db/pool';
 import { nextPromoteBatch, promoteBatch, promoteResults } from '../db/promote';
-import { setRunProgress, transitionRun } from '../db/runs';
+import { applyRunEvent, setRunProgress } from '../db/runs';
 import { rowsProcessed } from '../metrics';
 import { loadRunStep, type Processor } from './processor';
 
@@ -35,7 +35,6 @@ export const promoteProcessor: Processor<'promote'> = {
     }
     const results = await promoteResults(ctx.db, runId);
     await ctx.db.query('UPDATE pipeline.jobs SET promote_results = $2 WHERE id = $1', [runId, JSON.stringify(results)]);
-    await transitionRun(ctx.db, runId, ['promoting'], 'promoted', { stage: 'promote' });
-    return 'success';
+    return (await applyRunEvent(ctx.db, runId, 'promote_finished', { stage: 'promote' })).moved ? 'success' : 'skipped';
   },
 };

@@ -2,10 +2,9 @@
 // actions, deletions, proposals and counts in SQL, then hand the run to review (or promote it when
 // the config says auto_promote and nothing needs a human). Geocoding and fuzzy matching come later.
 import { inTransaction, type DbClient } from '../db/pool';
-import { setRunProgress, transitionRun } from '../db/runs';
+import { applyRunEvent, setRunProgress } from '../db/runs';
 import * as stage from '../db/stage-run';
 import { approveRows } from '../db/review';
-import { enqueuePromote } from '../queues/run-flow';
 import { loadRunStep, type Processor, type RunStep } from './processor';
 
 export const stageProcessor: Processor<'stage'> = {
@@ -26,26 +25,27 @@ export const stageProcessor: Processor<'stage'> = {
       await stage.countResults(client, runId);
       const handedTo = await handOn(client, step);
       // in the same transaction as the new status, so nobody sees a reviewable run at 0 %
-      await setRunProgress(client, runId, handedTo === 'promote' ? 'promote' : 'review', 1, 1);
+      if (handedTo) await setRunProgress(client, runId, handedTo === 'promote' ? 'promote' : 'review', 1, 1);
       return handedTo;
     });
-    if (next === 'promote') await enqueuePromote(ctx, runId);
-    return 'success';
+    // what runs next (promote, when unattended) is chosen in run-flow.ts
+    return next ? 'success' : 'skipped';
   },
 };
 
-/** The run's next status after staging: superseded, straight to promote, or awaiting review. */
-async function handOn(client: DbClient, { run, config }: RunStep): Promise<'superseded' | 'promote' | 'review'> {
+/**
+ * The run's next status after staging: superseded, straight to promote, or awaiting review; null when
+ * the run left `running` meanwhile (a cancel won), and nothing is handed on.
+ */
+async function handOn(client: DbClient, { run, config }: RunStep): Promise<'superseded' | 'promote' | 'review' | null> {
   if (await stage.supersede(client, run.id, run.config_id)) {
-    await transitionRun(client, run.id, ['running'], 'superseded', { stage: 'review', errorSummary: 'A newer run of this config was staged first' });
-    return 'superseded';
+    const move = await applyRunEvent(client, run.id, 'staged_after_newer', { stage: 'review', errorSummary: 'A newer run of this config was staged first' });
+    return move.moved ? 'superseded' : null;
   }
   const unattended = config.promote.auto_promote && (await stage.rowsNeedingReview(client, run.id)) === 0;
   if (unattended) {
     await approveRows(client, run.id, { filter: { proposed: true } }, 'approve', null);
-    await transitionRun(client, run.id, ['running'], 'promoting', { stage: 'promote' });
-    return 'promote';
+    return (await applyRunEvent(client, run.id, 'staged_unattended', { stage: 'promote' })).moved ? 'promote' : null;
   }
-  await transitionRun(client, run.id, ['running'], 'awaiting_review', { stage: 'review' });
-  return 'review';
+  return (await applyRunEvent(client, run.id, 'staged_for_review', { stage: 'review' })).moved ? 'review' : null;
 }

@@ -1,10 +1,11 @@
-// How a run's steps are put on the queues: import, then a stage parent waiting on one transform per
-// raw file, then (after review) promote. Ids come from the run, so adding a step twice is harmless.
-import type { FlowJob, JobsOptions } from 'bullmq';
+// How a run's steps are put on the queues, and what runs after each: import, then a stage parent
+// waiting on one transform per raw file, then (after review, or at once when unattended) promote.
+// Job ids come from the run, so adding a step twice is harmless. The whole flow of a run reads here.
+import type { FlowJob, Job, JobsOptions } from 'bullmq';
 import type { PipelineContext } from '../context';
-import { runsToResume } from '../db/runs';
+import { getRun, runsToResume, type RunRow } from '../db/runs';
 import { listFiles } from '../db/files';
-import { jobIds } from './names';
+import { jobIds, type QueueName } from './names';
 import { defaultJobOptions } from './queues';
 
 // FlowProducer does not apply a queue's defaults, so flow jobs get the same ones explicitly.
@@ -39,19 +40,66 @@ export async function enqueuePromote(ctx: PipelineContext, runId: number): Promi
   await ctx.queues.promote.add('promote', { runId }, { jobId: jobIds.promote(runId) });
 }
 
+/** What runs after a step that did its work (a skipped step hands on nothing): the one place that chooses. */
+export async function onStepDone(ctx: PipelineContext, queue: QueueName, runId: number): Promise<void> {
+  switch (queue) {
+    case 'import':
+      await enqueueStageFlow(ctx, runId, await listFiles(ctx.db, runId, 'raw'));
+      return;
+    case 'stage':
+      // staged for review waits for a person; unattended (auto_promote) goes on at once
+      if ((await getRun(ctx.db, runId))?.status === 'promoting') await enqueuePromote(ctx, runId);
+      return;
+    case 'transform': // the stage parent runs when its last transform is done
+    case 'geocode':
+    case 'image':
+    case 'promote': // the run is promoted
+      return;
+  }
+}
+
+/** Puts a moving run's current step on its queue again, from what PostgreSQL says of it. */
+export async function resumeRun(ctx: PipelineContext, run: Pick<RunRow, 'id' | 'status' | 'imported_at'>): Promise<void> {
+  if (run.status === 'promoting') await enqueuePromote(ctx, run.id);
+  else if (run.status === 'queued' || !run.imported_at) await enqueueImport(ctx, run.id);
+  else if (run.status === 'running') await enqueueStageFlow(ctx, run.id, await listFiles(ctx.db, run.id, 'raw'));
+}
+
 /**
  * After Redis was lost (or emptied), PostgreSQL still knows which runs were moving: enqueue their
  * next step again. Steps resume from what staging already holds; existing jobs make this a no-op.
  */
 export async function resumeRuns(ctx: PipelineContext): Promise<number> {
   const runs = await runsToResume(ctx.db);
-  for (const run of runs) {
-    if (run.status === 'promoting') await enqueuePromote(ctx, run.id);
-    else if (!run.imported_at) await enqueueImport(ctx, run.id);
-    else {
-      const files = await listFiles(ctx.db, run.id, 'raw');
-      await enqueueStageFlow(ctx, run.id, files);
-    }
-  }
+  for (const run of runs) await resumeRun(ctx, run);
   return runs.length;
+}
+
+/** Every BullMQ job a run may have, by its derived id. */
+async function runJobs(ctx: PipelineContext, runId: number): Promise<Job[]> {
+  const files = await listFiles(ctx.db, runId, 'raw');
+  const jobs = await Promise.all([
+    ctx.queues.import.getJob(jobIds.import(runId)),
+    ctx.queues.stage.getJob(jobIds.stage(runId)),
+    ctx.queues.promote.getJob(jobIds.promote(runId)),
+    ...files.map((file) => ctx.queues.transform.getJob(jobIds.transform(runId, file.seq))),
+  ]);
+  return jobs.filter((job): job is Job => job !== undefined);
+}
+
+/**
+ * Removes a cancelled run's jobs that have not started. One a worker holds cannot be removed (BullMQ
+ * keeps its lock): it finds the run cancelled at its next check and stops there.
+ */
+export async function removeRunJobs(ctx: PipelineContext, runId: number): Promise<void> {
+  for (const job of await runJobs(ctx, runId)) {
+    await job.remove({ removeChildren: true }).catch(() => undefined);
+  }
+}
+
+/** A failed run's failed jobs keep their ids: they go, so a retry can add the same ids again. */
+export async function removeFailedRunJobs(ctx: PipelineContext, runId: number): Promise<void> {
+  for (const job of await runJobs(ctx, runId)) {
+    if (await job.isFailed()) await job.remove({ removeChildren: true }).catch(() => undefined);
+  }
 }

@@ -1,11 +1,13 @@
 // Starts BullMQ workers for the chosen queues, each running the one processor registered for it.
 import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { PipelineContext } from '../context';
-import { markRunFailed } from '../db/runs';
+import { applyRunEvent } from '../db/runs';
+import type { RunStage } from '../domain/run-lifecycle';
 import { RunFailure, type Processor } from '../processors/processor';
 import { createRedis } from './connection';
 import { jobPayloads, queueNames, type QueueName } from './names';
 import { jobDuration } from '../metrics';
+import { onStepDone } from './run-flow';
 
 export type ProcessorMap = { [Q in QueueName]: Processor<Q> };
 
@@ -53,6 +55,12 @@ export function startWorkers({ ctx, processors, queues, concurrency, workerOptio
   });
 }
 
+/** The step of a run each queue carries out: what a failure fails, and so what a retry resumes. */
+const stepOfQueue: Record<QueueName, RunStage | null> = {
+  import: 'import', transform: 'transform', geocode: 'stage', stage: 'stage', promote: 'promote',
+  image: null, // a failed image never fails its run: production only ever points at stored copies
+};
+
 async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueName, job: Job): Promise<string> {
   const parsed = jobPayloads[queue].safeParse(job.data);
   if (!parsed.success) {
@@ -64,13 +72,16 @@ async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueNa
   try {
     const outcome = await processor.process({ id: job.id ?? '', data: parsed.data as never, attempt, isFinalAttempt }, ctx);
     stopTimer({ outcome });
+    if (outcome === 'success') await onStepDone(ctx, queue, parsed.data.runId);
     return outcome;
   } catch (error) {
     stopTimer({ outcome: 'failed' });
     const message = error instanceof Error ? error.message : String(error);
     const permanent = error instanceof RunFailure || error instanceof UnrecoverableError;
-    if (permanent || isFinalAttempt) {
-      await markRunFailed(ctx.db, parsed.data.runId, `${queue} step failed: ${message}`).catch(() => undefined);
+    const stage = stepOfQueue[queue];
+    if ((permanent || isFinalAttempt) && stage) {
+      await applyRunEvent(ctx.db, parsed.data.runId, 'step_failed', { stage, errorSummary: `${queue} step failed: ${message}`.slice(0, 2000) })
+        .catch(() => undefined);
     }
     if (error instanceof RunFailure) throw new UnrecoverableError(message);
     throw error;

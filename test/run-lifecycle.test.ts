@@ -1,0 +1,155 @@
+// The run lifecycle through the API with real workers: retry resumes the step that failed (of that
+// run only), cancel removes the run's jobs, and two requests at the same moment leave the run as one
+// of them alone would.
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { jobIds } from '../src/queues/names';
+import {
+  approveAndPromote, createCsvSource, listingsCsv, makeListings, startCsvRun, startPipelineUnderTest, waitForRun,
+  type PipelineUnderTest,
+} from './harness/pipeline';
+
+jest.setTimeout(120_000);
+
+let product: PipelineUnderTest;
+beforeAll(async () => (product = await startPipelineUnderTest()));
+afterAll(() => product.close());
+
+const api = () => product.admin;
+let sources = 0;
+const source = () => createCsvSource(api(), `Lifecycle ${(sources += 1)}`);
+
+/** A run whose transforms wait (the transform queue is paused) once its raw files are written. */
+async function runHeldBeforeTransform(rows: number, from: number) {
+  const { configId } = await source();
+  await product.t.ctx.queues.transform.pause();
+  const runId = await startCsvRun(api(), configId, listingsCsv(makeListings(rows, from)));
+  for (;;) {
+    const run = (await api().get(`/api/v1/pipeline/jobs/${runId}`)).body;
+    const files = (await api().get(`/api/v1/pipeline/jobs/${runId}/files`)).body.files;
+    if (run.status === 'running' && files.some((file: { kind: string }) => file.kind === 'raw')) {
+      // the stage flow is added right after the import job finishes
+      if (await product.t.ctx.queues.stage.getJob(jobIds.stage(runId))) return { runId, configId, files };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('retry', () => {
+  it('a run that failed in transform, after its import, resumes there and reaches review; no other run is touched', async () => {
+    const { runId, files } = await runHeldBeforeTransform(30, 1_000);
+    const raw = files.find((file: { kind: string }) => file.kind === 'raw');
+    const key = (await product.t.ctx.db.query('SELECT storage_key FROM pipeline.job_files WHERE id = $1', [raw.id])).rows[0].storage_key;
+    const content = await buffer(await product.t.ctx.store.get(key));
+    await product.t.ctx.store.delete(key);
+    // another run PostgreSQL says is queued but that has no job: a retry of the first must not start it
+    const other = await source();
+    const idle = (await product.t.ctx.db.query(
+      `INSERT INTO pipeline.jobs (config_id, dmo_id, data_domain, status) SELECT id, dmo_id, data_domain, 'queued'
+         FROM pipeline.configs WHERE id = $1 RETURNING id`, [other.configId])).rows[0].id;
+    await product.t.ctx.queues.transform.resume();
+
+    const failed = await waitForRun(api(), runId, ['failed'], 60_000);
+    expect(failed.stage).toBe('transform');
+    expect(failed.error_summary).toMatch(/^transform step failed: /);
+
+    await product.t.ctx.store.put(key, Readable.from([content]));
+    const retried = await api().post(`/api/v1/pipeline/jobs/${runId}/retry`);
+    expect(retried.status).toBe(200);
+    expect(retried.body.status).toBe('running');
+    expect(retried.body.error_summary).toBeNull();
+    const staged = await waitForRun(api(), runId, ['awaiting_review']);
+    expect(staged.results).toMatchObject({ records_total: 30, records_new: 30, records_error: 0 });
+    expect(await product.t.ctx.queues.import.getJob(jobIds.import(idle))).toBeUndefined();
+    expect((await api().get(`/api/v1/pipeline/jobs/${idle}`)).body.status).toBe('queued');
+  });
+
+  it('two retries at the same moment: one moves the run, the other answers 409 naming its status', async () => {
+    const { configId } = await source();
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+    const runId = await startCsvRun(api(), configId, png, 'logo.csv');
+    await waitForRun(api(), runId, ['failed']);
+    const both = await Promise.all([1, 2].map(() => api().post(`/api/v1/pipeline/jobs/${runId}/retry`)));
+    expect(both.map((reply) => reply.status).sort()).toEqual([200, 409]);
+    const refused = both.find((reply) => reply.status === 409)!;
+    expect(refused.body.error.message).toMatch(new RegExp(`^Run ${runId} is (queued|running|failed)`));
+    // the retried import fails again the same way, once
+    const again = await waitForRun(api(), runId, ['failed']);
+    expect(again.error_summary).toMatch(/logo\.csv/);
+  });
+});
+
+describe('cancel', () => {
+  it("removes the run's waiting jobs, so nothing of it is staged afterwards", async () => {
+    const { runId, files } = await runHeldBeforeTransform(20, 2_000);
+    const cancelled = await api().post(`/api/v1/pipeline/jobs/${runId}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect(await product.t.ctx.queues.stage.getJob(jobIds.stage(runId))).toBeUndefined();
+    for (const file of files.filter((f: { kind: string }) => f.kind === 'raw')) {
+      expect(await product.t.ctx.queues.transform.getJob(jobIds.transform(runId, file.seq))).toBeUndefined();
+    }
+    await product.t.ctx.queues.transform.resume();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await api().get(`/api/v1/pipeline/staging/rows?jobId=${runId}`)).body.total).toBe(0);
+    const again = await api().post(`/api/v1/pipeline/jobs/${runId}/cancel`);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toBe(`Run ${runId} is cancelled: it can be cancelled only when it is waiting for input, queued, running, awaiting review`);
+  });
+});
+
+describe('two different requests at the same moment', () => {
+  it('promote and discard: exactly one wins, and what the run says is what production holds', async () => {
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 4; i += 1) {
+      const { configId } = await source();
+      const runId = await startCsvRun(api(), configId, listingsCsv(makeListings(3, 3_000 + i * 10)));
+      await waitForRun(api(), runId, ['awaiting_review']);
+      await api().post('/api/v1/pipeline/staging/review', { jobId: runId, filter: { proposed: true }, decision: 'approve' });
+      const [promote, discard] = await Promise.all([
+        api().post('/api/v1/pipeline/staging/promote', { jobId: runId }),
+        api().post(`/api/v1/pipeline/jobs/${runId}/discard`),
+      ]);
+      expect([promote.status, discard.status].filter((status) => status < 300)).toHaveLength(1);
+      const listings = async () => (await product.t.ctx.db.query(
+        'SELECT count(*)::int AS n FROM public.listing_info WHERE last_job_id = $1', [runId])).rows[0].n;
+      if (promote.status === 202) {
+        expect(discard.status).toBe(409);
+        expect((await waitForRun(api(), runId, ['promoted'])).promote_results).toMatchObject({ inserted: 3 });
+        expect(await listings()).toBe(3);
+        outcomes.add('promoted');
+      } else {
+        expect(promote.status).toBe(409);
+        expect((await api().get(`/api/v1/pipeline/jobs/${runId}`)).body.status).toBe('cancelled');
+        expect((await api().get(`/api/v1/pipeline/staging/rows?jobId=${runId}`)).body.total).toBe(0);
+        expect(await listings()).toBe(0);
+        outcomes.add('discarded');
+      }
+    }
+    expect(outcomes.size).toBeGreaterThan(0);
+  });
+
+  it('cancel and promote: one wins; a cancelled run is never promoted', async () => {
+    const { configId } = await source();
+    const runId = await startCsvRun(api(), configId, listingsCsv(makeListings(3, 4_000)));
+    await waitForRun(api(), runId, ['awaiting_review']);
+    await api().post('/api/v1/pipeline/staging/review', { jobId: runId, filter: { proposed: true }, decision: 'approve' });
+    const [cancel, promote] = await Promise.all([
+      api().post(`/api/v1/pipeline/jobs/${runId}/cancel`),
+      api().post('/api/v1/pipeline/staging/promote', { jobId: runId }),
+    ]);
+    expect([cancel.status, promote.status].filter((status) => status < 300)).toHaveLength(1);
+    const final = await waitForRun(api(), runId, cancel.status === 200 ? ['cancelled'] : ['promoted']);
+    expect(final.status).toBe(cancel.status === 200 ? 'cancelled' : 'promoted');
+  });
+
+  it('promoting a promoted run again answers its status and changes nothing', async () => {
+    const { configId } = await source();
+    const runId = await startCsvRun(api(), configId, listingsCsv(makeListings(2, 5_000)));
+    await waitForRun(api(), runId, ['awaiting_review']);
+    await approveAndPromote(api(), runId);
+    const again = await api().post('/api/v1/pipeline/staging/promote', { jobId: runId });
+    expect(again.status).toBe(202);
+    expect(again.body.status).toBe('promoted');
+  });
+});
