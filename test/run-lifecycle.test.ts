@@ -153,3 +153,62 @@ describe('two different requests at the same moment', () => {
     expect(again.body.status).toBe('promoted');
   });
 });
+
+describe('one run in flight per config', () => {
+  it('two triggers of a fetching source at the same moment start one run; both answer with it', async () => {
+    const dmo = (await api().post('/api/v1/pipeline/dmos', { name: 'Lifecycle site', dmo_type_id: 1 })).body;
+    const site = (await api().post('/api/v1/pipeline/configs', {
+      dmo_id: dmo.id, source_type: 'wordpress', config_params: { import: { base_url: 'https://site.example.org' } },
+    })).body;
+    await product.t.ctx.queues.import.pause();
+    try {
+      const both = await Promise.all([1, 2].map(() => api().post('/api/v1/pipeline/executeStage', { configId: site.id })));
+      expect(both.map((reply) => reply.status).sort()).toEqual([200, 202]);
+      expect(both[0]!.body.jobId).toBe(both[1]!.body.jobId);
+      const runsOfConfig = (await api().get(`/api/v1/pipeline/jobs?configId=${site.id}`)).body.jobs;
+      expect(runsOfConfig).toHaveLength(1);
+    } finally {
+      await product.t.ctx.queues.import.resume();
+    }
+  });
+
+  it('a file run cannot continue while another run of the config is in flight, and stays waiting for it', async () => {
+    const { runId: busy, configId } = await runHeldBeforeTransform(10, 6_000);
+    try {
+      // an earlier run of the same config, in review, waits for the busy one
+      const second = (await api().post('/api/v1/pipeline/executeStage', { configId })).body.jobId;
+      const form = new FormData();
+      form.append('jobId', String(second));
+      form.append('file', new Blob([listingsCsv(makeListings(4, 6_100))]), 'second.csv');
+      expect((await api().request('POST', '/api/v1/pipeline/uploadStageFile', form)).status).toBe(201);
+      const refused = await api().post('/api/v1/pipeline/executeStage', { jobId: second, continue: true });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('run_in_flight');
+      expect(refused.body.error.message).toContain(`Run ${busy} of this config is running`);
+      expect((await api().get(`/api/v1/pipeline/jobs/${second}`)).body.status).toBe('waiting_for_input');
+    } finally {
+      await product.t.ctx.queues.transform.resume();
+    }
+    await waitForRun(api(), busy, ['awaiting_review']);
+  });
+
+  it('promote waits for the config’s run in flight', async () => {
+    const { configId } = await source();
+    const inReview = await startCsvRun(api(), configId, listingsCsv(makeListings(3, 7_000)));
+    await waitForRun(api(), inReview, ['awaiting_review']);
+    await api().post('/api/v1/pipeline/staging/review', { jobId: inReview, filter: { proposed: true }, decision: 'approve' });
+    await product.t.ctx.queues.transform.pause();
+    let busy: number;
+    try {
+      busy = await startCsvRun(api(), configId, listingsCsv(makeListings(3, 7_100)));
+      await waitForRun(api(), busy, ['running']);
+      const refused = await api().post('/api/v1/pipeline/staging/promote', { jobId: inReview });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('run_in_flight');
+      expect((await api().get(`/api/v1/pipeline/jobs/${inReview}`)).body.status).toBe('awaiting_review');
+    } finally {
+      await product.t.ctx.queues.transform.resume();
+    }
+    await waitForRun(api(), busy!, ['awaiting_review']);
+  });
+});

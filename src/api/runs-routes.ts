@@ -68,13 +68,26 @@ const insteadOf: Partial<Record<RunEvent, (status: runs.RunStatus) => string>> =
  * what the event needs, and changes nothing (inside a transaction, the caller's other writes roll back).
  */
 async function moveRun(db: Queryable, runId: number, event: RunEvent, extra: Parameters<typeof runs.applyRunEvent>[3] = {}) {
-  const move = await runs.applyRunEvent(db, runId, event, extra);
+  const move = await applyOrRefuseSecondInFlight(db, runId, event, extra);
   if (move.moved) return move;
   if (move.status === null) throw notFound(`Run ${runId}`);
   const allowed = lifecycle[event].from.map((status) => status.replace(/_/g, ' ')).join(', ');
   throw new ApiError(409, 'run_status_conflict',
     `Run ${runId} is ${move.status}: it can be ${eventWords[event]} only when it is ${allowed}${insteadOf[event]?.(move.status) ?? ''}`,
     { status: move.status, event });
+}
+
+/** A move that would put a second run of the config in flight answers 409 naming the run that is. */
+async function applyOrRefuseSecondInFlight(db: Queryable, runId: number, event: RunEvent, extra: Parameters<typeof runs.applyRunEvent>[3] = {}) {
+  try {
+    return await runs.applyRunEvent(db, runId, event, extra);
+  } catch (error) {
+    if (error instanceof runs.RunInFlight) {
+      throw new ApiError(409, 'run_in_flight', `Run ${runId} cannot be ${eventWords[event]} now: ${error.message}`,
+        { run_in_flight: error.runId, status: error.status });
+    }
+    throw error;
+  }
 }
 
 const eventWords: Record<RunEvent, string> = {
@@ -96,7 +109,16 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
           if (!config) throw notFound(`Config ${body.configId}`);
           if (!config.active) throw new ApiError(409, 'inactive', `Config ${config.id} is not active; activate it first`);
           const needsFile = fileSourceTypes.includes(config.source_type);
-          const runId = await runs.createRun(ctx.db, config.id, needsFile ? 'waiting_for_input' : 'queued', currentUser(res).id);
+          let runId: number;
+          try {
+            runId = await runs.createRun(ctx.db, config.id, needsFile ? 'waiting_for_input' : 'queued', currentUser(res).id);
+          } catch (error) {
+            // a second trigger while the config has a run in flight answers with that run
+            if (!(error instanceof runs.RunInFlight)) throw error;
+            res.status(200);
+            return error.status === 'queued' ? { status: 'queued', jobId: error.runId }
+              : { status: error.status === 'promoting' ? 'promoting' : 'running', jobId: error.runId, existing: true };
+          }
           if (needsFile) return { status: 'waiting_for_input', inputType: 'file', jobId: runId, accept: acceptedUploads };
           await enqueueImport(ctx, runId);
           res.status(202);
@@ -323,7 +345,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
             throw new ApiError(409, 'nothing_approved', `Run ${run.id} has no approved row: approve the rows to promote first`);
           }
           // a second request at the same moment loses the move and answers the status the winner set
-          const move = await runs.applyRunEvent(ctx.db, run.id, 'promote_requested', { stage: 'promote' });
+          const move = await applyOrRefuseSecondInFlight(ctx.db, run.id, 'promote_requested', { stage: 'promote' });
           if (move.moved) await enqueuePromote(ctx, run.id);
           status = move.status ?? status;
         }

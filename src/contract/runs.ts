@@ -35,6 +35,8 @@ export type ExecuteStageBody = z.infer<typeof executeStageBody>;
 export const executeStageResponse = z.discriminatedUnion('status', [
   z.object({ status: z.literal('waiting_for_input'), inputType: z.literal('file'), jobId: z.number(), accept: z.array(z.string()) }),
   z.object({ status: z.literal('queued'), jobId: z.number() }),
+  /** a second trigger while the config has a run in flight answers with that run (DESIGN.md: one at a time) */
+  z.object({ status: z.enum(['running', 'promoting']), jobId: z.number(), existing: z.literal(true) }),
 ]);
 export type ExecuteStageResponse = z.infer<typeof executeStageResponse>;
 

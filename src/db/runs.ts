@@ -36,6 +36,35 @@ export async function getRun(db: Queryable, runId: number): Promise<RunRow | nul
 // staged_at of its own (the UI's durations read it)
 const stampsFinishedAt: readonly RunStatus[] = [...finishedStatuses, 'awaiting_review'];
 
+/** migrations/0003: at most one run of a config queued, running or promoting */
+const oneInFlightIndex = 'jobs_one_in_flight_per_config';
+const inFlightStatuses: readonly RunStatus[] = ['queued', 'running', 'promoting'];
+
+/** A move refused because another run of the same config is in flight (DESIGN.md: one at a time). */
+export class RunInFlight extends Error {
+  constructor(readonly runId: number, readonly status: RunStatus) {
+    super(`Run ${runId} of this config is ${status}: a config runs one run at a time, so wait until it has finished`);
+  }
+}
+
+const isOneInFlightViolation = (error: unknown) =>
+  (error as { code?: string; constraint?: string }).code === '23505' && (error as { constraint?: string }).constraint === oneInFlightIndex;
+
+/** The config's run in flight, if any. */
+export async function runInFlight(db: Queryable, configId: number): Promise<{ id: number; status: RunStatus } | null> {
+  const { rows } = await db.query<{ id: string; status: RunStatus }>(
+    'SELECT id, status FROM pipeline.jobs WHERE config_id = $1 AND status = ANY($2::text[]) ORDER BY id LIMIT 1',
+    [configId, inFlightStatuses],
+  );
+  return rows[0] ? { id: Number(rows[0].id), status: rows[0].status } : null;
+}
+
+async function refuseSecondInFlight(db: Queryable, runId: number): Promise<never> {
+  const { rows } = await db.query<{ config_id: number }>('SELECT config_id FROM pipeline.jobs WHERE id = $1', [runId]);
+  const other = rows[0] ? await runInFlight(db, rows[0].config_id) : null;
+  throw new RunInFlight(other?.id ?? 0, other?.status ?? 'running');
+}
+
 export interface RunMove {
   /** whether this call moved the run (false: another request moved it first, or the table refuses) */
   moved: boolean;
@@ -65,7 +94,7 @@ export async function applyRunEvent(
       WHERE id = $1 AND status = ANY($2::text[])
       RETURNING status`,
     [runId, from, to, extra.stage ?? null, extra.errorSummary !== undefined, extra.errorSummary ?? null, stampsFinishedAt.includes(to)],
-  );
+  ).catch((error: unknown) => (isOneInFlightViolation(error) ? refuseSecondInFlight(db, runId) : Promise.reject(error)));
   if (result.rows[0]) return { moved: true, status: result.rows[0].status };
   const current = await db.query<{ status: RunStatus }>('SELECT status FROM pipeline.jobs WHERE id = $1', [runId]);
   return { moved: false, status: current.rows[0]?.status ?? null };
@@ -104,7 +133,10 @@ export interface RunSnapshot {
   config_version: number;
 }
 
-/** Creates a run of a config with a snapshot of the config as it is now (a later edit never changes it). */
+/**
+ * Creates a run of a config with a snapshot of the config as it is now (a later edit never changes it).
+ * A queued run while another of the config is in flight is not created: that run's id is thrown as RunInFlight.
+ */
 export async function createRun(
   db: Queryable,
   configId: number,
@@ -125,7 +157,11 @@ export async function createRun(
           results AS (INSERT INTO pipeline.job_results (job_id) SELECT id FROM run)
      SELECT id FROM run`,
     [configId, status, createdBy, triggeredBy],
-  );
+  ).catch(async (error: unknown) => {
+    if (!isOneInFlightViolation(error)) throw error;
+    const other = await runInFlight(db, configId);
+    throw new RunInFlight(other?.id ?? 0, other?.status ?? 'running');
+  });
   if (!rows[0]) throw new Error(`Config ${configId} does not exist`);
   return rows[0].id;
 }

@@ -39,6 +39,10 @@ export default function SourcesPage() {
     try {
       const reply = await sourcesApi.runNow(config.id);
       void refresh();
+      if ('existing' in reply) {
+        notifications.show({ title: `Run #${reply.jobId} of this config is already ${reply.status}`,
+          message: 'A config runs one run at a time: here it is.', autoClose: 8_000 });
+      }
       // a file source waits for its file: the run's page opens its upload dialog on ?upload=1
       navigate(reply.status === 'waiting_for_input' ? `/admin/runs/${reply.jobId}?upload=1` : `/admin/runs/${reply.jobId}`);
     } catch (caught) {
