@@ -146,8 +146,13 @@ describe('two different requests at the same moment', () => {
   it('promoting a promoted run again answers its status and changes nothing', async () => {
     const { configId } = await source();
     const runId = await startCsvRun(api(), configId, listingsCsv(makeListings(2, 5_000)));
-    await waitForRun(api(), runId, ['awaiting_review']);
-    await approveAndPromote(api(), runId);
+    const inReview = await waitForRun(api(), runId, ['awaiting_review']);
+    // a run waiting for review has not finished: it was staged
+    expect(inReview.staged_at).not.toBeNull();
+    expect(inReview.finished_at).toBeNull();
+    const promoted = await approveAndPromote(api(), runId);
+    expect(promoted.staged_at).toBe(inReview.staged_at);
+    expect(new Date(promoted.finished_at).getTime()).toBeGreaterThanOrEqual(new Date(inReview.staged_at).getTime());
     const again = await api().post('/api/v1/pipeline/staging/promote', { jobId: runId });
     expect(again.status).toBe(202);
     expect(again.body.status).toBe('promoted');

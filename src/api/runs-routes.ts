@@ -39,7 +39,7 @@ function presentRun(run: NonNullable<Awaited<ReturnType<typeof runs.getRunWithRe
   return {
     id: run.id, config_id: run.config_id, dmo_id: run.dmo_id, status: run.status, stage: run.stage,
     progress: { stage: run.stage, done, total, percent: total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 0 },
-    created_at: run.created_at.toISOString(), started_at: iso(run.started_at), finished_at: iso(run.finished_at),
+    created_at: run.created_at.toISOString(), started_at: iso(run.started_at), staged_at: iso(run.staged_at), finished_at: iso(run.finished_at),
     error_summary: run.error_summary, delete_guard: run.delete_guard, results: run.results, promote_results: run.promote_results,
   };
 }

@@ -75,6 +75,9 @@ export const runResponse = z.object({
   progress: z.object({ stage: z.enum(runStages), done: z.number(), total: z.number(), percent: z.number().min(0).max(100) }),
   created_at: timestamp,
   started_at: timestamp.nullable(),
+  /** when staging ended: ready for review, or on to promote unattended */
+  staged_at: timestamp.nullable(),
+  /** when the run finished: promoted, failed, cancelled or superseded */
   finished_at: timestamp.nullable(),
   error_summary: z.string().nullable(),
   /** why a snapshot proposes none of its deletions, when it would delete too much */

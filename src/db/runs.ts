@@ -24,6 +24,7 @@ export interface RunRow {
   imported_at: Date | null;
   created_at: Date;
   started_at: Date | null;
+  staged_at: Date | null;
   finished_at: Date | null;
 }
 
@@ -32,9 +33,8 @@ export async function getRun(db: Queryable, runId: number): Promise<RunRow | nul
   return rows[0] ?? null;
 }
 
-// finished_at also marks the end of a run's automatic work at awaiting_review, until the run keeps a
-// staged_at of its own (the UI's durations read it)
-const stampsFinishedAt: readonly RunStatus[] = [...finishedStatuses, 'awaiting_review'];
+// staged_at: when staging ended (the run became ready for review, or went on to promote unattended)
+const stagedEvents: readonly RunEvent[] = ['staged_for_review', 'staged_unattended'];
 
 /** migrations/0003: at most one run of a config queued, running or promoting */
 const oneInFlightIndex = 'jobs_one_in_flight_per_config';
@@ -90,10 +90,12 @@ export async function applyRunEvent(
             error_summary = CASE WHEN $5::boolean THEN $6 ELSE error_summary END,
             started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
             finished_at = CASE WHEN $7::boolean THEN now() ELSE NULL END,
+            staged_at = CASE WHEN $8::boolean THEN now() ELSE staged_at END,
             updated_at = now()
       WHERE id = $1 AND status = ANY($2::text[])
       RETURNING status`,
-    [runId, from, to, extra.stage ?? null, extra.errorSummary !== undefined, extra.errorSummary ?? null, stampsFinishedAt.includes(to)],
+    [runId, from, to, extra.stage ?? null, extra.errorSummary !== undefined, extra.errorSummary ?? null,
+      finishedStatuses.includes(to), stagedEvents.includes(event)],
   ).catch((error: unknown) => (isOneInFlightViolation(error) ? refuseSecondInFlight(db, runId) : Promise.reject(error)));
   if (result.rows[0]) return { moved: true, status: result.rows[0].status };
   const current = await db.query<{ status: RunStatus }>('SELECT status FROM pipeline.jobs WHERE id = $1', [runId]);

@@ -34,7 +34,7 @@ async function runWithStagedRows(): Promise<number> {
     [id, dmoId, rowCount],
   );
   await db.query(
-    `UPDATE pipeline.jobs SET status = 'awaiting_review', stage = 'review', started_at = now(), finished_at = now(), updated_at = now()
+    `UPDATE pipeline.jobs SET status = 'awaiting_review', stage = 'review', started_at = now(), staged_at = now(), updated_at = now()
       WHERE id = $1`,
     [id],
   );

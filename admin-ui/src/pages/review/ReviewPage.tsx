@@ -55,7 +55,7 @@ export default function ReviewPage() {
                       <Text size="sm" fw={500}>{name.source}</Text>
                       <Text size="xs" c="dimmed">{name.dmo}</Text>
                     </Table.Td>
-                    <Table.Td>{formatDate(run.finished_at ?? run.created_at)}</Table.Td>
+                    <Table.Td>{formatDate(run.staged_at ?? run.created_at)}</Table.Td>
                     <Table.Td ta="right">{formatCount(r?.records_new)}</Table.Td>
                     <Table.Td ta="right">{formatCount(r?.records_updated)}</Table.Td>
                     <Table.Td ta="right">{formatCount(r?.records_unchanged)}</Table.Td>

@@ -133,6 +133,7 @@ function RunDetails({ run }: { run: RunResponse }) {
           <DataList labelWidth={80} gap={2} aria-label="Times" fz="sm">
             <TimeItem label="Created" value={formatDate(run.created_at)} />
             <TimeItem label="Started" value={formatDate(run.started_at)} />
+            <TimeItem label="Staged" value={formatDate(run.staged_at)} />
             <TimeItem label="Finished" value={formatDate(run.finished_at)} />
             <TimeItem label="Duration" value={runDuration(run)} />
           </DataList>

@@ -18,11 +18,13 @@ export const promoteLabels: Record<string, string> = {
   listings_created: 'Listings created',
 };
 
-/** How long a run took, or has been going so far when it has not finished. */
-export function runDuration(run: Pick<RunResponse, 'started_at' | 'finished_at'>): string {
+/** How long a run's work took (to review, or to the end), or has been going so far. */
+export function runDuration(run: Pick<RunResponse, 'status' | 'started_at' | 'staged_at' | 'finished_at'>): string {
   if (!run.started_at) return '–';
-  const duration = formatDuration(run.started_at, run.finished_at);
-  return run.finished_at || duration === '–' ? duration : `${duration} so far`;
+  // a promote is work too: a run promoting is timed to now, a promoted one to its end
+  const end = run.finished_at ?? (run.status === 'promoting' ? null : run.staged_at);
+  const duration = formatDuration(run.started_at, end);
+  return end || duration === '–' ? duration : `${duration} so far`;
 }
 
 /** The counts of a run once it has read its records; a run that has not started has none to show. */
