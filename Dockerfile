@@ -8,4 +8,7 @@ COPY . .
 # the admin UI is built into the image (admin-ui/dist), as `npm start` does on a laptop
 RUN npx tsx scripts/build-ui.ts
 EXPOSE 3000
-CMD ["npx", "tsx", "src/server.ts"]
+# exec form, node itself (tsx as its loader, not the tsx or npx wrapper): SIGTERM from `docker stop`
+# reaches the process that holds the jobs and requests, which then stops gracefully
+# (WORKER_SHUTDOWN_GRACE_MS). docker-compose adds an init (`init: true`) in front of it.
+CMD ["node", "--import", "tsx", "src/server.ts"]

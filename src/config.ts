@@ -80,6 +80,9 @@ const settingsSchema = z.object({
   // defaults; tests shorten both. Too short a lock lets a busy but live worker's job run twice.
   WORKER_LOCK_DURATION_MS: positiveInt('milliseconds, at least 1000').min(1000, { message: 'expected milliseconds, at least 1000' }).default(30_000),
   WORKER_STALLED_INTERVAL_MS: positiveInt('milliseconds, at least 500').min(500, { message: 'expected milliseconds, at least 500' }).default(30_000),
+  // How long a stopping process (SIGTERM/SIGINT) waits for its active jobs and HTTP requests. A job
+  // still running then is left to stalled-job recovery: its lock lapses and another worker takes it.
+  WORKER_SHUTDOWN_GRACE_MS: positiveInt('milliseconds').default(30_000),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -1,4 +1,5 @@
 // `npm start`: the whole product in one process on this machine's PostgreSQL and Redis.
+import type http from 'node:http';
 import { loadSettingsOrExit } from './config';
 import { runEntryPoint, stopOnSignal } from './entry-point';
 import { closeContext, createContext } from './context';
@@ -6,8 +7,9 @@ import { createLogger } from './logger';
 import { ensureFirstAdmin, prepareDatabase } from './bootstrap';
 import { queueNames } from './queues/names';
 import { resumeRuns } from './queues/run-flow';
-import { serverUrl, startServer } from './server';
-import { startWorkerFleet, stopWorkers } from './worker';
+import { closeHttpServer, serverUrl, startServer } from './server';
+import { jobsRunning } from './queues/workers';
+import { logJobsLeftToStalledRecovery, startWorkerFleet, stopWorkers } from './worker';
 
 async function main() {
   const settings = loadSettingsOrExit();
@@ -16,9 +18,21 @@ async function main() {
   const ctx = createContext(settings, log);
   const admin = await ensureFirstAdmin(ctx.db, settings);
   const workers = startWorkerFleet(ctx, queueNames, 2);
+  let server: http.Server | undefined;
+  const graceMs = settings.WORKER_SHUTDOWN_GRACE_MS;
+  stopOnSignal(log, {
+    graceMs,
+    leftBehind: () => ({ jobs: jobsRunning(workers), note: 'left to BullMQ stalled-job recovery' }),
+    async stop() {
+      const [cut, left] = await Promise.all([server ? closeHttpServer(server, graceMs) : 0, stopWorkers(workers, graceMs)]);
+      if (cut) log.warn({ requests: cut, graceMs }, `shutdown grace of ${graceMs} ms ended: ${cut} request(s) still in flight were cut`);
+      if (left.length) return logJobsLeftToStalledRecovery(log, left, graceMs);
+      await closeContext(ctx);
+    },
+  });
   const resumed = await resumeRuns(ctx);
   if (resumed) log.info({ runs: resumed }, 're-enqueued runs PostgreSQL says were moving');
-  const server = await startServer(ctx, settings.PORT);
+  server = await startServer(ctx, settings.PORT);
   const url = serverUrl(server);
 
   const lines = [
@@ -37,12 +51,6 @@ async function main() {
     lines.push('', `Admin ${admin.email} created with the ADMIN_PASSWORD you set`);
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
-
-  stopOnSignal(async () => {
-    server.close();
-    await stopWorkers(workers);
-    await closeContext(ctx);
-  });
 }
 
 runEntryPoint(main);

@@ -7,16 +7,52 @@ import { closeContext, createContext, type PipelineContext } from './context';
 import { createLogger } from './logger';
 import { ensureFirstAdmin, prepareDatabase } from './bootstrap';
 
+// the requests each server is answering, and the servers shutting down (see closeHttpServer)
+const requestsInFlight = new WeakMap<http.Server, Set<http.ServerResponse>>();
+const draining = new WeakSet<http.Server>();
+
 export async function startServer(ctx: PipelineContext, port: number): Promise<http.Server> {
-  const server = http.createServer(createApp(ctx));
+  const server = http.createServer();
   // uploads can be large and slow: no request timeout, but headers must arrive promptly
   server.requestTimeout = 0;
   server.headersTimeout = 30_000;
+  const inFlight = new Set<http.ServerResponse>();
+  requestsInFlight.set(server, inFlight);
+  server.on('request', (_request, response) => {
+    inFlight.add(response);
+    // while draining, a kept-alive connection is closed after its answer instead of idling for
+    // keepAliveTimeout (5 s) and holding close() up
+    if (draining.has(server)) response.setHeader('connection', 'close');
+    response.once('close', () => {
+      inFlight.delete(response);
+      if (draining.has(server)) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  server.on('request', createApp(ctx)); // after the listener above, which must see a request first
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, resolve);
   });
   return server;
+}
+
+/**
+ * Stops accepting connections and waits up to graceMs for the requests in flight to be answered,
+ * then cuts the connections still open. Resolves with how many requests were cut (0: all answered).
+ */
+export async function closeHttpServer(server: http.Server, graceMs: number): Promise<number> {
+  draining.add(server);
+  const closed = new Promise<true>((resolve) => server.close(() => resolve(true)));
+  server.closeIdleConnections();
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+  const finished = await Promise.race([closed, graceOver]);
+  clearTimeout(timer);
+  if (finished) return 0;
+  const cut = requestsInFlight.get(server)?.size ?? 0;
+  server.closeAllConnections();
+  await closed;
+  return cut;
 }
 
 export function serverUrl(server: http.Server): string {
@@ -36,9 +72,14 @@ async function main() {
   if (admin?.generatedPassword) {
     process.stdout.write(`First admin created: sign in as ${admin.email} with password ${admin.generatedPassword}\n`);
   }
-  stopOnSignal(async () => {
-    server.close();
-    await closeContext(ctx);
+  const graceMs = settings.WORKER_SHUTDOWN_GRACE_MS;
+  stopOnSignal(log, {
+    graceMs,
+    async stop() {
+      const cut = await closeHttpServer(server, graceMs);
+      if (cut) log.warn({ requests: cut, graceMs }, `shutdown grace of ${graceMs} ms ended: ${cut} request(s) still in flight were cut`);
+      await closeContext(ctx);
+    },
   });
 }
 

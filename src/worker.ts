@@ -4,10 +4,10 @@ import type { Worker } from 'bullmq';
 import { loadSettingsOrExit } from './config';
 import { runEntryPoint, stopOnSignal } from './entry-point';
 import { closeContext, createContext, type PipelineContext } from './context';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { processors } from './processors';
 import { isQueueName, queueNames, type QueueName } from './queues/names';
-import { processorMap, startWorkers } from './queues/workers';
+import { jobsRunning, processorMap, startWorkers } from './queues/workers';
 import { prepareDatabase } from './bootstrap';
 import { resumeRuns } from './queues/run-flow';
 
@@ -33,8 +33,26 @@ export function startWorkerFleet(ctx: PipelineContext, queues: readonly QueueNam
   return startWorkers({ ctx, processors: processorMap(processors), queues, concurrency });
 }
 
-export async function stopWorkers(workers: Worker[]): Promise<void> {
-  await Promise.all(workers.map((worker) => worker.close()));
+/**
+ * Stops taking jobs at once and waits up to graceMs for the active ones to finish. Resolves with
+ * the jobs still running when the grace ended (none when every worker closed). Those must be left
+ * as they are: their locks lapse and another worker takes them (closing the pool or Redis under
+ * them would fail them instead).
+ */
+export async function stopWorkers(workers: readonly Worker[], graceMs = Infinity): Promise<string[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = Promise.all(workers.map((worker) => worker.close())).then(() => true);
+  const graceOver = Number.isFinite(graceMs) ? new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))) : null;
+  const finished = await (graceOver ? Promise.race([closed, graceOver]) : closed);
+  clearTimeout(timer);
+  return finished ? [] : jobsRunning(workers);
+}
+
+/** The log line of a stop whose grace ended with jobs running. */
+export function logJobsLeftToStalledRecovery(log: Logger, jobs: string[], graceMs: number): void {
+  log.warn({ jobs, graceMs },
+    `shutdown grace of ${graceMs} ms ended with ${jobs.length} job(s) still running: ${jobs.join(', ')}; ` +
+    'left to BullMQ stalled-job recovery (their locks lapse and another worker takes them)');
 }
 
 async function main() {
@@ -50,14 +68,20 @@ async function main() {
   await prepareDatabase(settings, log);
   const ctx = createContext(settings, log);
   const workers = startWorkerFleet(ctx, args.queues, args.concurrency);
-  await resumeRuns(ctx);
-  log.info({ queues: args.queues, concurrency: args.concurrency, lockDurationMs: settings.WORKER_LOCK_DURATION_MS,
-    stalledIntervalMs: settings.WORKER_STALLED_INTERVAL_MS }, 'worker started');
-  stopOnSignal(async () => {
-    log.info('worker stopping: finishing active jobs');
-    await stopWorkers(workers);
-    await closeContext(ctx);
+  const graceMs = settings.WORKER_SHUTDOWN_GRACE_MS;
+  stopOnSignal(log, {
+    graceMs,
+    leftBehind: () => ({ jobs: jobsRunning(workers), note: 'left to BullMQ stalled-job recovery' }),
+    async stop() {
+      const left = await stopWorkers(workers, graceMs);
+      if (left.length) return logJobsLeftToStalledRecovery(log, left, graceMs);
+      await closeContext(ctx);
+    },
   });
+  await resumeRuns(ctx);
+  // (crash-recovery.test.ts reads the lock and interval keys last, before the message)
+  log.info({ queues: args.queues, concurrency: args.concurrency, shutdownGraceMs: graceMs,
+    lockDurationMs: settings.WORKER_LOCK_DURATION_MS, stalledIntervalMs: settings.WORKER_STALLED_INTERVAL_MS }, 'worker started');
 }
 
 if (require.main === module) runEntryPoint(main);

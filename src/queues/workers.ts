@@ -1,5 +1,5 @@
 // Starts BullMQ workers for the chosen queues, each running the one processor registered for it.
-import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { PipelineContext } from '../context';
 import { applyRunEvent } from '../db/runs';
 import type { RunStage } from '../domain/run-lifecycle';
@@ -32,10 +32,32 @@ export interface StartWorkersOptions {
   workerOptions?: Partial<WorkerOptions>;
 }
 
+// The jobs each worker is running, as "queue/job id": what a stop whose grace ended names.
+const jobsOf = new WeakMap<Worker, Set<string>>();
+
+export function jobsRunning(workers: readonly Worker[]): string[] {
+  return workers.flatMap((worker) => [...(jobsOf.get(worker) ?? [])]);
+}
+
 export function startWorkers({ ctx, processors, queues, concurrency, workerOptions }: StartWorkersOptions): Worker[] {
   return queues.map((queue) => {
     const connection = createRedis(ctx.settings.REDIS_URL, 'worker');
-    const worker = new Worker(queue, (job: Job) => runJob(ctx, processors[queue] as Processor, queue, job), {
+    const jobs = new Set<string>();
+    const worker: Worker = new Worker(queue, async (job: Job, token?: string) => {
+      // BullMQ fetches once more as a closing worker's blocking connection ends: a job it hands out
+      // then goes back to the queue untouched, for another worker
+      if (worker.closing && token) {
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      const name = `${queue}/${job.id}`;
+      jobs.add(name);
+      try {
+        return await runJob(ctx, processors[queue] as Processor, queue, job);
+      } finally {
+        jobs.delete(name);
+      }
+    }, {
       connection,
       prefix: ctx.settings.QUEUE_PREFIX,
       concurrency,
@@ -45,6 +67,7 @@ export function startWorkers({ ctx, processors, queues, concurrency, workerOptio
       maxStalledCount: 1,
       ...workerOptions,
     });
+    jobsOf.set(worker, jobs);
     // a connection passed in stays open after close(): this worker owns it
     worker.on('closed', () => connection.disconnect());
     worker.on('error', (error) => ctx.log.error({ queue, err: error.message }, 'worker error'));
