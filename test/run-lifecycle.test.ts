@@ -64,6 +64,41 @@ describe('retry', () => {
     expect((await api().get(`/api/v1/pipeline/jobs/${idle}`)).body.status).toBe('queued');
   });
 
+  it('a failed transform retried in Bull Board moves its run back to running, and the run reaches review', async () => {
+    const { runId, files } = await runHeldBeforeTransform(12, 8_000);
+    const raw = files.find((file: { kind: string }) => file.kind === 'raw');
+    const key = (await product.t.ctx.db.query('SELECT storage_key FROM pipeline.job_files WHERE id = $1', [raw.id])).rows[0].storage_key;
+    const content = await buffer(await product.t.ctx.store.get(key));
+    await product.t.ctx.store.delete(key);
+    await product.t.ctx.queues.transform.resume();
+    await waitForRun(api(), runId, ['failed'], 60_000);
+
+    // a retried stage alone would decide on part of the run: it refuses, saying what to retry
+    const stageJob = await product.t.ctx.queues.stage.getJob(jobIds.stage(runId));
+    expect(await stageJob!.isFailed()).toBe(true);
+    await stageJob!.retry('failed');
+    const refusedAt = Date.now() + 30_000;
+    let refused = (await api().get(`/api/v1/pipeline/jobs/${runId}`)).body;
+    while (!/retry the failed transform/.test(refused.error_summary ?? '') && Date.now() < refusedAt) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      refused = (await api().get(`/api/v1/pipeline/jobs/${runId}`)).body;
+    }
+    expect(refused).toMatchObject({ status: 'failed', stage: 'stage' });
+    expect(refused.error_summary).toMatch(/1 of the run's transform jobs did not finish: retry the failed transform \(or the run\), not the stage/);
+    expect((await api().get(`/api/v1/pipeline/staging/counts?jobId=${runId}`)).body.total).toBe(0);
+
+    await product.t.ctx.store.put(key, Readable.from([content]));
+    // what Bull Board's "Retry" does to the failed job
+    const transformJob = await product.t.ctx.queues.transform.getJob(jobIds.transform(runId, raw.seq));
+    await transformJob!.retry('failed');
+    const deadline = Date.now() + 30_000;
+    while ((await api().get(`/api/v1/pipeline/jobs/${runId}`)).body.status === 'failed' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const staged = await waitForRun(api(), runId, ['awaiting_review']);
+    expect(staged.results).toMatchObject({ records_total: 12, records_new: 12 });
+  });
+
   it('two retries at the same moment: one moves the run, the other answers 409 naming its status', async () => {
     const { configId } = await source();
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]);

@@ -5,7 +5,7 @@ import { inTransaction, type DbClient } from '../db/pool';
 import { applyRunEvent, setRunProgress } from '../db/runs';
 import * as stage from '../db/stage-run';
 import { approveRows } from '../db/review';
-import { loadRunStep, type Processor, type RunStep } from './processor';
+import { loadRunStep, RunFailure, type Processor, type RunStep } from './processor';
 
 export const stageProcessor: Processor<'stage'> = {
   queue: 'stage',
@@ -14,6 +14,11 @@ export const stageProcessor: Processor<'stage'> = {
     const step = await loadRunStep(ctx, runId, ['running']);
     if (!step) return 'skipped';
     const { run, config } = step;
+    // a stage retried by hand while a transform had failed would decide on part of the run's records
+    const unfinished = await job.unfinishedChildren();
+    if (unfinished > 0) {
+      throw new RunFailure(`${unfinished} of the run's transform jobs did not finish: retry the failed transform (or the run), not the stage`);
+    }
     await setRunProgress(ctx.db, runId, 'stage', 0, 1);
 
     const next = await inTransaction(ctx.db, async (client) => {

@@ -50,7 +50,13 @@ export async function onStepDone(ctx: PipelineContext, queue: QueueName, runId: 
       // staged for review waits for a person; unattended (auto_promote) goes on at once
       if ((await getRun(ctx.db, runId))?.status === 'promoting') await enqueuePromote(ctx, runId);
       return;
-    case 'transform': // the stage parent runs when its last transform is done
+    case 'transform': {
+      // the stage parent runs when its last transform is done; one that failed with a transform (a
+      // transform retried by hand) is retried in turn, and runs once every transform has completed
+      const parent = await ctx.queues.stage.getJob(jobIds.stage(runId));
+      if (parent && (await parent.isFailed())) await parent.retry('failed').catch(() => undefined);
+      return;
+    }
     case 'geocode':
     case 'image':
     case 'promote': // the run is promoted

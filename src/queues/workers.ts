@@ -1,8 +1,8 @@
 // Starts BullMQ workers for the chosen queues, each running the one processor registered for it.
 import { UnrecoverableError, WaitingError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { PipelineContext } from '../context';
-import { applyRunEvent } from '../db/runs';
-import type { RunStage } from '../domain/run-lifecycle';
+import { applyRunEvent, getRun } from '../db/runs';
+import { retryEvent, type RunStage } from '../domain/run-lifecycle';
 import { RunFailure, type Processor } from '../processors/processor';
 import { createRedis } from './connection';
 import { jobPayloads, queueNames, type QueueName } from './names';
@@ -84,6 +84,17 @@ const stepOfQueue: Record<QueueName, RunStage | null> = {
   image: null, // a failed image never fails its run: production only ever points at stored copies
 };
 
+/**
+ * A job of a failed run only runs again when someone retried it (Bull Board; the API's retry moves the
+ * run first): the run goes back to the status of that job's step, as the lifecycle's retry does.
+ */
+async function resumeIfRetried(ctx: PipelineContext, queue: QueueName, step: RunStage, runId: number, jobId: string | undefined) {
+  const run = await getRun(ctx.db, runId);
+  if (run?.status !== 'failed') return;
+  const move = await applyRunEvent(ctx.db, runId, retryEvent(step), { stage: step, errorSummary: null });
+  if (move.moved) ctx.log.info({ runId, queue, jobId, status: move.status }, 'a failed job of the run was retried: the run resumes');
+}
+
 async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueName, job: Job): Promise<string> {
   const parsed = jobPayloads[queue].safeParse(job.data);
   if (!parsed.success) {
@@ -92,8 +103,14 @@ async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueNa
   const attempt = job.attemptsMade + 1;
   const isFinalAttempt = attempt >= (job.opts.attempts ?? 1);
   const stopTimer = jobDuration.startTimer({ queue });
+  const step = stepOfQueue[queue];
   try {
-    const outcome = await processor.process({ id: job.id ?? '', data: parsed.data as never, attempt, isFinalAttempt }, ctx);
+    if (step) await resumeIfRetried(ctx, queue, step, parsed.data.runId, job.id);
+    const unfinishedChildren = async () => {
+      const counts = await job.getDependenciesCount({ unprocessed: true, failed: true });
+      return (counts.unprocessed ?? 0) + (counts.failed ?? 0);
+    };
+    const outcome = await processor.process({ id: job.id ?? '', data: parsed.data as never, attempt, isFinalAttempt, unfinishedChildren }, ctx);
     stopTimer({ outcome });
     if (outcome === 'success') await onStepDone(ctx, queue, parsed.data.runId);
     return outcome;
@@ -101,9 +118,8 @@ async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueNa
     stopTimer({ outcome: 'failed' });
     const message = error instanceof Error ? error.message : String(error);
     const permanent = error instanceof RunFailure || error instanceof UnrecoverableError;
-    const stage = stepOfQueue[queue];
-    if ((permanent || isFinalAttempt) && stage) {
-      await applyRunEvent(ctx.db, parsed.data.runId, 'step_failed', { stage, errorSummary: `${queue} step failed: ${message}`.slice(0, 2000) })
+    if ((permanent || isFinalAttempt) && step) {
+      await applyRunEvent(ctx.db, parsed.data.runId, 'step_failed', { stage: step, errorSummary: `${queue} step failed: ${message}`.slice(0, 2000) })
         .catch(() => undefined);
     }
     if (error instanceof RunFailure) throw new UnrecoverableError(message);
