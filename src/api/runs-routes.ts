@@ -15,7 +15,7 @@ import {
 import { maxBigSerialId } from '../contract/sources';
 import { getConfig } from '../db/configs';
 import { getFile, listFiles, recordUpload, type JobFileRow } from '../db/files';
-import { exportErrors, firstLoggedRecord, listErrors } from '../db/errors';
+import { exportErrors, firstLoggedRecord, listErrors } from '../db/record-errors';
 import { inTransaction, type Queryable } from '../db/pool';
 import * as review from '../db/review';
 import * as runs from '../db/runs';

@@ -2,7 +2,7 @@
 // immutably as split, gzipped files, then add the run's flow (stage ⇐ transform × files).
 import type { PipelineContext } from '../context';
 import { deleteRawFiles, listFiles, recordFile } from '../db/files';
-import { deleteImportErrors, recordErrors, type RecordError } from '../db/errors';
+import { deleteImportErrors, recordErrors, type RecordError } from '../db/record-errors';
 import { applyRunEvent, markImported, saveSnapshotMapping, setRunProgress } from '../db/runs';
 import { defaultMapping } from '../domain/suggest-mapping';
 import { CsvFileError, openCsv } from '../sources/csv';

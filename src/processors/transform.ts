@@ -2,7 +2,7 @@
 // batches and COPY each batch into staging as it goes. A retry starts after the last record handled.
 import { getDmo } from '../db/configs';
 import { getFile } from '../db/files';
-import { recordErrors, type RecordError } from '../db/errors';
+import { recordErrors, type RecordError } from '../db/record-errors';
 import { addRunProgress } from '../db/runs';
 import { lastHandledRecord, resolveIdentities, stageBatch, type StagedRecord } from '../db/staging-load';
 import { RecordReader } from '../domain/record-reader';
