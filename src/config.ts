@@ -74,6 +74,15 @@ const settingsSchema = z.object({
     .enum(['true', 'false'], { message: 'expected true or false' })
     .default('false')
     .transform((value) => value === 'true'),
+  // the time zone named schedules (daily at 03:00…) and cron patterns of configs are read in
+  SCHEDULE_TIMEZONE: z.string().refine((zone) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, { message: 'expected an IANA time zone such as UTC or America/Halifax' }).default('UTC'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // How long a worker's hold on a job lasts unrenewed, and how often workers look for jobs whose hold
   // lapsed (a killed worker): a stalled job runs again after about lock + 2 × interval. BullMQ's

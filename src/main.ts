@@ -7,6 +7,7 @@ import { createLogger } from './logger';
 import { ensureFirstAdmin, prepareDatabase } from './bootstrap';
 import { queueNames } from './queues/names';
 import { resumeRuns } from './queues/run-flow';
+import { reconcileSchedules } from './queues/schedules';
 import { closeHttpServer, serverUrl, startServer } from './server';
 import { jobsRunning } from './queues/workers';
 import { logJobsLeftToStalledRecovery, startWorkerFleet, stopWorkers } from './worker';
@@ -32,6 +33,7 @@ async function main() {
   });
   const resumed = await resumeRuns(ctx);
   if (resumed) log.info({ runs: resumed }, 're-enqueued runs PostgreSQL says were moving');
+  log.info(await reconcileSchedules(ctx), 'job schedulers match the scheduled configs');
   server = await startServer(ctx, settings.PORT);
   const url = serverUrl(server);
 

@@ -6,6 +6,7 @@ import { runEntryPoint, stopOnSignal } from './entry-point';
 import { closeContext, createContext, type PipelineContext } from './context';
 import { createLogger } from './logger';
 import { ensureFirstAdmin, prepareDatabase } from './bootstrap';
+import { reconcileSchedules } from './queues/schedules';
 
 // the requests each server is answering, and the servers shutting down (see closeHttpServer)
 const requestsInFlight = new WeakMap<http.Server, Set<http.ServerResponse>>();
@@ -67,6 +68,8 @@ async function main() {
   await prepareDatabase(settings, log);
   const ctx = createContext(settings, log);
   const admin = await ensureFirstAdmin(ctx.db, settings);
+  // scheduler duties: one job scheduler per scheduled config (BullMQ needs no separate daemon)
+  log.info(await reconcileSchedules(ctx), 'job schedulers match the scheduled configs');
   const server = await startServer(ctx, settings.PORT);
   log.info({ url: serverUrl(server) }, 'server started');
   if (admin?.generatedPassword) {

@@ -10,6 +10,7 @@ import { isQueueName, queueNames, type QueueName } from './queues/names';
 import { jobsRunning, processorMap, startWorkers } from './queues/workers';
 import { prepareDatabase } from './bootstrap';
 import { resumeRuns } from './queues/run-flow';
+import { reconcileSchedules } from './queues/schedules';
 
 export function parseWorkerArgs(argv: string[]): { queues: QueueName[]; concurrency: number } {
   const { values } = parseArgs({
@@ -79,6 +80,7 @@ async function main() {
     },
   });
   await resumeRuns(ctx);
+  if (args.queues.includes('import')) await reconcileSchedules(ctx);
   // (crash-recovery.test.ts reads the lock and interval keys last, before the message)
   log.info({ queues: args.queues, concurrency: args.concurrency, shutdownGraceMs: graceMs,
     lockDurationMs: settings.WORKER_LOCK_DURATION_MS, stalledIntervalMs: settings.WORKER_STALLED_INTERVAL_MS }, 'worker started');

@@ -8,6 +8,7 @@ import {
 import * as configs from '../db/configs';
 import { applyRunEvent } from '../db/runs';
 import { removeRunJobs } from '../queues/run-flow';
+import { nextRunsAt, syncConfigSchedule } from '../queues/schedules';
 import { suggestMapping } from '../domain/suggest-mapping';
 import { CsvFileError, openCsv } from '../sources/csv';
 import { ApiError, notFound, parseInput } from './errors';
@@ -41,7 +42,10 @@ async function settlePendingRuns(ctx: PipelineContext, configId: number, choice:
   }
 }
 
-const withNextRun = (config: configs.ConfigRow) => ({ ...config, next_run_at: null as Date | null });
+/** A config as the API shows it: with when its schedule next starts a run (null for manual or inactive). */
+async function withNextRun(ctx: PipelineContext, config: configs.ConfigRow) {
+  return { ...config, next_run_at: (await nextRunsAt(ctx)).get(config.id) ?? null };
+}
 
 export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
   return [
@@ -78,7 +82,10 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
     },
     {
       method: 'get', path: '/configs', access: 'pipeline:read',
-      handler: async () => ({ configs: (await configs.listConfigs(ctx.db)).map(withNextRun) }),
+      handler: async () => {
+        const next = await nextRunsAt(ctx);
+        return { configs: (await configs.listConfigs(ctx.db)).map((config) => ({ ...config, next_run_at: next.get(config.id) ?? null })) };
+      },
     },
     {
       method: 'post', path: '/configs', access: 'pipeline:write',
@@ -86,7 +93,9 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
         const body = parseInput(configBody, req.body);
         await assertDmoExists(ctx, body.dmo_id);
         res.status(201);
-        return withNextRun(await configs.createConfig(ctx.db, body));
+        const config = await configs.createConfig(ctx.db, body);
+        await syncConfigSchedule(ctx, config, config.id);
+        return withNextRun(ctx, config);
       },
     },
     {
@@ -99,7 +108,7 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
       handler: async (req) => {
         const config = await configs.getConfig(ctx.db, idParam(req, 'id', maxBigSerialId));
         if (!config) throw notFound(`Config ${req.params.id}`);
-        return withNextRun(config);
+        return withNextRun(ctx, config);
       },
     },
     {
@@ -110,7 +119,9 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
         if (!(await configs.getConfig(ctx.db, id))) throw notFound(`Config ${id}`);
         if (patch.dmo_id !== undefined) await assertDmoExists(ctx, patch.dmo_id);
         await settlePendingRuns(ctx, id, on_pending_runs);
-        return withNextRun((await configs.updateConfig(ctx.db, id, patch))!);
+        const config = (await configs.updateConfig(ctx.db, id, patch))!;
+        await syncConfigSchedule(ctx, config, id);
+        return withNextRun(ctx, config);
       },
     },
     {
@@ -121,6 +132,7 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
         if (!(await configs.getConfig(ctx.db, id))) throw notFound(`Config ${id}`);
         await settlePendingRuns(ctx, id, choice);
         await configs.deleteConfig(ctx.db, id);
+        await syncConfigSchedule(ctx, null, id);
         return { deleted: id };
       },
     },

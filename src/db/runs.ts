@@ -59,6 +59,13 @@ export async function runInFlight(db: Queryable, configId: number): Promise<{ id
   return rows[0] ? { id: Number(rows[0].id), status: rows[0].status } : null;
 }
 
+/** The config's run waiting for its file, if any: a schedule does not pile up another behind it. */
+export async function runWaitingForFile(db: Queryable, configId: number): Promise<number | null> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM pipeline.jobs WHERE config_id = $1 AND status = 'waiting_for_input' ORDER BY id DESC LIMIT 1`, [configId]);
+  return rows[0] ? Number(rows[0].id) : null;
+}
+
 async function refuseSecondInFlight(db: Queryable, runId: number): Promise<never> {
   const { rows } = await db.query<{ config_id: number }>('SELECT config_id FROM pipeline.jobs WHERE id = $1', [runId]);
   const other = rows[0] ? await runInFlight(db, rows[0].config_id) : null;

@@ -8,6 +8,7 @@ import { createRedis } from './connection';
 import { jobPayloads, queueNames, type QueueName } from './names';
 import { jobDuration } from '../metrics';
 import { onStepDone } from './run-flow';
+import { scheduledImportJob, scheduledImportPayload, startScheduledRun } from './schedules';
 
 export type ProcessorMap = { [Q in QueueName]: Processor<Q> };
 
@@ -96,6 +97,12 @@ async function resumeIfRetried(ctx: PipelineContext, queue: QueueName, step: Run
 }
 
 async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueName, job: Job): Promise<string> {
+  // a schedule's trigger starts a run; the run's own import job then carries out the step
+  if (queue === 'import' && job.name === scheduledImportJob) {
+    const trigger = scheduledImportPayload.safeParse(job.data);
+    if (!trigger.success) throw new UnrecoverableError(`Scheduled job ${job.id} has a bad payload: ${trigger.error.issues[0]?.message}`);
+    return (await startScheduledRun(ctx, trigger.data.configId)) === null ? 'skipped' : 'success';
+  }
   const parsed = jobPayloads[queue].safeParse(job.data);
   if (!parsed.success) {
     throw new UnrecoverableError(`Job ${job.id} on queue ${queue} has a bad payload: ${parsed.error.issues[0]?.message}`);

@@ -1,0 +1,76 @@
+// Recurring imports: a config with a schedule is a BullMQ job scheduler on the import queue, keyed by
+// the config's id. Its jobs are triggers: each starts a run of the config (waiting for its file when
+// the source is a file), unless the config already has one in flight or waiting for a file.
+import { z } from 'zod';
+import type { PipelineContext } from '../context';
+import { getConfig, listConfigs, type ConfigRow } from '../db/configs';
+import { createRun, RunInFlight, runWaitingForFile } from '../db/runs';
+import { fileSourceTypes } from '../domain/config-params';
+import { cronPatternOf, isScheduled } from '../domain/schedule';
+import { enqueueImport } from './run-flow';
+
+/** The job name of a schedule's trigger on the import queue, and what it carries. */
+export const scheduledImportJob = 'scheduled-import';
+export const scheduledImportPayload = z.object({ configId: z.number().int().positive() });
+
+const schedulerPrefix = 'config-';
+const schedulerId = (configId: number) => `${schedulerPrefix}${configId}`;
+
+/** Creates, changes or removes the config's job scheduler to match what the config says now. */
+export async function syncConfigSchedule(ctx: PipelineContext, config: Pick<ConfigRow, 'id' | 'schedule' | 'active'> | null, configId: number) {
+  if (!config || !isScheduled(config)) {
+    await ctx.queues.import.removeJobScheduler(schedulerId(configId));
+    return;
+  }
+  await ctx.queues.import.upsertJobScheduler(
+    schedulerId(config.id),
+    { pattern: cronPatternOf(config.schedule)!, tz: ctx.settings.SCHEDULE_TIMEZONE },
+    { name: scheduledImportJob, data: { configId: config.id }, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+  );
+}
+
+/** When the config's next scheduled run starts, or null for one without a schedule. */
+export async function nextRunsAt(ctx: PipelineContext): Promise<Map<number, Date>> {
+  const next = new Map<number, Date>();
+  for (const scheduler of await ctx.queues.import.getJobSchedulers()) {
+    const id = scheduler.key.startsWith(schedulerPrefix) ? Number(scheduler.key.slice(schedulerPrefix.length)) : NaN;
+    if (Number.isSafeInteger(id) && scheduler.next) next.set(id, new Date(scheduler.next));
+  }
+  return next;
+}
+
+/** At start: one scheduler per scheduled config, none for any other (no orphans, no duplicates). */
+export async function reconcileSchedules(ctx: PipelineContext): Promise<{ scheduled: number; removed: number }> {
+  const configs = await listConfigs(ctx.db);
+  const wanted = new Set(configs.filter(isScheduled).map((config) => schedulerId(config.id)));
+  let removed = 0;
+  for (const scheduler of await ctx.queues.import.getJobSchedulers()) {
+    if (scheduler.key.startsWith(schedulerPrefix) && !wanted.has(scheduler.key)) {
+      await ctx.queues.import.removeJobScheduler(scheduler.key);
+      removed += 1;
+    }
+  }
+  for (const config of configs) if (isScheduled(config)) await syncConfigSchedule(ctx, config, config.id);
+  return { scheduled: wanted.size, removed };
+}
+
+/**
+ * A schedule's trigger: starts a run of the config with its config as it is now. One in flight, or one
+ * already waiting for its file, answers for this trigger: nothing is piled up behind it.
+ */
+export async function startScheduledRun(ctx: PipelineContext, configId: number): Promise<number | null> {
+  const config = await getConfig(ctx.db, configId);
+  if (!config || !isScheduled(config)) return null; // changed since the trigger was made
+  const needsFile = fileSourceTypes.includes(config.source_type);
+  if (needsFile && (await runWaitingForFile(ctx.db, configId))) return null;
+  try {
+    const runId = await createRun(ctx.db, configId, needsFile ? 'waiting_for_input' : 'queued', null, 'schedule');
+    if (!needsFile) await enqueueImport(ctx, runId);
+    ctx.log.info({ configId, runId }, needsFile ? 'scheduled run waits for its file' : 'scheduled run started');
+    return runId;
+  } catch (error) {
+    if (!(error instanceof RunInFlight)) throw error;
+    ctx.log.info({ configId, runId: error.runId }, 'scheduled run not started: the config has one in flight');
+    return null;
+  }
+}
