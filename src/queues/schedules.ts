@@ -1,9 +1,11 @@
-// Recurring imports: a config with a schedule is a BullMQ job scheduler on the import queue, keyed by
-// the config's id. Its jobs are triggers: each starts a run of the config (waiting for its file when
-// the source is a file), unless the config already has one in flight or waiting for a file.
+// Recurring work, as BullMQ job schedulers (no separate daemon): a config with a schedule is one on
+// the import queue, keyed by the config's id, whose jobs are triggers: each starts a run of the config
+// (waiting for its file when the source is a file), unless the config already has one in flight or
+// waiting for a file. A daily one on the stage queue purges expired staged rows.
 import { z } from 'zod';
 import type { PipelineContext } from '../context';
 import { getConfig, listConfigs, type ConfigRow } from '../db/configs';
+import { purgeExpiredStagedRows } from '../db/retention';
 import { createRun, RunInFlight, runWaitingForFile } from '../db/runs';
 import { fileSourceTypes } from '../domain/config-params';
 import { cronPatternOf, isScheduled } from '../domain/schedule';
@@ -12,6 +14,10 @@ import { enqueueImport } from './run-flow';
 /** The job name of a schedule's trigger on the import queue, and what it carries. */
 export const scheduledImportJob = 'scheduled-import';
 export const scheduledImportPayload = z.object({ configId: z.number().int().positive() });
+
+/** The daily purge of staged rows past STAGING_RETENTION_DAYS, on the stage queue (04:30 in SCHEDULE_TIMEZONE). */
+export const purgeStagingJob = 'purge-staging';
+const purgePattern = '30 4 * * *';
 
 const schedulerPrefix = 'config-';
 const schedulerId = (configId: number) => `${schedulerPrefix}${configId}`;
@@ -51,6 +57,8 @@ export async function reconcileSchedules(ctx: PipelineContext): Promise<{ schedu
     }
   }
   for (const config of configs) if (isScheduled(config)) await syncConfigSchedule(ctx, config, config.id);
+  await ctx.queues.stage.upsertJobScheduler(purgeStagingJob, { pattern: purgePattern, tz: ctx.settings.SCHEDULE_TIMEZONE },
+    { name: purgeStagingJob, data: {}, opts: { removeOnComplete: { count: 30 }, removeOnFail: { count: 30 } } });
   return { scheduled: wanted.size, removed };
 }
 
@@ -73,4 +81,11 @@ export async function startScheduledRun(ctx: PipelineContext, configId: number):
     ctx.log.info({ configId, runId: error.runId }, 'scheduled run not started: the config has one in flight');
     return null;
   }
+}
+
+/** The daily purge: staged rows of runs over for longer than STAGING_RETENTION_DAYS. */
+export async function purgeStaging(ctx: PipelineContext): Promise<{ rows: number; runs: number }> {
+  const purged = await purgeExpiredStagedRows(ctx.db, ctx.settings.STAGING_RETENTION_DAYS);
+  ctx.log.info({ ...purged, retentionDays: ctx.settings.STAGING_RETENTION_DAYS }, 'purged the staged rows of expired runs');
+  return purged;
 }

@@ -8,7 +8,7 @@ import { createRedis } from './connection';
 import { jobPayloads, queueNames, type QueueName } from './names';
 import { jobDuration } from '../metrics';
 import { onStepDone } from './run-flow';
-import { scheduledImportJob, scheduledImportPayload, startScheduledRun } from './schedules';
+import { purgeStaging, purgeStagingJob, scheduledImportJob, scheduledImportPayload, startScheduledRun } from './schedules';
 
 export type ProcessorMap = { [Q in QueueName]: Processor<Q> };
 
@@ -102,6 +102,10 @@ async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueNa
     const trigger = scheduledImportPayload.safeParse(job.data);
     if (!trigger.success) throw new UnrecoverableError(`Scheduled job ${job.id} has a bad payload: ${trigger.error.issues[0]?.message}`);
     return (await startScheduledRun(ctx, trigger.data.configId)) === null ? 'skipped' : 'success';
+  }
+  if (queue === 'stage' && job.name === purgeStagingJob) {
+    await purgeStaging(ctx);
+    return 'success';
   }
   const parsed = jobPayloads[queue].safeParse(job.data);
   if (!parsed.success) {
