@@ -6,15 +6,10 @@ import type { PipelineContext } from '../context';
 import { getRun, runsToResume, type RunRow } from '../db/runs';
 import { listFiles } from '../db/files';
 import { jobIds, type QueueName } from './names';
-import { defaultJobOptions } from './queues';
+import { jobOptionsOf } from './queues';
 
-// FlowProducer does not apply a queue's defaults, so flow jobs get the same ones explicitly.
-const flowJobOptions: JobsOptions = {
-  attempts: defaultJobOptions.attempts,
-  backoff: defaultJobOptions.backoff,
-  removeOnComplete: defaultJobOptions.removeOnComplete,
-  removeOnFail: defaultJobOptions.removeOnFail,
-};
+// FlowProducer does not apply a queue's defaults, so flow jobs get their queue's explicitly.
+const flowJobOptions = (queue: 'stage' | 'transform'): JobsOptions => ({ ...jobOptionsOf[queue] });
 
 export async function enqueueImport(ctx: PipelineContext, runId: number): Promise<void> {
   await ctx.queues.import.add('import', { runId }, { jobId: jobIds.import(runId) });
@@ -25,13 +20,13 @@ export async function enqueueStageFlow(ctx: PipelineContext, runId: number, file
     name: 'transform',
     queueName: 'transform',
     data: { runId, fileId: file.id, seq: file.seq },
-    opts: { ...flowJobOptions, jobId: jobIds.transform(runId, file.seq), failParentOnFailure: true },
+    opts: { ...flowJobOptions('transform'), jobId: jobIds.transform(runId, file.seq), failParentOnFailure: true },
   }));
   await ctx.queues.flows.add({
     name: 'stage',
     queueName: 'stage',
     data: { runId },
-    opts: { ...flowJobOptions, jobId: jobIds.stage(runId) },
+    opts: { ...flowJobOptions('stage'), jobId: jobIds.stage(runId) },
     children,
   });
 }
