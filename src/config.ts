@@ -92,6 +92,11 @@ const settingsSchema = z.object({
   // How long a stopping process (SIGTERM/SIGINT) waits for its active jobs and HTTP requests. A job
   // still running then is left to stalled-job recovery: its lock lapses and another worker takes it.
   WORKER_SHUTDOWN_GRACE_MS: positiveInt('milliseconds').default(30_000),
+  // The port of a worker process's own /healthz, /readyz and /metrics (src/worker-http.ts); unset: none
+  // (npm start serves them on PORT; several `npm run worker` on one machine would share a default).
+  // 0 picks a free port, as PORT=0 does. docker-compose sets 9464 on every worker service.
+  WORKER_METRICS_PORT: z.coerce.number({ message: 'expected a port number' }).int({ message: 'expected a port number' })
+    .min(0, { message: 'expected a port number' }).max(65535, { message: 'expected a port number' }).optional(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -11,6 +11,7 @@ import { jobsRunning, processorMap, startWorkers } from './queues/workers';
 import { prepareDatabase } from './bootstrap';
 import { resumeRuns } from './queues/run-flow';
 import { reconcileSchedules } from './queues/schedules';
+import { closeWorkerHttp, startWorkerHttp, workerHttpUrl } from './worker-http';
 
 export function parseWorkerArgs(argv: string[]): { queues: QueueName[]; concurrency: number } {
   const { values } = parseArgs({
@@ -68,6 +69,9 @@ async function main() {
   }
   await prepareDatabase(settings, log);
   const ctx = createContext(settings, log);
+  // before any job is taken: a port in use stops start-up (WORKER_METRICS_PORT unset: no endpoint)
+  const port = settings.WORKER_METRICS_PORT;
+  const metricsServer = port === undefined ? undefined : await startWorkerHttp(ctx, port);
   const workers = startWorkerFleet(ctx, args.queues, args.concurrency);
   const graceMs = settings.WORKER_SHUTDOWN_GRACE_MS;
   stopOnSignal(log, {
@@ -75,6 +79,8 @@ async function main() {
     leftBehind: () => ({ jobs: jobsRunning(workers), note: 'left to BullMQ stalled-job recovery' }),
     async stop() {
       const left = await stopWorkers(workers, graceMs);
+      // answers health checks and scrapes until the workers stopped, then closes before the exit
+      if (metricsServer) await closeWorkerHttp(metricsServer);
       if (left.length) return logJobsLeftToStalledRecovery(log, left, graceMs);
       await closeContext(ctx);
     },
@@ -83,6 +89,7 @@ async function main() {
   if (args.queues.includes('import')) await reconcileSchedules(ctx);
   // (crash-recovery.test.ts reads the lock and interval keys last, before the message)
   log.info({ queues: args.queues, concurrency: args.concurrency, shutdownGraceMs: graceMs,
+    metricsUrl: metricsServer ? workerHttpUrl(metricsServer) : null,
     lockDurationMs: settings.WORKER_LOCK_DURATION_MS, stalledIntervalMs: settings.WORKER_STALLED_INTERVAL_MS }, 'worker started');
 }
 
