@@ -256,6 +256,8 @@ describe('promote', () => {
     await admin.post('/api/v1/pipeline/staging/review', { jobId: run.id, filter: { proposed: true }, decision: 'approve' });
     const both = await Promise.all([1, 2].map(() => admin.post('/api/v1/pipeline/staging/promote', { jobId: run.id })));
     expect(both.map((reply) => reply.status)).toEqual([202, 202]);
+    // from the moment it is promoting, progress counts the promote's own rows, not the stage's 1 of 1
+    expect((await admin.get(`/api/v1/pipeline/jobs/${run.id}`)).body.progress).toMatchObject({ stage: 'promote', total: 3 });
     expect(both.map((reply) => reply.body.status).every((status) => ['promoting', 'promoted'].includes(status))).toBe(true);
     const promoted = await waitForRun(admin, run.id, ['promoted']);
     expect(promoted.promote_results).toMatchObject({ inserted: 3, listings_created: 3 });

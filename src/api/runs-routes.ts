@@ -341,12 +341,17 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
         const run = await requireRun(ctx, jobId);
         let status = run.status;
         if (status === 'awaiting_review') {
-          if ((await review.countRows(ctx.db, run.id)).review.approved === 0) {
+          const approved = (await review.countRows(ctx.db, run.id)).review.approved;
+          if (approved === 0) {
             throw new ApiError(409, 'nothing_approved', `Run ${run.id} has no approved row: approve the rows to promote first`);
           }
           // a second request at the same moment loses the move and answers the status the winner set
           const move = await applyOrRefuseSecondInFlight(ctx.db, run.id, 'promote_requested', { stage: 'promote' });
-          if (move.moved) await enqueuePromote(ctx, run.id);
+          if (move.moved) {
+            // progress of the promote from 0, not the finished stage's 1 of 1, until its job counts for itself
+            await runs.setRunProgress(ctx.db, run.id, 'promote', 0, approved);
+            await enqueuePromote(ctx, run.id);
+          }
           status = move.status ?? status;
         }
         if (!['promoting', 'promoted'].includes(status)) {
