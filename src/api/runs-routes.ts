@@ -22,7 +22,7 @@ import * as runs from '../db/runs';
 import { fileSourceTypes, resolveConfig } from '../domain/config-params';
 import { lifecycle, retryEvent, type RunEvent } from '../domain/run-lifecycle';
 import type { RawRecordLine } from '../processors/import';
-import { enqueueImport, enqueuePromote, removeFailedRunJobs, removeRunJobs, resumeRun } from '../queues/run-flow';
+import { activeRunJobs, enqueueImport, enqueuePromote, removeFailedRunJobs, removeRunJobs, resumeRun } from '../queues/run-flow';
 import { CsvFileError, openCsv, type CsvProblem } from '../sources/csv';
 import { uploadKey } from '../storage/blob-keys';
 import { BlobNotFoundError } from '../storage/blob-store';
@@ -262,10 +262,15 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
       handler: async (req) => {
         const run = await requireRun(ctx, idParam(req, 'id', maxBigSerialId));
         if (run.status !== 'failed') throw new ApiError(409, 'not_failed', `Run ${run.id} is ${run.status}; only a failed run can be retried`);
-        // the failed jobs go first, so the step's jobs can be added again under the same ids
-        await removeFailedRunJobs(ctx, run.id);
-        // back to the status of the step that failed, and that step (of this run only) on its queue again
+        // a transform still finishing holds its flow: removing the flow would fail half-way
+        const active = await activeRunJobs(ctx, run.id);
+        if (active.length) {
+          throw new ApiError(409, 'job_active', `Run ${run.id} still has a job at work (${active.join(', ')}): retry once it has stopped`);
+        }
+        // back to the status of the step that failed (a retry that loses this move changes nothing), then
+        // its failed jobs go, so that step (of this run only) can be added again under the same ids
         await moveRun(ctx.db, run.id, retryEvent(run.stage), { errorSummary: null });
+        await removeFailedRunJobs(ctx, run.id);
         await resumeRun(ctx, await requireRun(ctx, run.id));
         return presentRun(await requireRun(ctx, run.id));
       },

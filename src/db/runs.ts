@@ -153,7 +153,7 @@ export async function createRun(
   createdBy: number | null,
   triggeredBy: 'manual' | 'schedule' = 'manual',
 ): Promise<number> {
-  const { rows } = await db.query<{ id: number }>(
+  const inserted = await db.query<{ id: number }>(
     `WITH config AS (SELECT * FROM pipeline.configs WHERE id = $1 AND deleted_at IS NULL),
           run AS (
             INSERT INTO pipeline.jobs (config_id, dmo_id, data_domain, status, created_by, triggered_by)
@@ -169,10 +169,14 @@ export async function createRun(
   ).catch(async (error: unknown) => {
     if (!isOneInFlightViolation(error)) throw error;
     const other = await runInFlight(db, configId);
-    throw new RunInFlight(other?.id ?? 0, other?.status ?? 'running');
+    // the run in flight finished between the two statements: the slot is free, so try once more
+    if (!other) return null;
+    throw new RunInFlight(other.id, other.status);
   });
-  if (!rows[0]) throw new Error(`Config ${configId} does not exist`);
-  return rows[0].id;
+  if (inserted === null) return createRun(db, configId, status, createdBy, triggeredBy);
+  const id = inserted.rows[0]?.id;
+  if (id === undefined) throw new Error(`Config ${configId} does not exist`);
+  return id;
 }
 
 export async function getRunSnapshot(db: Queryable, runId: number): Promise<RunSnapshot> {

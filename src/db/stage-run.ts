@@ -3,7 +3,6 @@
 // from a clean slate each time, so a retried stage job gives the same answer.
 import { visibilityNotes, visibilityRules } from './listings';
 import type { Queryable } from './pool';
-import { supersedeOlderRuns } from './runs';
 
 /** A list of texts as a SQL literal of type text[]. */
 const textArray = (texts: string[]) => `ARRAY[${texts.map((text) => `'${text.replace(/'/g, "''")}'`).join(', ')}]::text[]`;
@@ -187,18 +186,13 @@ export async function countResults(db: Queryable, runId: number): Promise<void> 
   );
 }
 
-/**
- * A newer run of the config makes older unpromoted runs stale. Returns true when this run is itself
- * stale (a newer run already reached review or production).
- */
-export async function supersede(db: Queryable, runId: number, configId: number): Promise<boolean> {
+/** True when a newer run of the config already reached review or production: this one is stale. */
+export async function newerRunStaged(db: Queryable, runId: number, configId: number): Promise<boolean> {
   const newer = await db.query(
     `SELECT 1 FROM pipeline.jobs WHERE config_id = $1 AND id > $2 AND status IN ('awaiting_review', 'promoting', 'promoted')`,
     [configId, runId],
   );
-  if (newer.rowCount) return true;
-  await supersedeOlderRuns(db, configId, runId);
-  return false;
+  return (newer.rowCount ?? 0) > 0;
 }
 
 /** Rows a human must look at before the run can go to production unattended. */

@@ -11,8 +11,8 @@ export interface JobHandle<Q extends QueueName> {
   /** 1 for the first try */
   attempt: number;
   isFinalAttempt: boolean;
-  /** child jobs (a stage's transforms) that have not completed: a step must not run on part of its input */
-  unfinishedChildren(): Promise<number>;
+  /** child jobs (a stage's transforms) that have not completed, with why those that failed did: a step must not run on part of its input */
+  unfinishedChildren(): Promise<{ count: number; failures: string[] }>;
 }
 
 export type JobOutcome = 'success' | 'skipped';

@@ -2,7 +2,7 @@
 // actions, deletions, proposals and counts in SQL, then hand the run to review (or promote it when
 // the config says auto_promote and nothing needs a human). Geocoding and fuzzy matching come later.
 import { inTransaction, type DbClient } from '../db/pool';
-import { applyRunEvent, setRunProgress } from '../db/runs';
+import { applyRunEvent, setRunProgress, supersedeOlderRuns } from '../db/runs';
 import * as stage from '../db/stage-run';
 import { approveRows } from '../db/review';
 import { loadRunStep, RunFailure, type Processor, type RunStep } from './processor';
@@ -16,8 +16,9 @@ export const stageProcessor: Processor<'stage'> = {
     const { run, config } = step;
     // a stage retried by hand while a transform had failed would decide on part of the run's records
     const unfinished = await job.unfinishedChildren();
-    if (unfinished > 0) {
-      throw new RunFailure(`${unfinished} of the run's transform jobs did not finish: retry the failed transform (or the run), not the stage`);
+    if (unfinished.count > 0) {
+      const why = unfinished.failures.length ? ` (${unfinished.failures.join('; ')})` : '';
+      throw new RunFailure(`${unfinished.count} of the run's transform jobs did not finish${why}: retry the failed transform (or the run), not the stage`);
     }
     await setRunProgress(ctx.db, runId, 'stage', 0, 1);
 
@@ -30,27 +31,40 @@ export const stageProcessor: Processor<'stage'> = {
       await stage.countResults(client, runId);
       const handedTo = await handOn(client, step);
       // in the same transaction as the new status, so nobody sees a reviewable run at 0 %
-      if (handedTo) await setRunProgress(client, runId, handedTo === 'promote' ? 'promote' : 'review', 1, 1);
+      await setRunProgress(client, runId, handedTo === 'promote' ? 'promote' : 'review', 1, 1);
       return handedTo;
+    }).catch((error: unknown) => {
+      // the run moved on meanwhile (a cancel won): everything this step wrote is rolled back
+      if (error instanceof RunMovedOn) return null;
+      throw error;
     });
     // what runs next (promote, when unattended) is chosen in run-flow.ts
     return next ? 'success' : 'skipped';
   },
 };
 
+/** The run left `running` while it was staged (a cancel won): the stage's transaction rolls back. */
+class RunMovedOn extends Error {}
+
 /**
- * The run's next status after staging: superseded, straight to promote, or awaiting review; null when
- * the run left `running` meanwhile (a cancel won), and nothing is handed on.
+ * The run's next status after staging: superseded, straight to promote, or awaiting review. The run's
+ * own move comes first, so a stage that lost to a cancel changes nothing, not even older runs.
  */
-async function handOn(client: DbClient, { run, config }: RunStep): Promise<'superseded' | 'promote' | 'review' | null> {
-  if (await stage.supersede(client, run.id, run.config_id)) {
-    const move = await applyRunEvent(client, run.id, 'staged_after_newer', { stage: 'review', errorSummary: 'A newer run of this config was staged first' });
-    return move.moved ? 'superseded' : null;
+async function handOn(client: DbClient, { run, config }: RunStep): Promise<'superseded' | 'promote' | 'review'> {
+  const move = async (event: Parameters<typeof applyRunEvent>[2], extra: Parameters<typeof applyRunEvent>[3]) => {
+    if (!(await applyRunEvent(client, run.id, event, extra)).moved) throw new RunMovedOn();
+  };
+  if (await stage.newerRunStaged(client, run.id, run.config_id)) {
+    await move('staged_after_newer', { stage: 'review', errorSummary: 'A newer run of this config was staged first' });
+    return 'superseded';
   }
   const unattended = config.promote.auto_promote && (await stage.rowsNeedingReview(client, run.id)) === 0;
   if (unattended) {
+    await move('staged_unattended', { stage: 'promote' });
     await approveRows(client, run.id, { filter: { proposed: true } }, 'approve', null);
-    return (await applyRunEvent(client, run.id, 'staged_unattended', { stage: 'promote' })).moved ? 'promote' : null;
+  } else {
+    await move('staged_for_review', { stage: 'review' });
   }
-  return (await applyRunEvent(client, run.id, 'staged_for_review', { stage: 'review' })).moved ? 'review' : null;
+  await supersedeOlderRuns(client, run.config_id, run.id);
+  return unattended ? 'promote' : 'review';
 }

@@ -15,6 +15,12 @@ export async function enqueueImport(ctx: PipelineContext, runId: number): Promis
   await ctx.queues.import.add('import', { runId }, { jobId: jobIds.import(runId) });
 }
 
+/** BullMQ ignores an add whose id exists: a failed job of that id goes first, so the step really runs. */
+async function clearFailed(ctx: PipelineContext, queue: 'import' | 'stage' | 'promote', jobId: string): Promise<void> {
+  const job = await ctx.queues[queue].getJob(jobId);
+  if (job && (await job.isFailed())) await job.remove({ removeChildren: true });
+}
+
 export async function enqueueStageFlow(ctx: PipelineContext, runId: number, files: { id: number; seq: number }[]): Promise<void> {
   const children: FlowJob[] = files.map((file) => ({
     name: 'transform',
@@ -37,17 +43,21 @@ export async function enqueuePromote(ctx: PipelineContext, runId: number): Promi
 
 /** What runs after a step that did its work (a skipped step hands on nothing): the one place that chooses. */
 export async function onStepDone(ctx: PipelineContext, queue: QueueName, runId: number): Promise<void> {
+  const status = (await getRun(ctx.db, runId))?.status;
   switch (queue) {
     case 'import':
-      await enqueueStageFlow(ctx, runId, await listFiles(ctx.db, runId, 'raw'));
+      // a run cancelled while its import ran stops here
+      if (status === 'running') await enqueueStageFlow(ctx, runId, await listFiles(ctx.db, runId, 'raw'));
       return;
     case 'stage':
       // staged for review waits for a person; unattended (auto_promote) goes on at once
-      if ((await getRun(ctx.db, runId))?.status === 'promoting') await enqueuePromote(ctx, runId);
+      if (status === 'promoting') await enqueuePromote(ctx, runId);
       return;
     case 'transform': {
       // the stage parent runs when its last transform is done; one that failed with a transform (a
-      // transform retried by hand) is retried in turn, and runs once every transform has completed
+      // transform retried by hand, which moved the run back to running) is retried in turn, and runs
+      // once every transform has completed. A transform finishing after its run failed does nothing.
+      if (status !== 'running') return;
       const parent = await ctx.queues.stage.getJob(jobIds.stage(runId));
       if (parent && (await parent.isFailed())) await parent.retry('failed').catch(() => undefined);
       return;
@@ -61,9 +71,16 @@ export async function onStepDone(ctx: PipelineContext, queue: QueueName, runId: 
 
 /** Puts a moving run's current step on its queue again, from what PostgreSQL says of it. */
 export async function resumeRun(ctx: PipelineContext, run: Pick<RunRow, 'id' | 'status' | 'imported_at'>): Promise<void> {
-  if (run.status === 'promoting') await enqueuePromote(ctx, run.id);
-  else if (run.status === 'queued' || !run.imported_at) await enqueueImport(ctx, run.id);
-  else if (run.status === 'running') await enqueueStageFlow(ctx, run.id, await listFiles(ctx.db, run.id, 'raw'));
+  if (run.status === 'promoting') {
+    await clearFailed(ctx, 'promote', jobIds.promote(run.id));
+    await enqueuePromote(ctx, run.id);
+  } else if (run.status === 'queued' || !run.imported_at) {
+    await clearFailed(ctx, 'import', jobIds.import(run.id));
+    await enqueueImport(ctx, run.id);
+  } else if (run.status === 'running') {
+    await clearFailed(ctx, 'stage', jobIds.stage(run.id));
+    await enqueueStageFlow(ctx, run.id, await listFiles(ctx.db, run.id, 'raw'));
+  }
 }
 
 /**
@@ -96,6 +113,20 @@ export async function removeRunJobs(ctx: PipelineContext, runId: number): Promis
   for (const job of await runJobs(ctx, runId)) {
     await job.remove({ removeChildren: true }).catch(() => undefined);
   }
+}
+
+/** The run's jobs that wait to start (waiting, delayed, prioritized): a failed run's siblings never run. */
+export async function removeWaitingRunJobs(ctx: PipelineContext, runId: number): Promise<void> {
+  for (const job of await runJobs(ctx, runId)) {
+    if (['waiting', 'delayed', 'prioritized'].includes(await job.getState())) await job.remove().catch(() => undefined);
+  }
+}
+
+/** Jobs of the run that a worker holds now: a retry waits until they stopped. */
+export async function activeRunJobs(ctx: PipelineContext, runId: number): Promise<string[]> {
+  const active: string[] = [];
+  for (const job of await runJobs(ctx, runId)) if (await job.isActive()) active.push(job.id ?? '');
+  return active;
 }
 
 /** A failed run's failed jobs keep their ids: they go, so a retry can add the same ids again. */

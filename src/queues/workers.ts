@@ -5,9 +5,9 @@ import { applyRunEvent, getRun } from '../db/runs';
 import { retryEvent, type RunStage } from '../domain/run-lifecycle';
 import { RunFailure, type Processor } from '../processors/processor';
 import { createRedis } from './connection';
-import { jobPayloads, queueNames, type QueueName } from './names';
+import { isQueueName, jobPayloads, queueNames, type QueueName } from './names';
 import { jobDuration } from '../metrics';
-import { onStepDone } from './run-flow';
+import { onStepDone, removeWaitingRunJobs } from './run-flow';
 import { purgeStaging, purgeStagingJob, scheduledImportJob, scheduledImportPayload, startScheduledRun } from './schedules';
 
 export type ProcessorMap = { [Q in QueueName]: Processor<Q> };
@@ -72,9 +72,11 @@ export function startWorkers({ ctx, processors, queues, concurrency, workerOptio
     // a connection passed in stays open after close(): this worker owns it
     worker.on('closed', () => connection.disconnect());
     worker.on('error', (error) => ctx.log.error({ queue, err: error.message }, 'worker error'));
-    worker.on('failed', (job, error) =>
-      ctx.log.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed'),
-    );
+    worker.on('failed', (job, error) => {
+      ctx.log.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed');
+      // BullMQ also fails a job itself (stalled more often than allowed) without running it: its run fails too
+      if (job) void failRunOfFailedJob(ctx, queue, job, error.message);
+    });
     return worker;
   });
 }
@@ -85,15 +87,50 @@ const stepOfQueue: Record<QueueName, RunStage | null> = {
   image: null, // a failed image never fails its run: production only ever points at stored copies
 };
 
+/** A step failed for good: its run fails with the error, and the run's other jobs that wait are removed. */
+async function failRun(ctx: PipelineContext, queue: QueueName, step: RunStage, runId: number, message: string): Promise<void> {
+  try {
+    const move = await applyRunEvent(ctx.db, runId, 'step_failed', { stage: step, errorSummary: `${queue} step failed: ${message}`.slice(0, 2000) });
+    // a sibling transform waiting to start would otherwise run for a failed run
+    if (move.moved) await removeWaitingRunJobs(ctx, runId);
+  } catch (error) {
+    // not swallowed: a run left in flight with a failed job blocks its config (DESIGN: one at a time)
+    ctx.log.error({ runId, queue, err: (error as Error).message }, 'the run of a failed job could not be marked failed');
+  }
+}
+
+async function failRunOfFailedJob(ctx: PipelineContext, queue: QueueName, job: Job, message: string): Promise<void> {
+  const step = stepOfQueue[queue];
+  const parsed = jobPayloads[queue].safeParse(job.data);
+  if (!step || !parsed.success || job.name === scheduledImportJob || job.name === purgeStagingJob) return;
+  if (!(await job.isFailed().catch(() => false))) return; // an attempt that will be tried again
+  await failRun(ctx, queue, step, parsed.data.runId, message);
+}
+
 /**
  * A job of a failed run only runs again when someone retried it (Bull Board; the API's retry moves the
  * run first): the run goes back to the status of that job's step, as the lifecycle's retry does.
  */
-async function resumeIfRetried(ctx: PipelineContext, queue: QueueName, step: RunStage, runId: number, jobId: string | undefined) {
+async function resumeIfRetried(ctx: PipelineContext, queue: QueueName, step: RunStage, runId: number, job: Job) {
+  // only a job that failed before was retried; any other job of a failed run just finds it failed
+  if (job.attemptsMade === 0 && !job.stacktrace?.length) return;
   const run = await getRun(ctx.db, runId);
   if (run?.status !== 'failed') return;
   const move = await applyRunEvent(ctx.db, runId, retryEvent(step), { stage: step, errorSummary: null });
-  if (move.moved) ctx.log.info({ runId, queue, jobId, status: move.status }, 'a failed job of the run was retried: the run resumes');
+  if (move.moved) ctx.log.info({ runId, queue, jobId: job.id, status: move.status }, 'a failed job of the run was retried: the run resumes');
+}
+
+/** Why a parent's failed children failed, read from the children themselves (keys are prefix:queue:id). */
+async function failedChildReasons(ctx: PipelineContext, job: Job): Promise<string[]> {
+  const { failed = [] } = await job.getDependencies({ failed: { count: 5 } });
+  const reasons: string[] = [];
+  for (const key of failed) {
+    const [queue, id] = key.slice(ctx.settings.QUEUE_PREFIX.length + 1).split(':');
+    if (!queue || !id || !isQueueName(queue)) continue;
+    const child = await ctx.queues[queue].getJob(id);
+    if (child?.failedReason) reasons.push(`${id}: ${child.failedReason}`);
+  }
+  return reasons;
 }
 
 async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueName, job: Job): Promise<string> {
@@ -116,10 +153,10 @@ async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueNa
   const stopTimer = jobDuration.startTimer({ queue });
   const step = stepOfQueue[queue];
   try {
-    if (step) await resumeIfRetried(ctx, queue, step, parsed.data.runId, job.id);
+    if (step) await resumeIfRetried(ctx, queue, step, parsed.data.runId, job);
     const unfinishedChildren = async () => {
       const counts = await job.getDependenciesCount({ unprocessed: true, failed: true });
-      return (counts.unprocessed ?? 0) + (counts.failed ?? 0);
+      return { count: (counts.unprocessed ?? 0) + (counts.failed ?? 0), failures: await failedChildReasons(ctx, job) };
     };
     const outcome = await processor.process({ id: job.id ?? '', data: parsed.data as never, attempt, isFinalAttempt, unfinishedChildren }, ctx);
     stopTimer({ outcome });
@@ -129,10 +166,7 @@ async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueNa
     stopTimer({ outcome: 'failed' });
     const message = error instanceof Error ? error.message : String(error);
     const permanent = error instanceof RunFailure || error instanceof UnrecoverableError;
-    if ((permanent || isFinalAttempt) && step) {
-      await applyRunEvent(ctx.db, parsed.data.runId, 'step_failed', { stage: step, errorSummary: `${queue} step failed: ${message}`.slice(0, 2000) })
-        .catch(() => undefined);
-    }
+    if ((permanent || isFinalAttempt) && step) await failRun(ctx, queue, step, parsed.data.runId, message);
     if (error instanceof RunFailure) throw new UnrecoverableError(message);
     throw error;
   }
