@@ -8,6 +8,7 @@
 // and roll the batch back; the next worker has to redo it exactly once. The lock is held until the
 // second worker has the jobs, as when a dead worker's backend is stuck behind a lock for a while.
 import pg from 'pg';
+import { waitUntil as waitFor } from './harness/wait';
 import type { Job } from 'bullmq';
 import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './harness/context';
 import { ApiClient } from './harness/http';
@@ -46,18 +47,11 @@ afterAll(async () => {
   await t?.close();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const count = async (sql: string, params: unknown[] = []) => (await t.ctx.db.query(sql, params)).rows[0].n as number;
 
-async function waitUntil<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+/** This file's waits: longer than the harness default, polled every 20 ms. */
+const waitUntil = <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, everyMs = 20) =>
+  waitFor(what, probe, timeoutMs, everyMs);
 
 /** A real worker process on these queues, with short job locks so a killed one's jobs come back soon. */
 async function startWorkerProcess(queues: QueueName[], concurrency = 2): Promise<Spawned> {

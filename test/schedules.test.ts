@@ -2,6 +2,7 @@
 // config, start-up leaves exactly one per scheduled config, and its triggers start runs of the config.
 import { reconcileSchedules } from '../src/queues/schedules';
 import { createCsvSource, startPipelineUnderTest, waitForRun, type PipelineUnderTest } from './harness/pipeline';
+import { waitUntil } from './harness/wait';
 
 jest.setTimeout(60_000);
 
@@ -12,16 +13,6 @@ afterAll(() => product.close());
 const api = () => product.admin;
 const scheduler = (configId: number) => product.t.ctx.queues.import.getJobScheduler(`config-${configId}`);
 const nextRun = async (configId: number) => (await api().get(`/api/v1/pipeline/configs/${configId}`)).body.next_run_at;
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 test('a daily config shows its next run at 03:00 UTC; changing, pausing and deleting it follow', async () => {
   const { configId } = await createCsvSource(api(), 'Schedule Daily');
@@ -71,7 +62,7 @@ test('a schedule of a file source starts a run that waits for its file, and does
   const { configId } = await createCsvSource(api(), 'Schedule Every Second');
   // six fields: every second, so the test sees triggers fire
   await api().patch(`/api/v1/pipeline/configs/${configId}`, { schedule: '* * * * * *' });
-  const run = await until('a scheduled run', async () =>
+  const run = await waitUntil('a scheduled run', async () =>
     (await api().get(`/api/v1/pipeline/jobs?configId=${configId}`)).body.jobs[0]);
   expect(run.status).toBe('waiting_for_input');
   const triggeredBy = (await product.t.ctx.db.query('SELECT triggered_by FROM pipeline.jobs WHERE id = $1', [run.id])).rows[0];
@@ -88,7 +79,7 @@ test('a schedule of a fetching source starts its run straight away', async () =>
     dmo_id: dmo.id, source_type: 'wordpress', schedule: '* * * * * *', config_params: { import: { base_url: 'https://site.example.org' } },
   })).body;
   expect(site.next_run_at).not.toBeNull();
-  const run = await until('a scheduled run', async () => (await api().get(`/api/v1/pipeline/jobs?configId=${site.id}`)).body.jobs[0]);
+  const run = await waitUntil('a scheduled run', async () => (await api().get(`/api/v1/pipeline/jobs?configId=${site.id}`)).body.jobs[0]);
   await api().patch(`/api/v1/pipeline/configs/${site.id}`, { schedule: 'manual' });
   // WordPress imports come with a later issue: the run is queued and its import step says so
   const ended = await waitForRun(api(), run.id, ['failed']);

@@ -2,6 +2,7 @@
 // The worker runs exactly as docker-compose starts it; the slow job is real work (one transform of a
 // 40,000-record file), not a hook in production code.
 import { spawn, spawnSync } from 'node:child_process';
+import { sleep, waitUntil as waitFor } from './harness/wait';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Worker } from 'bullmq';
@@ -44,17 +45,10 @@ afterAll(async () => {
   await t?.close();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitUntil<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 90_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+/** This file's waits: longer than the harness default, polled every 50 ms. */
+const waitUntil = <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 90_000, everyMs = 50) =>
+  waitFor(what, probe, timeoutMs, everyMs);
 
 /** The command docker-compose runs for a service: the exec-form array of its `command:` line. */
 function composeCommand(service: string): string[] {
