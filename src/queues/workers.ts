@@ -73,7 +73,8 @@ export function startWorkers({ ctx, processors, queues, concurrency, workerOptio
     worker.on('closed', () => connection.disconnect());
     worker.on('error', (error) => ctx.log.error({ queue, err: error.message }, 'worker error'));
     worker.on('failed', (job, error) => {
-      ctx.log.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed');
+      ctx.log.warn({ queue, jobId: job?.id, runId: (job?.data as { runId?: number } | undefined)?.runId, attempt: job?.attemptsMade,
+        err: error.message }, 'job failed');
       // BullMQ also fails a job itself (stalled more often than allowed) without running it: its run fails too
       if (job) void failRunOfFailedJob(ctx, queue, job, error.message);
     });
@@ -148,6 +149,8 @@ async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueNa
   if (!parsed.success) {
     throw new UnrecoverableError(`Job ${job.id} on queue ${queue} has a bad payload: ${parsed.error.issues[0]?.message}`);
   }
+  // every line a step logs names its run and job (structured JSON: ops filter on runId / jobId)
+  ctx = { ...ctx, log: ctx.log.child({ queue, jobId: job.id, runId: parsed.data.runId }) };
   const attempt = job.attemptsMade + 1;
   const isFinalAttempt = attempt >= (job.opts.attempts ?? 1);
   const stopTimer = jobDuration.startTimer({ queue });
