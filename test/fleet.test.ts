@@ -312,7 +312,7 @@ describe('worker processes starting at the same moment', () => {
   // Each entry point migrates on start (prepareDatabase → node-pg-migrate), whose advisory lock mode
   // defaults to 'fail': a replica that starts while another holds the migration lock exits instead of
   // waiting, even with nothing to apply. Holding that lock here stands in for the other replica.
-  test.failing('a worker that finds another process migrating waits for it and starts (today it exits)', async () => {
+  test('a worker that finds another process migrating waits for it and starts', async () => {
     const migrationLock = '7241865325823964'; // node-pg-migrate's PG_MIGRATE_LOCK_ID
     const other = new pg.Client({ connectionString: t.settings.DATABASE_URL });
     await other.connect();

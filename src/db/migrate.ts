@@ -37,6 +37,8 @@ export async function migrate(databaseUrl: string, log: (line: string) => void =
     migrationsTable: 'migrations',
     migrationsSchema: 'public',
     checkOrder: true,
+    // every entry point migrates at start: replicas starting together wait their turn instead of exiting
+    advisoryLockMode: 'wait',
     verbose: false,
     log,
     logger: { debug: () => undefined, info: log, warn: log, error: log },
