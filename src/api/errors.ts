@@ -1,6 +1,7 @@
 // Every error leaves as {"error": {code, message, details}} with a message a person can act on.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import { formatPath } from '../contract/paths';
 
 export class ApiError extends Error {
   constructor(
@@ -14,17 +15,6 @@ export class ApiError extends Error {
 }
 
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} was not found`);
-
-/** `config_params.transform.map_fields["listings.nme"]` from a zod issue path. */
-export function formatPath(path: readonly PropertyKey[], root?: string): string {
-  let out = root ?? '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(String(key))) out += out ? `.${String(key)}` : String(key);
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out || '(body)';
-}
 
 export function describeZodError(error: z.ZodError, root?: string): { message: string; details: { path: string; message: string }[] } {
   const details = error.issues.map((issue) => ({ path: formatPath(issue.path, root), message: issue.message }));

@@ -1,17 +1,8 @@
 // A form's messages per field: the same zod schema the server validates with, run in the browser as the
 // person types, and the server's own {path, message} details when it refuses a request anyway.
 import type { z } from 'zod';
+import { formatPath } from '@contract/paths';
 import { ApiError } from '../app/api';
-
-/** The path of a zod issue as the server's 400 details write it: `location.city`, `roles[0]`. */
-export function issuePath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
-  }
-  return out || '(body)';
-}
 
 /** Every field's first message from the schema, by path; empty when the value passes. */
 export function schemaErrors(schema: z.ZodType, value: unknown): Record<string, string> {
@@ -19,7 +10,7 @@ export function schemaErrors(schema: z.ZodType, value: unknown): Record<string, 
   const errors: Record<string, string> = {};
   if (parsed.success) return errors;
   for (const issue of parsed.error.issues) {
-    const path = issuePath(issue.path);
+    const path = formatPath(issue.path);
     errors[path] ??= issue.message;
   }
   return errors;

@@ -1,6 +1,7 @@
 // What the Sources page works with: DMOs and configs as the API sends them (types taken from the
 // contract's schemas), the words a content admin reads for their codes, and the pure helpers the
 // config form edits config_params with. The server's own schemas check every change as it is typed.
+import { formatPath } from '@contract/paths';
 import type { z } from 'zod';
 import {
   canonicalFields, configBody, dmoBody, dmoTypes, fileSourceTypes, mergePolicies, namedSchedules, resolveConfig, sourceTypes,
@@ -134,16 +135,7 @@ export function mappingOf(params: ConfigParams): Partial<Record<CanonicalField, 
 
 // ---------------------------------------------------------------- messages by field
 
-/** The server's own path notation (src/api/errors.ts formatPath): `config_params.transform.map_fields["listings.name"]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(String(key))) out += out ? `.${String(key)}` : String(key);
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out || '(body)';
-}
+export { formatPath };
 
 export interface FieldProblem {
   path: string;
