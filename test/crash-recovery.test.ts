@@ -13,14 +13,12 @@ import type { Job } from 'bullmq';
 import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './harness/context';
 import { ApiClient } from './harness/http';
 import { csvMapping, listingsCsv, makeListings, startCsvRun, waitForRun } from './harness/pipeline';
-import { spawnEntry, type Spawned } from './harness/spawn';
+import { startWorkerProcess as spawnWorker, stopProcess, type Spawned } from './harness/spawn';
 import { jobIds, type QueueName } from '../src/queues/names';
 
 jest.setTimeout(420_000);
 
 // Short enough to keep the test quick, long enough that a busy live worker never looks stalled.
-const lockDurationMs = 5_000;
-const stalledIntervalMs = 1_000;
 
 const total = 12_000; // records in the file: raw files of 5,000 (the default split), batches of 2,000
 const isBad = (n: number) => n % 1_000 === 0; // no name: rejected into job_errors, not staged
@@ -53,30 +51,9 @@ const count = async (sql: string, params: unknown[] = []) => (await t.ctx.db.que
 const waitUntil = <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, everyMs = 20) =>
   waitFor(what, probe, timeoutMs, everyMs);
 
-/** A real worker process on these queues, with short job locks so a killed one's jobs come back soon. */
-async function startWorkerProcess(queues: QueueName[], concurrency = 2): Promise<Spawned> {
-  const worker = spawnEntry('src/worker.ts', ['--queues', queues.join(','), '--concurrency', String(concurrency)], {
-    DATABASE_URL: t.settings.DATABASE_URL, REDIS_URL: t.settings.REDIS_URL, QUEUE_PREFIX: t.settings.QUEUE_PREFIX,
-    STORAGE_URL: t.settings.STORAGE_URL, LOG_LEVEL: 'info',
-    WORKER_LOCK_DURATION_MS: String(lockDurationMs), WORKER_STALLED_INTERVAL_MS: String(stalledIntervalMs),
-  });
-  processes.push(worker);
-  // the settings took: the worker reports the short lock it runs with
-  await worker.waitFor(/"lockDurationMs":5000,"stalledIntervalMs":1000,"msg":"worker started"/, 90_000);
-  return worker;
-}
-
-/** SIGTERM, and SIGKILL when the worker has not stopped within 20 s. */
-async function stopProcess(worker: Spawned): Promise<void> {
-  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
-  let timer: NodeJS.Timeout | undefined;
-  const late = await Promise.race([
-    worker.kill('SIGTERM').then(() => false),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 20_000))),
-  ]);
-  clearTimeout(timer);
-  if (late) await worker.kill('SIGKILL');
-}
+/** A worker process on this file's database and Redis (shared harness helper). */
+const startWorkerProcess = (queues: QueueName[], concurrency = 2) =>
+  spawnWorker(t.settings, queues, { concurrency, logLevel: 'info', track: (worker) => processes.push(worker) });
 
 /** Backends (of the worker) waiting on a lock the given session holds, with what they run. */
 async function blockedBy(lockerPid: number) {

@@ -16,13 +16,11 @@ import { jobIds, type QueueName } from '../src/queues/names';
 import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './harness/context';
 import { ApiClient } from './harness/http';
 import { createCsvSource, listingsCsv, makeListings, startCsvRun, waitForRun } from './harness/pipeline';
-import { spawnEntry, type Spawned } from './harness/spawn';
+import { spawnEntry, startWorkerProcess as spawnWorker, stopProcess, type Spawned } from './harness/spawn';
 import { sleep, waitUntil as waitFor } from './harness/wait';
 
 jest.setTimeout(180_000);
 
-const lockDurationMs = 5_000;
-const stalledIntervalMs = 1_000;
 const isBad = (n: number) => n % 1_000 === 0; // no name: rejected into job_errors, not staged
 
 let redisDir: string;
@@ -112,31 +110,9 @@ afterAll(async () => {
   if (redisDir) fs.rmSync(redisDir, { recursive: true, force: true });
 });
 
-/** A real worker process on these queues, on this file's Redis, with short locks; debug logs name each file it transformed. */
-async function startWorkerProcess(queues: QueueName[], concurrency: number): Promise<Spawned> {
-  const worker = spawnEntry('src/worker.ts', ['--queues', queues.join(','), '--concurrency', String(concurrency)], {
-    DATABASE_URL: t.settings.DATABASE_URL, REDIS_URL: t.settings.REDIS_URL, QUEUE_PREFIX: t.settings.QUEUE_PREFIX,
-    STORAGE_URL: t.settings.STORAGE_URL, LOG_LEVEL: 'debug',
-    WORKER_LOCK_DURATION_MS: String(lockDurationMs), WORKER_STALLED_INTERVAL_MS: String(stalledIntervalMs),
-  });
-  processes.push(worker);
-  await worker.waitFor(/"lockDurationMs":5000,"stalledIntervalMs":1000,"msg":"worker started"/, 90_000);
-  return worker;
-}
-
-async function stopProcess(worker: Spawned): Promise<void> {
-  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
-  let timer: NodeJS.Timeout | undefined;
-  const late = await Promise.race([
-    worker.kill('SIGTERM').then(() => false),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 20_000))),
-  ]);
-  clearTimeout(timer);
-  if (late) {
-    process.stdout.write(`worker ${worker.child.pid} had not stopped 20 s after SIGTERM: killed\n`);
-    await worker.kill('SIGKILL');
-  }
-}
+/** A worker process on this file's database and Redis (shared harness helper). */
+const startWorkerProcess = (queues: QueueName[], concurrency: number) =>
+  spawnWorker(t.settings, queues, { concurrency, logLevel: 'debug', track: (worker) => processes.push(worker) });
 
 /** The raw files a worker process says it transformed for this run (its "transformed raw file" lines). */
 function filesTransformedBy(worker: Spawned, runId: number): number[] {

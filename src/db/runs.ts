@@ -4,8 +4,6 @@ import type { Queryable } from './pool';
 
 export { runStatuses, type RunStage, type RunStatus } from '../domain/run-lifecycle';
 
-/** Statuses a run can still move on from. */
-export const activeStatuses: RunStatus[] = ['waiting_for_input', 'queued', 'running', 'awaiting_review', 'promoting'];
 
 export interface RunRow {
   id: number;

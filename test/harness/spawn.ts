@@ -67,3 +67,42 @@ export function spawnEntry(entry: string, args: string[], env: Record<string, st
     },
   };
 }
+
+/** Job locks short enough that a killed worker's jobs come back within seconds (crash and fleet tests). */
+export const shortLocks = { lockDurationMs: 5_000, stalledIntervalMs: 1_000 };
+
+/**
+ * A real `src/worker.ts` process on these queues, on the given database, Redis and prefix, with short
+ * job locks; resolves once it says it started with them.
+ */
+export async function startWorkerProcess(
+  settings: { DATABASE_URL: string; REDIS_URL: string; QUEUE_PREFIX: string; STORAGE_URL: string },
+  queues: readonly string[],
+  options: { concurrency?: number; logLevel?: string; /** told at once, so a worker that never starts is still cleaned up */ track?: (worker: Spawned) => void } = {},
+): Promise<Spawned> {
+  const worker = spawnEntry('src/worker.ts', ['--queues', queues.join(','), '--concurrency', String(options.concurrency ?? 2)], {
+    DATABASE_URL: settings.DATABASE_URL, REDIS_URL: settings.REDIS_URL, QUEUE_PREFIX: settings.QUEUE_PREFIX,
+    STORAGE_URL: settings.STORAGE_URL, LOG_LEVEL: options.logLevel ?? 'info',
+    WORKER_LOCK_DURATION_MS: String(shortLocks.lockDurationMs), WORKER_STALLED_INTERVAL_MS: String(shortLocks.stalledIntervalMs),
+  });
+  options.track?.(worker);
+  // the settings took: the worker reports the short lock it runs with
+  await worker.waitFor(
+    new RegExp(`"lockDurationMs":${shortLocks.lockDurationMs},"stalledIntervalMs":${shortLocks.stalledIntervalMs},"msg":"worker started"`), 90_000);
+  return worker;
+}
+
+/** SIGTERM, and SIGKILL when the process has not stopped within 20 s. */
+export async function stopProcess(worker: Spawned): Promise<void> {
+  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([
+    worker.kill('SIGTERM').then(() => false),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 20_000))),
+  ]);
+  clearTimeout(timer);
+  if (late) {
+    process.stdout.write(`process ${worker.child.pid} had not stopped 20 s after SIGTERM: killed\n`);
+    await worker.kill('SIGKILL');
+  }
+}
