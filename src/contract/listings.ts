@@ -115,18 +115,22 @@ export type ListingEditBody = z.infer<typeof listingEditBody>;
 // Times are ISO 8601 strings, as JSON carries them.
 const timestamp = z.iso.datetime();
 
-export const adminListingRow = z.object({
+/** What every reply about a listing says of the listing itself: the list's rows and the detail alike. */
+const listingCore = z.object({
   id: z.number().int(),
   name: z.string(),
   category: z.string().nullable(),
-  city: z.string().nullable(),
-  lat: z.number().nullable(),
-  lng: z.number().nullable(),
   listing_visible: z.boolean(),
   listing_status: z.enum(listingStatuses),
   manually_modified: z.boolean(),
   owner_dmo_id: z.number().int().nullable(),
   updated_at: timestamp,
+});
+
+export const adminListingRow = listingCore.extend({
+  city: z.string().nullable(),
+  lat: z.number().nullable(),
+  lng: z.number().nullable(),
   info_count: z.number().int(),
   /** listing_info not shown: soft-deleted by an import, hidden by an admin */
   hidden_info_count: z.number().int(),
@@ -194,20 +198,12 @@ export const timelineEntry = z.object({
 });
 
 /** `GET /listings/:id`, and the reply of every change to a listing (edit, restore, hide, show, archive, unarchive). */
-export const listingDetail = z.object({
-  id: z.number().int(),
-  name: z.string(),
-  category: z.string().nullable(),
+export const listingDetail = listingCore.extend({
   google_place_id: z.string().nullable(),
   match_hash: z.string().nullable(),
-  listing_visible: z.boolean(),
-  listing_status: z.enum(listingStatuses),
-  manually_modified: z.boolean(),
   manually_modified_at: timestamp.nullable(),
   manually_modified_by: z.number().int().nullable(),
-  owner_dmo_id: z.number().int().nullable(),
   created_at: timestamp,
-  updated_at: timestamp,
   location: listingLocation.nullable(),
   listing_info: z.array(listingInfoDetail),
   sources: z.array(z.object({
