@@ -8,7 +8,7 @@ import {
 import * as configs from '../db/configs';
 import { applyRunEvent } from '../db/runs';
 import { removeRunJobs } from '../queues/run-flow';
-import { nextRunsAt, syncConfigSchedule } from '../queues/schedules';
+import { nextRunAt, nextRunsAt, syncConfigSchedule } from '../queues/schedules';
 import { suggestMapping } from '../domain/suggest-mapping';
 import { CsvFileError, openCsv } from '../sources/csv';
 import { ApiError, notFound, parseInput } from './errors';
@@ -44,7 +44,7 @@ async function settlePendingRuns(ctx: PipelineContext, configId: number, choice:
 
 /** A config as the API shows it: with when its schedule next starts a run (null for manual or inactive). */
 async function withNextRun(ctx: PipelineContext, config: configs.ConfigRow) {
-  return { ...config, next_run_at: (await nextRunsAt(ctx)).get(config.id) ?? null };
+  return { ...config, next_run_at: await nextRunAt(ctx, config.id) };
 }
 
 export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {

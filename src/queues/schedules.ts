@@ -35,7 +35,13 @@ export async function syncConfigSchedule(ctx: PipelineContext, config: Pick<Conf
   );
 }
 
-/** When the config's next scheduled run starts, or null for one without a schedule. */
+/** When one config's next scheduled run starts, or null for one without a schedule. */
+export async function nextRunAt(ctx: PipelineContext, configId: number): Promise<Date | null> {
+  const next = (await ctx.queues.import.getJobScheduler(schedulerId(configId)))?.next;
+  return next ? new Date(next) : null;
+}
+
+/** When each scheduled config's next run starts, from one read of the schedulers. */
 export async function nextRunsAt(ctx: PipelineContext): Promise<Map<number, Date>> {
   const next = new Map<number, Date>();
   for (const scheduler of await ctx.queues.import.getJobSchedulers()) {
