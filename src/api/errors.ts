@@ -1,7 +1,7 @@
 // Every error leaves as {"error": {code, message, details}} with a message a person can act on.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
-import { formatPath } from '../contract/paths';
+import { formatPath, type ApiErrorBody } from '../contract/errors';
 
 export class ApiError extends Error {
   constructor(
@@ -35,7 +35,7 @@ export const notFoundHandler: RequestHandler = (req, _res, next) =>
 export function errorHandler(log: { error: (obj: object, msg: string) => void }): ErrorRequestHandler {
   return (error, _req, res, _next) => {
     if (error instanceof ApiError) {
-      res.status(error.status).json({ error: { code: error.code, message: error.message, details: error.details } });
+      res.status(error.status).json({ error: { code: error.code, message: error.message, details: error.details } } satisfies ApiErrorBody);
       return;
     }
     // body-parser errors carry a status and type
@@ -45,10 +45,10 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
       const message =
         type === 'entity.too.large' ? 'The request body is too large' :
         type === 'entity.parse.failed' ? 'The request body is not valid JSON' : (error as Error).message;
-      res.status(status).json({ error: { code: type ?? 'bad_request', message } });
+      res.status(status).json({ error: { code: type ?? 'bad_request', message } } satisfies ApiErrorBody);
       return;
     }
     log.error({ err: error instanceof Error ? error.stack : String(error) }, 'unhandled API error');
-    res.status(500).json({ error: { code: 'internal', message: 'Something went wrong on the server; the error was logged' } });
+    res.status(500).json({ error: { code: 'internal', message: 'Something went wrong on the server; the error was logged' } } satisfies ApiErrorBody);
   };
 }

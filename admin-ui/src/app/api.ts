@@ -2,9 +2,7 @@
 // carrying the server's own message, and uploads through XMLHttpRequest because fetch cannot report
 // upload progress.
 
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
+import type { ApiErrorBody } from '@contract/errors';
 
 export class ApiError extends Error {
   constructor(
@@ -32,7 +30,7 @@ export function onSessionExpired(listener: () => void): () => void {
 }
 
 function toApiError(status: number, body: unknown): ApiError {
-  const error = (body as ErrorBody | undefined)?.error;
+  const error = (body as ApiErrorBody | undefined)?.error;
   if (error?.message) return new ApiError(status, error.code, error.message, error.details);
   return new ApiError(status, 'http_error', `The server answered ${status}`);
 }

@@ -1,7 +1,7 @@
 // A form's messages per field: the same zod schema the server validates with, run in the browser as the
 // person types, and the server's own {path, message} details when it refuses a request anyway.
 import type { z } from 'zod';
-import { formatPath } from '@contract/paths';
+import { formatPath } from '@contract/errors';
 import { ApiError } from '../app/api';
 
 /** Every field's first message from the schema, by path; empty when the value passes. */

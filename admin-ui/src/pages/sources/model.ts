@@ -1,7 +1,7 @@
 // What the Sources page works with: DMOs and configs as the API sends them (types taken from the
 // contract's schemas), the words a content admin reads for their codes, and the pure helpers the
 // config form edits config_params with. The server's own schemas check every change as it is typed.
-import { formatPath } from '@contract/paths';
+import { formatPath } from '@contract/errors';
 import type { z } from 'zod';
 import {
   canonicalFields, configBody, dmoBody, dmoTypes, fileSourceTypes, mergePolicies, namedSchedules, resolveConfig, sourceTypes,
