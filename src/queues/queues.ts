@@ -23,6 +23,20 @@ export const jobOptionsOf: Record<QueueName, DefaultJobOptions> = {
   promote: { attempts: 5, backoff: { type: 'exponential', delay: 5_000 }, ...retention },
 };
 
+/**
+ * Fair sharing between runs: a run's batches (its transform jobs, one per raw file) take turns with
+ * every other run's. Batch k of any run goes before batch k+1 of any run, so a 200-record run queued
+ * behind a 50,000-record one waits for one of its batches, not all of them (BullMQ serves the
+ * lowest priority number first, first come first served within one). Never 0: BullMQ serves jobs
+ * without a priority before every prioritized one.
+ */
+export function batchPriority(batch: number): number {
+  return Math.min(Math.max(1, Math.trunc(batch)), maxPriority);
+}
+
+// BullMQ's largest priority (2^21 - 1)
+const maxPriority = 2_097_151;
+
 export type Queues = Record<QueueName, Queue> & { flows: FlowProducer };
 
 export function createQueues(connection: Redis, prefix: string): Queues {

@@ -1,12 +1,13 @@
 // How a run's steps are put on the queues, and what runs after each: import, then a stage parent
 // waiting on one transform per raw file, then (after review, or at once when unattended) promote.
-// Job ids come from the run, so adding a step twice is harmless. The whole flow of a run reads here.
+// Job ids come from the run, so adding a step twice is harmless; transforms of all runs take turns
+// (batchPriority). The whole flow of a run reads here.
 import type { FlowJob, Job, JobsOptions } from 'bullmq';
 import type { PipelineContext } from '../context';
 import { getRun, runsToResume, type RunRow } from '../db/runs';
 import { listFiles } from '../db/files';
 import { jobIds, type QueueName } from './names';
-import { jobOptionsOf } from './queues';
+import { batchPriority, jobOptionsOf } from './queues';
 
 // FlowProducer does not apply a queue's defaults, so flow jobs get their queue's explicitly.
 const flowJobOptions = (queue: 'stage' | 'transform'): JobsOptions => ({ ...jobOptionsOf[queue] });
@@ -26,7 +27,7 @@ export async function enqueueStageFlow(ctx: PipelineContext, runId: number, file
     name: 'transform',
     queueName: 'transform',
     data: { runId, fileId: file.id, seq: file.seq },
-    opts: { ...flowJobOptions('transform'), jobId: jobIds.transform(runId, file.seq), failParentOnFailure: true },
+    opts: { ...flowJobOptions('transform'), jobId: jobIds.transform(runId, file.seq), priority: batchPriority(file.seq), failParentOnFailure: true },
   }));
   await ctx.queues.flows.add({
     name: 'stage',
