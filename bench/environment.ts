@@ -28,6 +28,8 @@ export interface BenchEnvironment {
   login: { email: string; password: string };
   /** scratch folder for the generated CSV files */
   csvDir: string;
+  /** the in-process workers (all six queues); the fleet section pauses them for worker processes */
+  workers: Worker[];
   close(): Promise<void>;
 }
 
@@ -100,7 +102,7 @@ export async function startBenchEnvironment(options: BenchOptions): Promise<Benc
     server = await startServer(ctx, 0);
     workers = startWorkerFleet(ctx, queueNames, options.concurrency);
     const api = await BenchApi.signIn(serverUrl(server), adminEmail, adminPassword);
-    return { ctx, settings, databaseName, api, baseUrl: serverUrl(server), login: { email: adminEmail, password: adminPassword }, csvDir, close };
+    return { ctx, settings, databaseName, api, baseUrl: serverUrl(server), login: { email: adminEmail, password: adminPassword }, csvDir, workers, close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;

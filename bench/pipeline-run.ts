@@ -71,18 +71,33 @@ async function stepTimes(ctx: PipelineContext, runId: number, uploadMs: number, 
   return { upload: uploadMs, import: activeMs([importJob]), transform: activeMs(transforms), stage: activeMs([stageJob]) };
 }
 
-export async function timeCsvRun(api: BenchApi, ctx: PipelineContext, configId: number, file: string, timeoutMs: number): Promise<RunTiming> {
+/** A run under way: uploaded and continued, not yet staged. */
+export interface StartedRun {
+  runId: number;
+  started: number;
+  uploadMs: number;
+}
+
+/** executeStage → uploadStageFile → continue; the clock starts with the upload. */
+export async function startTimedRun(api: BenchApi, configId: number, file: string): Promise<StartedRun> {
   const created = await api.post('/api/v1/pipeline/executeStage', { configId }, [200]);
   const runId = created.jobId as number;
-
   const started = performance.now();
   await api.uploadStageFile(runId, file);
   const uploadMs = performance.now() - started;
   await api.post('/api/v1/pipeline/executeStage', { jobId: runId, continue: true }, [202]);
+  return { runId, started, uploadMs };
+}
+
+/** Waits for the started run to reach awaiting_review, and splits its time by step. */
+export async function finishTimedRun(api: BenchApi, ctx: PipelineContext, { runId, started, uploadMs }: StartedRun, timeoutMs: number): Promise<RunTiming> {
   const run = await waitForReview(api, runId, timeoutMs);
   const wallMs = performance.now() - started;
-
   const files = await api.get<{ files: { kind: string }[] }>(`/api/v1/pipeline/jobs/${runId}/files`);
   const rawFiles = files.files.filter((f) => f.kind === 'raw').length;
   return { runId, wallMs, steps: await stepTimes(ctx, runId, uploadMs, rawFiles), rawFiles, results: run.results };
+}
+
+export async function timeCsvRun(api: BenchApi, ctx: PipelineContext, configId: number, file: string, timeoutMs: number): Promise<RunTiming> {
+  return finishTimedRun(api, ctx, await startTimedRun(api, configId, file), timeoutMs);
 }

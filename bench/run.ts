@@ -7,6 +7,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bestOf, copyOnly, parseOnly, type BaselineTiming } from './baselines';
 import { startBenchEnvironment, type BenchEnvironment } from './environment';
+import { benchFleet, type FleetResult } from './fleet';
 import { listingColumns, writeListingsCsv } from './listings-csv';
 import { measurePeakMemory, type MemoryPeak } from './memory';
 import { parseBenchOptions, type BenchOptions } from './options';
@@ -77,7 +78,29 @@ async function describeMachine(env: BenchEnvironment, options: BenchOptions): Pr
   ].join('\n');
 }
 
-function report(results: SizeResult[], options: BenchOptions): string {
+function fleetReport(fleet: FleetResult): string {
+  const rowsPerSecond = (run: { wallMs: number }, rows: number) => count(Math.round(rows / (run.wallMs / 1000)));
+  const one = fleet.throughput[0]!.run;
+  return [
+    table(`Fleet: worker processes as ops run them (src/worker.ts, concurrency ${fleet.concurrency} each; import, stage, promote in one more process)`,
+      ['transform worker processes', 'rows', 'wall s', 'rows/s', 'transform s', 'transform ÷ 1 process'],
+      fleet.throughput.map(({ transformWorkers, run }) => [transformWorkers, count(fleet.rows), seconds(run.wallMs),
+        rowsPerSecond(run, fleet.rows), seconds(run.steps.transform), ratio(run.steps.transform / one.steps.transform)])),
+    table(`Fair sharing: a ${fleet.smallRows}-row DMO's run queued while a ${count(fleet.rows)}-row DMO's run transforms (1 transform process)`,
+      ['run', 'rows', 'upload → awaiting_review s', '÷ small run alone'],
+      [
+        ['small DMO alone', fleet.smallRows, seconds(fleet.smallAlone.wallMs), ratio(1)],
+        ['small DMO behind the large one', fleet.smallRows, seconds(fleet.smallBehind.wallMs), ratio(fleet.smallBehind.wallMs / fleet.smallAlone.wallMs)],
+        ['large DMO (queued first)', count(fleet.rows), seconds(fleet.large.wallMs), ratio(fleet.large.wallMs / fleet.smallAlone.wallMs)],
+      ]),
+    `  the large run had transformed ${count(fleet.largeDoneWhenSmallStaged)} of ${count(fleet.rows)} records when the small one was staged`,
+    table('Longest event-loop stall in the worker processes during the fleet runs (nodejs_eventloop_lag_max_seconds, scraped every 250 ms)',
+      ['process', 'longest stall ms', 'limit ms'],
+      [['transform workers', fleet.stallMs.transform.toFixed(0), 1000], ['import + stage + promote', fleet.stallMs.steps.toFixed(0), 1000]]),
+  ].join('\n\n');
+}
+
+function report(results: SizeResult[], options: BenchOptions, fleet: FleetResult | null): string {
   const stepSum = (r: SizeResult) => Object.values(r.run.steps).reduce((sum, ms) => sum + ms, 0);
   const sections = [
     table('Pipeline: upload start → awaiting_review, through the HTTP API', [
@@ -120,6 +143,7 @@ function report(results: SizeResult[], options: BenchOptions): string {
         'add a larger size (--rows 10k,100k,300k) to see whether the peak keeps growing or levels off.',
     );
   }
+  if (fleet) sections.push(fleetReport(fleet));
   return sections.join('\n\n');
 }
 
@@ -130,6 +154,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => void env.close().finally(() => process.exit(130)));
 
   const results: SizeResult[] = [];
+  let fleet: FleetResult | null = null;
   let failure: string | null = null;
   let machine = '';
   try {
@@ -142,10 +167,22 @@ async function main(): Promise<number> {
         break; // a larger size would fail the same way, only slower
       }
     }
+    if (!failure) {
+      const rows = options.sizes[options.sizes.length - 1]!;
+      try {
+        fleet = await benchFleet(env, rows, options.concurrency, runTimeoutMs(rows), say);
+        for (const { run } of fleet.throughput) assertStagedAll(run, rows);
+        assertStagedAll(fleet.large, rows);
+        assertStagedAll(fleet.smallAlone, fleet.smallRows);
+        assertStagedAll(fleet.smallBehind, fleet.smallRows);
+      } catch (error) {
+        failure = `fleet at ${count(rows)} rows: ${(error as Error).message}`;
+      }
+    }
   } finally {
     await env.close();
   }
-  process.stdout.write(`\n${machine}\n\n${report(results, options)}\n`);
+  process.stdout.write(`\n${machine}\n\n${report(results, options, fleet)}\n`);
   if (failure) say(`\nBENCH FAILED at ${failure}`);
   return failure ? 1 : 0;
 }
