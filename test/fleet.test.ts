@@ -242,6 +242,16 @@ describe('Redis under a running fleet', () => {
         `${[...new Set(workers.flatMap(troubles))].join('\n  ')}\n`);
       await expectExactlyStaged(runId, staged, total);
       for (const worker of workers) expect(worker.child.exitCode).toBeNull(); // neither died of the restart
+      // what ops ship to their log store: every line JSON, the outage said once per error and connection, and its end
+      for (const worker of workers) {
+        const lines = worker.output().split('\n').filter((line) => line.trim());
+        expect(lines.filter((line) => !line.startsWith('{'))).toEqual([]);
+        const entries = lines.map((line) => JSON.parse(line) as { msg: string; queue?: string; err?: string; connection?: string });
+        const redisErrors = entries.filter((entry) => entry.msg === 'redis error' || entry.msg === 'worker error');
+        expect(redisErrors.length).toBeGreaterThan(0);
+        expect(new Set(redisErrors.map((e) => `${e.connection} ${e.queue} ${e.err}`)).size).toBe(redisErrors.length);
+        expect(entries.some((entry) => entry.msg === 'redis connection back')).toBe(true);
+      }
       const files = await rawFiles(runId);
       for (let seq = 1; seq <= files; seq++) {
         expect(await t.ctx.queues.transform.getJobState(jobIds.transform(runId, seq))).toBe('completed');

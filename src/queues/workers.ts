@@ -5,6 +5,7 @@ import { applyRunEvent, getRun } from '../db/runs';
 import { retryEvent, type RunStage } from '../domain/run-lifecycle';
 import { RunFailure, type Processor } from '../processors/processor';
 import { createRedis } from './connection';
+import { RedisErrorLog } from './redis-errors';
 import { isQueueName, jobPayloads, queueNames, type QueueName } from './names';
 import { jobDuration } from '../metrics';
 import { onStepDone, removeWaitingRunJobs } from './run-flow';
@@ -71,7 +72,7 @@ export function startWorkers({ ctx, processors, queues, concurrency, workerOptio
     jobsOf.set(worker, jobs);
     // a connection passed in stays open after close(): this worker owns it
     worker.on('closed', () => connection.disconnect());
-    worker.on('error', (error) => ctx.log.error({ queue, err: error.message }, 'worker error'));
+    new RedisErrorLog(ctx.log, connection, { connection: 'worker', queue }).listen(worker, {}, 'worker error');
     worker.on('failed', (job, error) => {
       ctx.log.warn({ queue, jobId: job?.id, runId: (job?.data as { runId?: number } | undefined)?.runId, attempt: job?.attemptsMade,
         err: error.message }, 'job failed');
