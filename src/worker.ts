@@ -68,7 +68,7 @@ async function main() {
     process.exit(2);
   }
   await prepareDatabase(settings, log);
-  const ctx = createContext(settings, log);
+  const ctx = createContext(settings, log, 'worker');
   // before any job is taken: a port in use stops start-up (WORKER_METRICS_PORT unset: no endpoint)
   const port = settings.WORKER_METRICS_PORT;
   const metricsServer = port === undefined ? undefined : await startWorkerHttp(ctx, port);

@@ -251,6 +251,8 @@ describe('Redis under a running fleet', () => {
         expect(redisErrors.length).toBeGreaterThan(0);
         expect(new Set(redisErrors.map((e) => `${e.connection} ${e.queue} ${e.err}`)).size).toBe(redisErrors.length);
         expect(entries.some((entry) => entry.msg === 'redis connection back')).toBe(true);
+        // the steps waited for Redis instead of failing an attempt
+        expect(entries.filter((entry) => entry.msg === 'job failed')).toEqual([]);
       }
       const files = await rawFiles(runId);
       for (let seq = 1; seq <= files; seq++) {
