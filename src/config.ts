@@ -34,6 +34,13 @@ const settingsSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://user@host:5432/dbname').default(
     'postgres://postgres@127.0.0.1:5432/listings',
   ),
+  // Connections of each process's main pool (writes, sign-in, workers' steps). The server's API reads
+  // (searches, listing lists, review pages, the public API) have a pool of their own of half as many
+  // (apiReadPoolSize), and /readyz one connection more: a server holds at most 1.5 × this + 1.
+  DB_POOL_SIZE: positiveInt('a number of connections, at least 2').min(2, { message: 'expected a number of connections, at least 2' }).default(10),
+  // How long an API read may wait for a read connection, and each of its statements run (PostgreSQL's
+  // statement_timeout), before it answers 503 query_timeout.
+  API_READ_TIMEOUT_MS: positiveInt('milliseconds').default(10_000),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
     .string()
@@ -100,6 +107,9 @@ const settingsSchema = z.object({
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** The API read pool's share of DB_POOL_SIZE: half, rounded down (so at least 1). */
+export const apiReadPoolSize = (dbPoolSize: number) => Math.floor(dbPoolSize / 2);
 
 export class SettingsError extends Error {}
 

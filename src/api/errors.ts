@@ -2,6 +2,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { formatPath, type ApiErrorBody } from '../contract/errors';
+import { QueryTimeout } from '../db/read-pool';
 
 export class ApiError extends Error {
   constructor(
@@ -32,8 +33,25 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, root?
 export const notFoundHandler: RequestHandler = (req, _res, next) =>
   next(new ApiError(404, 'not_found', `No route for ${req.method} ${req.path}`));
 
-export function errorHandler(log: { error: (obj: object, msg: string) => void }): ErrorRequestHandler {
-  return (error, _req, res, _next) => {
+/**
+ * A read past API_READ_TIMEOUT_MS: a busy database (or a search it cannot answer quickly), not a bug:
+ * 503, which says "try again", with what took too long, never a 500.
+ */
+function queryTimeoutError(error: QueryTimeout): ApiError {
+  return new ApiError(503, 'query_timeout',
+    `${error.message} (API_READ_TIMEOUT_MS): the database is busy or the search too broad; try again in a moment, or narrow it`,
+    { timeout_ms: error.timeoutMs, waited_for: error.waitedFor });
+}
+
+type ErrorLog = { error: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void };
+
+export function errorHandler(log: ErrorLog): ErrorRequestHandler {
+  return (caught, req, res, _next) => {
+    let error: unknown = caught;
+    if (error instanceof QueryTimeout) {
+      log.warn({ method: req.method, path: req.path, timeoutMs: error.timeoutMs, waitedFor: error.waitedFor }, 'API read took too long');
+      error = queryTimeoutError(error);
+    }
     if (error instanceof ApiError) {
       res.status(error.status).json({ error: { code: error.code, message: error.message, details: error.details } } satisfies ApiErrorBody);
       return;

@@ -1,6 +1,7 @@
 // /healthz (process up), /readyz (PostgreSQL and Redis answer), /metrics (Prometheus text).
 import client from 'prom-client';
 import type { PipelineContext } from '../context';
+import { readinessTimeoutMs } from '../db/pool';
 import { registry } from '../metrics';
 import { queueNames } from '../queues/names';
 import type { RouteSpec } from './routes';
@@ -36,10 +37,12 @@ export function healthRoutes(ctx: PipelineContext): RouteSpec[] {
       method: 'get', path: '/readyz', access: 'public',
       handler: async (_req, res) => {
         const checks: Record<string, string> = {};
-        await withTimeout(ctx.db.query('SELECT 1'), 2000, 'PostgreSQL')
+        // on its own connection, not the pools: API reads and workers using every connection is a
+        // busy instance, not one to take out of rotation
+        await withTimeout(ctx.readinessDb.query('SELECT 1'), readinessTimeoutMs, 'PostgreSQL')
           .then(() => (checks.postgres = 'ok'))
           .catch((error: Error) => (checks.postgres = error.message));
-        await withTimeout(ctx.redis.ping(), 2000, 'Redis')
+        await withTimeout(ctx.redis.ping(), readinessTimeoutMs, 'Redis')
           .then(() => (checks.redis = 'ok'))
           .catch((error: Error) => (checks.redis = error.message));
         const ready = Object.values(checks).every((value) => value === 'ok');

@@ -1,6 +1,8 @@
 // /api/v1/pipeline/listings: production listings for admins, manual edits of their shared parts, and
 // the visibility a person decides: restore what an import soft-deleted, hide and show one DMO's
-// record, archive and un-archive a whole listing. Each answers the listing's detail.
+// record, archive and un-archive a whole listing. Each answers the listing's detail. The two GETs
+// read through ctx.apiReads (503 past API_READ_TIMEOUT_MS); the writes, and the detail they answer,
+// use the main pool, so a flood of searches does not hold them up.
 import type { PipelineContext } from '../context';
 import { adminListingsQuery, listingEditBody, type ListingDetail } from '../contract/listings';
 import {
@@ -33,14 +35,14 @@ export function listingRoutes(ctx: PipelineContext): RouteSpec[] {
       method: 'get', path: '/listings', access: 'pipeline:read',
       handler: async (req) => {
         const query = parseInput(adminListingsQuery, req.query);
-        return listListings(ctx.db,
+        return listListings(ctx.apiReads,
           { q: query.q, dmoId: query.dmo_id, visible: query.visible, status: query.status, infoStatus: query.info_status },
           query.pageSize, (query.page - 1) * query.pageSize);
       },
     },
     {
       method: 'get', path: '/listings/:id', access: 'pipeline:read',
-      handler: async (req) => (await getListing(ctx.db, idParam(req))) ?? notFoundListing(req.params.id),
+      handler: async (req) => (await getListing(ctx.apiReads, idParam(req))) ?? notFoundListing(req.params.id),
     },
     {
       method: 'patch', path: '/listings/:id', access: 'pipeline:write',

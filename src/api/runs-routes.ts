@@ -1,5 +1,7 @@
 // Runs: executeStage / uploadStageFile (two-phase), jobs with files (download, preview), errors (JSON
 // pages and a CSV export), retry, cancel, discard; staged rows, their counts and review decisions; promote.
+// The review pages' reads (staged rows with their search, counts, a row against production) go through
+// ctx.apiReads (503 past API_READ_TIMEOUT_MS); the rest, polled by the UI and the CLI, the main pool.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -46,8 +48,9 @@ function presentRun(run: NonNullable<Awaited<ReturnType<typeof runs.getRunWithRe
 
 const presentFile = (file: JobFileRow): JobFile => ({ ...file, created_at: file.created_at.toISOString() });
 
-async function requireRun(ctx: PipelineContext, runId: number) {
-  const run = await runs.getRunWithResults(ctx.db, runId);
+/** The run, read on db: the main pool, or ctx.apiReads for the review pages' reads. */
+async function requireRun(ctx: PipelineContext, runId: number, db: Queryable = ctx.db) {
+  const run = await runs.getRunWithResults(db, runId);
   if (!run) throw notFound(`Run ${runId}`);
   return run;
 }
@@ -300,24 +303,24 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
       method: 'get', path: '/staging/rows', access: 'pipeline:read',
       handler: async (req) => {
         const { jobId, page, pageSize, ...filter } = parseInput(rowsQuery, req.query);
-        await requireRun(ctx, jobId);
-        return review.listRows(ctx.db, jobId, filter, page, pageSize);
+        await requireRun(ctx, jobId, ctx.apiReads);
+        return review.listRows(ctx.apiReads, jobId, filter, page, pageSize);
       },
     },
     {
       method: 'get', path: '/staging/counts', access: 'pipeline:read',
       handler: async (req) => {
         const { jobId } = parseInput(countsQuery, req.query);
-        await requireRun(ctx, jobId);
-        return review.countRows(ctx.db, jobId);
+        await requireRun(ctx, jobId, ctx.apiReads);
+        return review.countRows(ctx.apiReads, jobId);
       },
     },
     {
       method: 'get', path: '/staging/rows/:id', access: 'pipeline:read',
       handler: async (req) => {
-        const row = await review.getRow(ctx.db, idParam(req, 'id', maxBigSerialId));
+        const row = await review.getRow(ctx.apiReads, idParam(req, 'id', maxBigSerialId));
         if (!row) throw notFound(`Staged row ${req.params.id}`);
-        const production = await review.productionRecord(ctx.db, row.listing_id, row.listing_info_id);
+        const production = await review.productionRecord(ctx.apiReads, row.listing_id, row.listing_info_id);
         return { row, production, diff: review.fieldDiff(row, production) };
       },
     },

@@ -1,4 +1,5 @@
-// One pg pool per process, plus the two helpers every repository uses.
+// The process's main pg pool (writes, sign-in, workers), the small pool /readyz checks PostgreSQL
+// on, and the helpers every repository uses. The API's reads have a pool of their own (read-pool.ts).
 import pg from 'pg';
 
 // numeric and bigint come back as strings by default; counts and ids fit in a JS number here.
@@ -7,8 +8,10 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
 export type Db = pg.Pool;
 export type DbClient = pg.PoolClient;
-/** Anything that can run a query: the pool or a client inside a transaction. */
-export type Queryable = pg.Pool | pg.PoolClient;
+/** Anything that can run a query: a pool, a client inside a transaction, or the API's ReadPool. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
 
 export function createPool(databaseUrl: string, max = 10): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: 'listings-pipeline' });
@@ -17,8 +20,33 @@ export function createPool(databaseUrl: string, max = 10): Db {
   return pool;
 }
 
+/** How long /readyz waits for PostgreSQL (and for Redis) before answering 503. */
+export const readinessTimeoutMs = 2_000;
+
+/**
+ * /readyz's own connection, so that a flood of slow reads holding every pool connection does not
+ * take the instance out of rotation: one connection, opened at the first probe and kept open (no idle
+ * timeout, no connection churn at every probe). A lost one is dropped by the pool and the next probe
+ * opens another; so is one that does not answer within the timeout (query_timeout is pg's own,
+ * client-side, not a start-up option), instead of holding every later probe behind it.
+ */
+export function createReadinessPool(databaseUrl: string): Db {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl, max: 1, idleTimeoutMillis: 0, application_name: 'listings-pipeline-readiness',
+    connectionTimeoutMillis: readinessTimeoutMs, query_timeout: readinessTimeoutMs,
+  });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export interface TransactionOptions {
+  readOnly?: boolean;
+  /** each statement's limit: PostgreSQL cancels one running longer (SQLSTATE 57014) */
+  statementTimeoutMs?: number;
+}
+
 /** Runs fn in a transaction on one client; rolls back on any error. */
-export async function inTransaction<T>(db: Db, fn: (client: DbClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(db: Db, fn: (client: DbClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const client = await db.connect();
   // A connection the server ends while we hold it (the timeout below) fails the next query, which
   // fails the job; without a listener its 'error' event would end the whole process.
@@ -26,12 +54,17 @@ export async function inTransaction<T>(db: Db, fn: (client: DbClient) => Promise
   const onLost = (error: Error) => (lost ??= error); // the first says why; then the socket closes
   client.on('error', onLost);
   try {
-    await client.query('BEGIN');
     // Our transactions run their statements back to back. One left idle is a worker whose machine
     // vanished without closing the connection: the server ends it, so its row locks (a promote
     // batch) do not hold up the worker that took its job over until TCP gives up, hours later.
-    // SET LOCAL, not a connection option: poolers such as PgBouncer refuse start-up options.
-    await client.query(`SET LOCAL idle_in_transaction_session_timeout = '5min'`);
+    // SET LOCAL, not a connection option: poolers such as PgBouncer refuse start-up options, and a
+    // session SET would, in PgBouncer's transaction pooling, stay on a server connection other
+    // clients get next. One round trip: a query without parameters may hold several statements.
+    await client.query([
+      options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN',
+      `SET LOCAL idle_in_transaction_session_timeout = '5min'`,
+      ...(options.statementTimeoutMs ? [`SET LOCAL statement_timeout = ${Math.round(options.statementTimeoutMs)}`] : []),
+    ].join('; '));
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
