@@ -8,6 +8,7 @@ import {
   approveAndPromote, createCsvSource, listingsCsv, makeListings, startCsvRun, startPipelineUnderTest, waitForRun,
   type PipelineUnderTest,
 } from './harness/pipeline';
+import { waitUntil } from './harness/wait';
 
 jest.setTimeout(120_000);
 
@@ -152,6 +153,83 @@ describe('cancel', () => {
     const again = await api().post(`/api/v1/pipeline/jobs/${runId}/cancel`);
     expect(again.status).toBe(409);
     expect(again.body.error.message).toBe(`Run ${runId} is cancelled: it can be cancelled only when it is waiting for input, queued, running, awaiting review`);
+  });
+});
+
+describe('a step whose work committed but whose hand-on was lost', () => {
+  it('the stage job tried again (as BullMQ retries it) finds the run promoting and adds the promote job it lacks', async () => {
+    const { configId } = await createCsvSource(api(), 'Lifecycle unattended', 3, {
+      import: { source_id_column: 'ID' }, promote: { auto_promote: true },
+    });
+    const { queues } = product.t.ctx;
+    await queues.promote.pause();
+    try {
+      const runId = await startCsvRun(api(), configId, listingsCsv(makeListings(5, 6_000)));
+      await waitForRun(api(), runId, ['promoting']);
+      // as if Redis had failed between the stage's commit and its enqueuePromote
+      const lost = await queues.promote.getJob(jobIds.promote(runId));
+      await lost!.remove();
+      const stageJob = await queues.stage.getJob(jobIds.stage(runId));
+      expect(await stageJob!.getState()).toBe('completed');
+      await stageJob!.retry('completed');
+      await waitUntil('the promote job added again', () => queues.promote.getJob(jobIds.promote(runId)));
+      await queues.promote.resume();
+      const promoted = await waitForRun(api(), runId, ['promoted']);
+      expect(promoted.promote_results.inserted + promoted.promote_results.listings_created).toBeGreaterThan(0);
+      const listed = (await product.t.ctx.db.query('SELECT count(*)::int AS n FROM public.listing_info WHERE last_job_id = $1', [runId])).rows[0].n;
+      expect(listed).toBe(5);
+    } finally {
+      await queues.promote.resume();
+    }
+  });
+});
+
+describe('cancel while the stage job is active', () => {
+  it('the stage finds the run cancelled when it hands on: all it wrote rolls back and the older run is not superseded', async () => {
+    const { configId } = await source();
+    const older = await startCsvRun(api(), configId, listingsCsv(makeListings(4, 7_000)));
+    await waitForRun(api(), older, ['awaiting_review']);
+    const { queues } = product.t.ctx;
+    const locker = await product.t.ctx.db.connect();
+    try {
+      // the transforms stage the rows; the stage waits (its queue paused) until the test holds them
+      await queues.stage.pause();
+      const runId = await startCsvRun(api(), configId, listingsCsv(makeListings(4, 7_100)));
+      await waitUntil('the transforms done, the stage job waiting', async () => {
+        const job = await queues.stage.getJob(jobIds.stage(runId));
+        return job && (await job.getState()) === 'waiting';
+      }, 60_000);
+      // the stage's UPDATE that decides each row's action waits on these row locks, mid-transaction
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM staging.rows WHERE job_id = $1 FOR UPDATE', [runId]);
+      await queues.stage.resume();
+      await waitUntil('the stage job active and waiting on the row locks', async () => {
+        const job = await queues.stage.getJob(jobIds.stage(runId));
+        if (!job || !(await job.isActive())) return false;
+        const waiting = await product.t.ctx.db.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%staging.rows%'`);
+        return waiting.rowCount! > 0;
+      }, 60_000);
+      const cancelled = await api().post(`/api/v1/pipeline/jobs/${runId}/cancel`);
+      expect(cancelled.status).toBe(200);
+      await locker.query('COMMIT');
+
+      await waitUntil('the stage job done', async () => {
+        const job = await product.t.ctx.queues.stage.getJob(jobIds.stage(runId));
+        return job && ['completed', 'failed'].includes(await job.getState());
+      }, 60_000);
+      const run = (await api().get(`/api/v1/pipeline/jobs/${runId}`)).body;
+      expect(run.status).toBe('cancelled');
+      expect(run.staged_at).toBeNull();
+      const decided = (await product.t.ctx.db.query(
+        'SELECT count(*)::int AS n FROM staging.rows WHERE job_id = $1 AND action IS NOT NULL', [runId])).rows[0].n;
+      expect(decided).toBe(0);
+      expect((await api().get(`/api/v1/pipeline/jobs/${older}`)).body.status).toBe('awaiting_review');
+    } finally {
+      await queues.stage.resume();
+      await locker.query('ROLLBACK').catch(() => undefined);
+      locker.release();
+    }
   });
 });
 

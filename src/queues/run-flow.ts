@@ -42,7 +42,11 @@ export async function enqueuePromote(ctx: PipelineContext, runId: number): Promi
   await ctx.queues.promote.add('promote', { runId }, { jobId: jobIds.promote(runId) });
 }
 
-/** What runs after a step that did its work (a skipped step hands on nothing): the one place that chooses. */
+/**
+ * What runs after a step, chosen from the run's status: the one place that chooses. Called after a
+ * skipped step too (its work may have committed on an earlier try whose hand-on failed), so each
+ * hand-on is idempotent: job ids derive from the run.
+ */
 export async function onStepDone(ctx: PipelineContext, queue: QueueName, runId: number): Promise<void> {
   const status = (await getRun(ctx.db, runId))?.status;
   switch (queue) {

@@ -164,7 +164,9 @@ async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueNa
     };
     const outcome = await processor.process({ id: job.id ?? '', data: parsed.data as never, attempt, isFinalAttempt, unfinishedChildren }, ctx);
     stopTimer({ outcome });
-    if (outcome === 'success') await onStepDone(ctx, queue, parsed.data.runId);
+    // also after a skip: a step whose work committed but whose hand-on failed (Redis gone at that
+    // moment) is retried by BullMQ, finds its work done and hands on now (the hand-on is idempotent)
+    await onStepDone(ctx, queue, parsed.data.runId);
     return outcome;
   } catch (error) {
     stopTimer({ outcome: 'failed' });
