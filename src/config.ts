@@ -30,6 +30,12 @@ function isOrigin(value: string): boolean {
 const positiveInt = (what: string) =>
   z.coerce.number({ message: `expected ${what}` }).int({ message: `expected ${what}` }).positive({ message: `expected ${what}` });
 
+/** A share from 0 to 1, as a fraction (0.1 is 10 %). */
+const ratio = () =>
+  z.coerce.number({ message: 'expected a fraction from 0 to 1, e.g. 0.1 for 10 %' })
+    .min(0, { message: 'expected a fraction from 0 to 1, e.g. 0.1 for 10 %' })
+    .max(1, { message: 'expected a fraction from 0 to 1, e.g. 0.1 for 10 %' });
+
 const settingsSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://user@host:5432/dbname').default(
     'postgres://postgres@127.0.0.1:5432/listings',
@@ -104,6 +110,13 @@ const settingsSchema = z.object({
   // 0 picks a free port, as PORT=0 does. docker-compose sets 9464 on every worker service.
   WORKER_METRICS_PORT: z.coerce.number({ message: 'expected a port number' }).int({ message: 'expected a port number' })
     .min(0, { message: 'expected a port number' }).max(65535, { message: 'expected a port number' }).optional(),
+  // The thresholds of ops/prometheus/alerts.yml. The server's /metrics exposes them as
+  // pipeline_alert_threshold{alert=...} and the rules compare against that, so ops change a threshold
+  // here, for every rule and dashboard at once, instead of editing the rules file.
+  ALERT_ERROR_RATIO: ratio().default(0.1),
+  ALERT_DUPLICATE_RATIO: ratio().default(0.1),
+  ALERT_QUEUE_WAIT_MINUTES: z.coerce.number({ message: 'expected minutes' }).positive({ message: 'expected minutes' }).default(15),
+  ALERT_RUN_WAIT_DAYS: z.coerce.number({ message: 'expected days' }).positive({ message: 'expected days' }).default(3),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -6,8 +6,9 @@ import { adminUi } from './admin-ui';
 import { authenticate, authRoutes } from './auth';
 import { bullBoard, bullBoardPath } from './bull-board';
 import { errorHandler, notFoundHandler } from './errors';
-import { healthRoutes, registerQueueGauges } from './health-routes';
+import { healthRoutes } from './health-routes';
 import { listingRoutes } from './listings-routes';
+import { metricsRoutes } from './metrics-routes';
 import { originGuard } from './origin-guard';
 import { publicRoutes } from './public-routes';
 import { routerFrom, type RouteSpec } from './routes';
@@ -15,6 +16,7 @@ import { runRoutes } from './runs-routes';
 import { securityHeaders } from './security-headers';
 import { sourceRoutes } from './sources-routes';
 import { userRoutes } from './users-routes';
+import { registerClusterGauges } from '../metrics';
 
 export interface RouteGroup {
   prefix: string;
@@ -27,7 +29,7 @@ export function routeGroups(ctx: PipelineContext): RouteGroup[] {
     { prefix: '', routes: healthRoutes(ctx) },
     { prefix: '/api/v1/auth', routes: authRoutes(ctx) },
     { prefix: '/api/v1/admin', routes: userRoutes(ctx) },
-    { prefix: '/api/v1/pipeline', routes: [...sourceRoutes(ctx), ...runRoutes(ctx), ...listingRoutes(ctx)] },
+    { prefix: '/api/v1/pipeline', routes: [...sourceRoutes(ctx), ...runRoutes(ctx), ...listingRoutes(ctx), ...metricsRoutes(ctx)] },
     { prefix: '/v1', routes: publicRoutes(ctx) },
   ];
 }
@@ -41,7 +43,7 @@ export function createApp(ctx: PipelineContext): express.Express {
   app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser());
   app.use(authenticate(ctx));
-  registerQueueGauges(ctx);
+  registerClusterGauges(ctx); // the API's /metrics alone has the fleet-wide gauges (src/metrics.ts)
 
   for (const group of routeGroups(ctx)) app.use(group.prefix || '/', routerFrom(group.routes));
   app.use(bullBoardPath, bullBoard(ctx));

@@ -1,9 +1,8 @@
-// /healthz (process up), /readyz (PostgreSQL and Redis answer), /metrics (Prometheus text).
-import client from 'prom-client';
+// /healthz (process up), /readyz (PostgreSQL and Redis answer), /metrics (Prometheus text of what
+// src/metrics.ts declares; only the API process's has the fleet-wide gauges).
 import type { PipelineContext } from '../context';
 import { readinessTimeoutMs } from '../db/pool';
 import { registry } from '../metrics';
-import { queueNames } from '../queues/names';
 import type { RouteSpec } from './routes';
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -11,23 +10,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
     promise,
     new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref()),
   ]);
-}
-
-export function registerQueueGauges(ctx: PipelineContext): void {
-  if (registry.getSingleMetric('pipeline_queue_jobs')) registry.removeSingleMetric('pipeline_queue_jobs');
-  new client.Gauge({
-    name: 'pipeline_queue_jobs',
-    help: 'Jobs in each queue by state',
-    labelNames: ['queue', 'state'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const name of queueNames) {
-        const counts = await ctx.queues[name].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'waiting-children');
-        for (const [state, count] of Object.entries(counts)) this.set({ queue: name, state }, count);
-      }
-    },
-  });
 }
 
 export function healthRoutes(ctx: PipelineContext): RouteSpec[] {

@@ -22,6 +22,7 @@ import { inTransaction, type Queryable } from '../db/pool';
 import * as review from '../db/review';
 import * as runs from '../db/runs';
 import { fileSourceTypes, resolveConfig } from '../domain/config-params';
+import { countBlobBytesWritten } from '../metrics';
 import { lifecycle, retryEvent, type RunEvent } from '../domain/run-lifecycle';
 import type { RawRecordLine } from '../processors/import';
 import { activeRunJobs, enqueueImport, enqueuePromote, removeFailedRunJobs, removeRunJobs, resumeRun } from '../queues/run-flow';
@@ -191,6 +192,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
             await ctx.store.delete(file.key);
             throw new ApiError(409, 'not_waiting', `Run ${run.id} became ${recorded.refused} while the file arrived: it does not wait for a file`);
           }
+          countBlobBytesWritten(run.dmo_id, 'upload', file.bytes);
           if (recorded.replacedKey) {
             await ctx.store.delete(recorded.replacedKey).catch((error: unknown) =>
               ctx.log.warn({ runId: run.id, key: recorded.replacedKey, err: String(error) }, 'the replaced upload could not be deleted'));

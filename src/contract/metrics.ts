@@ -71,8 +71,8 @@ export const metricsSummary = z.object({
     runs: ratio,
   }),
   /**
-   * The window's runs whose automatic work ended (staged for review, or finished): their records over
-   * the minutes from start to that end. records_per_minute is null when no such run has a duration.
+   * The runs staged in the window (import, transform and stage done): their records over the minutes
+   * from their start to staged, added up. records_per_minute is null when there is no such run.
    */
   throughput: z.object({
     runs: count,

@@ -165,8 +165,11 @@ export async function proposeRows(db: Queryable, runId: number): Promise<void> {
   await db.query(`UPDATE staging.rows SET ok_to_promote = ${proposal} WHERE job_id = $1 AND ok_to_promote <> ${proposal}`, [runId]);
 }
 
-export async function countResults(db: Queryable, runId: number): Promise<void> {
-  await db.query(
+/** A staged run's records by the record's action, as countResults writes them to job_results. */
+export type StagedCounts = Record<'insert' | 'update' | 'unchanged' | 'duplicate' | 'delete' | 'possible_match', number>;
+
+export async function countResults(db: Queryable, runId: number): Promise<StagedCounts> {
+  const { rows } = await db.query<StagedCounts>(
     `UPDATE pipeline.job_results res SET
         records_new = c.new, records_updated = c.updated, records_unchanged = c.unchanged,
         records_duplicates = c.duplicates, records_deleted = c.deleted, records_possible_match = c.possible,
@@ -181,9 +184,12 @@ export async function countResults(db: Queryable, runId: number): Promise<void> 
                     count(*) FILTER (WHERE action = 'delete') AS deleted,
                     count(*) FILTER (WHERE action = 'possible_match') AS possible
                FROM staging.rows WHERE job_id = $1) c
-      WHERE res.job_id = $1`,
+      WHERE res.job_id = $1
+      RETURNING res.records_new AS insert, res.records_updated AS update, res.records_unchanged AS unchanged,
+                res.records_duplicates AS duplicate, res.records_deleted AS delete, res.records_possible_match AS possible_match`,
     [runId],
   );
+  return rows[0] ?? { insert: 0, update: 0, unchanged: 0, duplicate: 0, delete: 0, possible_match: 0 };
 }
 
 /** True when a newer run of the config already reached review or production: this one is stale. */

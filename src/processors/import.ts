@@ -5,6 +5,7 @@ import { deleteRawFiles, listFiles, recordFile } from '../db/files';
 import { deleteImportErrors, recordErrors, type RecordError } from '../db/record-errors';
 import { applyRunEvent, markImported, saveSnapshotMapping, setRunProgress } from '../db/runs';
 import { defaultMapping } from '../domain/suggest-mapping';
+import { countBlobBytesWritten, rowsProcessed } from '../metrics';
 import { CsvFileError, openCsv } from '../sources/csv';
 import { rawFileKey } from '../storage/blob-keys';
 import { RawFileSplitter } from '../storage/raw-files';
@@ -79,6 +80,7 @@ async function importSource(ctx: PipelineContext, { run, snapshot, config }: Run
         job_id: runId, kind: 'raw', seq: file.seq, storage_key: file.key, format: 'ndjson', data_domain: run.data_domain,
         dmo_id: run.dmo_id, bytes: file.bytes, record_count: file.recordCount, first_rec_num: file.firstRecNum,
       });
+      countBlobBytesWritten(run.dmo_id, 'raw', file.bytes);
       await setRunProgress(ctx.db, runId, 'import', file.firstRecNum + file.recordCount - 1, 0);
     },
   );
@@ -110,6 +112,8 @@ async function importSource(ctx: PipelineContext, { run, snapshot, config }: Run
     );
   }
   await markImported(ctx.db, runId, recNum + problems.count, problems.count);
+  rowsProcessed.inc({ step: 'import', result: 'read' }, recNum);
+  rowsProcessed.inc({ step: 'import', result: 'unreadable' }, problems.count);
   await setRunProgress(ctx.db, runId, 'transform', 0, recNum);
 }
 

@@ -5,6 +5,7 @@ import { inTransaction, type DbClient } from '../db/pool';
 import { applyRunEvent, setRunProgress, supersedeOlderRuns } from '../db/runs';
 import * as stage from '../db/stage-run';
 import { approveRows } from '../db/review';
+import { rowsProcessed } from '../metrics';
 import { loadRunStep, RunFailure, type Processor, type RunStep } from './processor';
 
 export const stageProcessor: Processor<'stage'> = {
@@ -22,24 +23,27 @@ export const stageProcessor: Processor<'stage'> = {
     }
     await setRunProgress(ctx.db, runId, 'stage', 0, 1);
 
-    const next = await inTransaction(ctx.db, async (client) => {
+    const staged = await inTransaction(ctx.db, async (client) => {
       await stage.resetStageDecisions(client, runId);
       await stage.markDuplicates(client, runId);
       await stage.computeActions(client, runId);
       if (config.import.full_snapshot) await stage.proposeDeletions(client, runId, run.dmo_id, config.import.max_delete_ratio);
       await stage.proposeRows(client, runId);
-      await stage.countResults(client, runId);
+      const counts = await stage.countResults(client, runId);
       const handedTo = await handOn(client, step);
       // in the same transaction as the new status, so nobody sees a reviewable run at 0 %
       await setRunProgress(client, runId, handedTo === 'promote' ? 'promote' : 'review', 1, 1);
-      return handedTo;
+      return counts;
     }).catch((error: unknown) => {
       // the run moved on meanwhile (a cancel won): everything this step wrote is rolled back
       if (error instanceof RunMovedOn) return null;
       throw error;
     });
+    if (!staged) return 'skipped';
+    // counted once committed: a stage that rolled back staged nothing
+    for (const [action, count] of Object.entries(staged)) rowsProcessed.inc({ step: 'stage', result: action }, count);
     // what runs next (promote, when unattended) is chosen in run-flow.ts
-    return next ? 'success' : 'skipped';
+    return 'success';
   },
 };
 

@@ -7,7 +7,7 @@ import { RunFailure, type Processor } from '../processors/processor';
 import { createRedis } from './connection';
 import { RedisErrorLog } from './redis-errors';
 import { isQueueName, jobPayloads, queueNames, type QueueName } from './names';
-import { jobDuration } from '../metrics';
+import { jobDuration, jobFailures } from '../metrics';
 import { onStepDone, removeWaitingRunJobs } from './run-flow';
 import { purgeStaging, purgeStagingJob, scheduledImportJob, scheduledImportPayload, startScheduledRun } from './schedules';
 
@@ -70,10 +70,12 @@ export function startWorkers({ ctx, processors, queues, concurrency, workerOptio
       ...workerOptions,
     });
     jobsOf.set(worker, jobs);
+    jobFailures.inc({ queue }, 0); // the series exists from the start: a first failure is an increase, not a new series
     // a connection passed in stays open after close(): this worker owns it
     worker.on('closed', () => connection.disconnect());
     new RedisErrorLog(ctx.log, connection, { connection: 'worker', queue }).listen(worker, {}, 'worker error');
     worker.on('failed', (job, error) => {
+      jobFailures.inc({ queue });
       ctx.log.warn({ queue, jobId: job?.id, runId: (job?.data as { runId?: number } | undefined)?.runId, attempt: job?.attemptsMade,
         err: error.message }, 'job failed');
       // BullMQ also fails a job itself (stalled more often than allowed) without running it: its run fails too

@@ -78,12 +78,16 @@ export const shortLocks = { lockDurationMs: 5_000, stalledIntervalMs: 1_000 };
 export async function startWorkerProcess(
   settings: { DATABASE_URL: string; REDIS_URL: string; QUEUE_PREFIX: string; STORAGE_URL: string },
   queues: readonly string[],
-  options: { concurrency?: number; logLevel?: string; /** told at once, so a worker that never starts is still cleaned up */ track?: (worker: Spawned) => void } = {},
+  options: {
+    concurrency?: number; logLevel?: string; /** more settings, e.g. WORKER_METRICS_PORT */ env?: Record<string, string>;
+    /** told at once, so a worker that never starts is still cleaned up */ track?: (worker: Spawned) => void;
+  } = {},
 ): Promise<Spawned> {
   const worker = spawnEntry('src/worker.ts', ['--queues', queues.join(','), '--concurrency', String(options.concurrency ?? 2)], {
     DATABASE_URL: settings.DATABASE_URL, REDIS_URL: settings.REDIS_URL, QUEUE_PREFIX: settings.QUEUE_PREFIX,
     STORAGE_URL: settings.STORAGE_URL, LOG_LEVEL: options.logLevel ?? 'info',
     WORKER_LOCK_DURATION_MS: String(shortLocks.lockDurationMs), WORKER_STALLED_INTERVAL_MS: String(shortLocks.stalledIntervalMs),
+    ...options.env,
   });
   options.track?.(worker);
   // the settings took: the worker reports the short lock it runs with
