@@ -17,7 +17,7 @@ import { startWorkerProcess, stopProcess, type Spawned } from './harness/spawn';
 
 jest.setTimeout(180_000);
 
-// js-yaml is in node_modules through jest (no YAML parser is a dependency of the product)
+// js-yaml: a dev dependency (3.x, the version jest brings too), for reading the alert rules
 const yaml = require('js-yaml') as { load(text: string): unknown };
 
 const repo = path.join(__dirname, '..');
