@@ -2,10 +2,11 @@
 import type { PageModule } from './page-module';
 import { accountPage } from '../pages/account';
 import { listingsPage } from '../pages/listings';
+import { metricsPage } from '../pages/metrics';
 import { queuesPage } from '../pages/queues';
 import { reviewPage } from '../pages/review';
 import { runsPage } from '../pages/runs';
 import { sourcesPage } from '../pages/sources';
 import { usersPage } from '../pages/users';
 
-export const pageModules: PageModule[] = [sourcesPage, runsPage, reviewPage, listingsPage, queuesPage, usersPage, accountPage];
+export const pageModules: PageModule[] = [sourcesPage, runsPage, reviewPage, listingsPage, metricsPage, queuesPage, usersPage, accountPage];
