@@ -1,0 +1,56 @@
+// The fleet-wide rate limit as geocoding (and later scraping and image fetches) will use it: three
+// separate processes asking at once for one key never get more than the rate in any one-second window
+// of Redis's clock, share it between them, and use it.
+import crypto from 'node:crypto';
+import { Redis } from 'ioredis';
+import { RateLimiter } from '../src/queues/rate-limiter';
+import { testRedisUrl } from './harness/services';
+import { spawnEntry } from './harness/spawn';
+
+jest.setTimeout(60_000);
+
+const prefix = `{test-${crypto.randomBytes(4).toString('hex')}}`;
+let redis: Redis;
+beforeAll(() => (redis = new Redis(testRedisUrl)));
+afterAll(() => redis.disconnect());
+
+it('three processes on one key: at most the rate in any one-second window, and the rate used', async () => {
+  const perSecond = 5;
+  const durationMs = 4_000;
+  const clients = Array.from({ length: 3 }, () => spawnEntry('test/fixtures/rate-limit-client.ts', [], {
+    REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix, RATE_KEY: 'geocode:nominatim:https://nominatim.test',
+    RATE_PER_SEC: String(perSecond), RATE_DURATION_MS: String(durationMs),
+  }));
+  const perClient = await Promise.all(clients.map(async (client) => {
+    const [, json] = await client.waitFor(/GRANTS (\[.*\])/, 45_000);
+    return JSON.parse(json!) as number[];
+  }));
+  const grants = perClient.flat().sort((a, b) => a - b);
+  // any window of one second holds at most perSecond grants: grant i and grant i + perSecond are a second apart
+  for (let i = 0; i + perSecond < grants.length; i += 1) {
+    expect(grants[i + perSecond]! - grants[i]!).toBeGreaterThanOrEqual(1_000_000);
+  }
+  // the rate is used: over the span of the grants, close to perSecond a second (a refused client's
+  // timer can wake late on a busy machine, hence 80 %), and never more than the windows allow
+  const seconds = (grants[grants.length - 1]! - grants[0]!) / 1_000_000;
+  expect(grants.length).toBeGreaterThanOrEqual(Math.floor(0.8 * Math.floor(seconds) * perSecond));
+  expect(grants.length).toBeLessThanOrEqual((Math.floor(seconds) + 1) * perSecond);
+  for (const own of perClient) expect(own.length).toBeGreaterThan(0);
+  process.stdout.write(`rate limit ${perSecond}/s: ${grants.length} grants over ${seconds.toFixed(2)} s, ` +
+    `per process ${perClient.map((own) => own.length).join(', ')}\n`);
+});
+
+it('a refused caller learns how long until a slot frees; other keys are not affected', async () => {
+  const limiter = new RateLimiter(redis, prefix);
+  expect((await limiter.acquire('host:a.test', 2)).granted).toBe(true);
+  expect((await limiter.acquire('host:a.test', 2)).granted).toBe(true);
+  const refused = await limiter.acquire('host:a.test', 2);
+  expect(refused.granted).toBe(false);
+  if (!refused.granted) {
+    expect(refused.retryAfterMs).toBeGreaterThan(0);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(1_001);
+  }
+  expect((await limiter.acquire('host:b.test', 2)).granted).toBe(true);
+  await expect(limiter.acquire('host:a.test', 0)).rejects.toThrow('rate for host:a.test: expected a whole number of requests a second ≥ 1 (got 0)');
+  await expect(limiter.acquire('host:a.test', 1.5)).rejects.toThrow(/got 1\.5/);
+});
