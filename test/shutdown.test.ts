@@ -5,13 +5,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { sleep, waitUntil as waitFor } from './harness/wait';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Worker } from 'bullmq';
-import { processors } from '../src/processors';
-import { processorMap, startWorkers } from '../src/queues/workers';
 import { jobIds } from '../src/queues/names';
-import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './harness/context';
+import type { TestContext } from './harness/context';
 import { ApiClient } from './harness/http';
-import { createCsvSource, listingsCsv, makeListings, startCsvRun, waitForRun } from './harness/pipeline';
+import {
+  createCsvSource, listingsCsv, makeListings, startCsvRun, startPipelineUnderTest, waitForRun, type PipelineUnderTest,
+} from './harness/pipeline';
 import { spawnEntry, type Spawned } from './harness/spawn';
 
 jest.setTimeout(240_000);
@@ -22,27 +21,22 @@ const oneFile = { import: { source_id_column: 'ID', split_records: 100_000, spli
 const lockDurationMs = 5_000;
 const stalledIntervalMs = 1_000;
 
+let product: PipelineUnderTest;
 let t: TestContext;
-let server: TestServer;
 let admin: ApiClient;
 let user: { email: string; password: string };
-let importAndStage: Worker[];
 const processes: Spawned[] = [];
 
 beforeAll(async () => {
-  t = await createTestContext();
-  server = await startTestServer(t.ctx);
-  user = await userWithRoles(t.ctx, ['super_admin']);
-  admin = await ApiClient.signedIn(server.url, user.email, user.password);
-  // import and stage run in this process; transform only in the worker processes under test
-  importAndStage = startWorkers({ ctx: t.ctx, processors: processorMap(processors), queues: ['import', 'stage'], concurrency: 2 });
+  // import and stage run in this process; transform only in the worker process(es) under test
+  product = await startPipelineUnderTest({}, ['import', 'stage']);
+  ({ t, admin } = product);
+  user = product.adminLogin;
 });
 
 afterAll(async () => {
   for (const child of processes) await child.kill('SIGKILL');
-  await Promise.all(importAndStage?.map((worker) => worker.close()) ?? []);
-  await server?.close();
-  await t?.close();
+  await product?.close();
 });
 
 

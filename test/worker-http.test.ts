@@ -5,41 +5,34 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { Worker } from 'bullmq';
 import { loadSettings } from '../src/config';
 import { closeContext, createContext } from '../src/context';
 import { createLogger } from '../src/logger';
-import { processors } from '../src/processors';
-import { processorMap, startWorkers } from '../src/queues/workers';
 import { closeWorkerHttp, startWorkerHttp, workerHttpUrl } from '../src/worker-http';
-import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './harness/context';
+import type { TestContext } from './harness/context';
 import { ApiClient } from './harness/http';
-import { createCsvSource, listingsCsv, makeListings, startCsvRun, waitForRun } from './harness/pipeline';
+import {
+  createCsvSource, listingsCsv, makeListings, startCsvRun, startPipelineUnderTest, waitForRun, type PipelineUnderTest,
+} from './harness/pipeline';
 import { testRedisUrl } from './harness/services';
 import { spawnEntry, type Spawned } from './harness/spawn';
 
 jest.setTimeout(120_000);
 
+let product: PipelineUnderTest;
 let t: TestContext;
-let server: TestServer;
 let admin: ApiClient;
-let importAndStage: Worker[];
 const processes: Spawned[] = [];
 
 beforeAll(async () => {
-  t = await createTestContext();
-  server = await startTestServer(t.ctx);
-  const user = await userWithRoles(t.ctx, ['super_admin']);
-  admin = await ApiClient.signedIn(server.url, user.email, user.password);
-  // import and stage run in this process; transform only in the worker process under test
-  importAndStage = startWorkers({ ctx: t.ctx, processors: processorMap(processors), queues: ['import', 'stage'], concurrency: 2 });
+  // import and stage run in this process; transform only in the worker process(es) under test
+  product = await startPipelineUnderTest({}, ['import', 'stage']);
+  ({ t, admin } = product);
 });
 
 afterAll(async () => {
   for (const child of processes) await child.kill('SIGKILL');
-  await Promise.all(importAndStage?.map((worker) => worker.close()) ?? []);
-  await server?.close();
-  await t?.close();
+  await product?.close();
 });
 
 /** A port nothing listens on (the OS's pick, released at once). */

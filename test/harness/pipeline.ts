@@ -2,7 +2,7 @@
 import type { Worker } from 'bullmq';
 import { processors } from '../../src/processors';
 import { processorMap, startWorkers } from '../../src/queues/workers';
-import { queueNames } from '../../src/queues/names';
+import { queueNames, type QueueName } from '../../src/queues/names';
 import type { PipelineContext } from '../../src/context';
 import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './context';
 import { ApiClient } from './http';
@@ -12,18 +12,23 @@ export interface PipelineUnderTest {
   server: TestServer;
   /** signed in as a super_admin */
   admin: ApiClient;
+  /** that super_admin's sign-in */
+  adminLogin: { email: string; password: string };
   close(): Promise<void>;
 }
 
-/** A test file's whole product: its own database and queue prefix, the API, workers on every queue. */
-export async function startPipelineUnderTest(settings: Record<string, string> = {}): Promise<PipelineUnderTest> {
+/**
+ * A test file's whole product: its own database and queue prefix, the API, and workers in this
+ * process on every queue, or on those named (a test that runs the others in worker processes).
+ */
+export async function startPipelineUnderTest(settings: Record<string, string> = {}, queues: readonly QueueName[] = queueNames): Promise<PipelineUnderTest> {
   const t = await createTestContext(settings);
   const server = await startTestServer(t.ctx);
-  const workers = startTestWorkers(t.ctx);
+  const workers = startTestWorkers(t.ctx, {}, queues);
   const user = await userWithRoles(t.ctx, ['super_admin']);
   const admin = await ApiClient.signedIn(server.url, user.email, user.password);
   return {
-    t, server, admin,
+    t, server, admin, adminLogin: { email: user.email, password: user.password },
     async close() {
       await Promise.all(workers.map((worker) => worker.close()));
       await server.close();
@@ -32,8 +37,9 @@ export async function startPipelineUnderTest(settings: Record<string, string> = 
   };
 }
 
-export function startTestWorkers(ctx: PipelineContext, options: { lockDuration?: number; stalledInterval?: number } = {}): Worker[] {
-  return startWorkers({ ctx, processors: processorMap(processors), queues: queueNames, concurrency: 2, workerOptions: options });
+export function startTestWorkers(ctx: PipelineContext, options: { lockDuration?: number; stalledInterval?: number } = {},
+  queues: readonly QueueName[] = queueNames): Worker[] {
+  return startWorkers({ ctx, processors: processorMap(processors), queues, concurrency: 2, workerOptions: options });
 }
 
 export async function waitForRun(client: ApiClient, runId: number, statuses: string[], timeoutMs = 60_000) {
