@@ -4,6 +4,7 @@ import { processors } from '../../src/processors';
 import { processorMap, startWorkers } from '../../src/queues/workers';
 import { queueNames, type QueueName } from '../../src/queues/names';
 import type { PipelineContext } from '../../src/context';
+import type { Queryable } from '../../src/db/pool';
 import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './context';
 import { ApiClient } from './http';
 
@@ -87,6 +88,19 @@ export async function approveAndPromote(client: ApiClient, runId: number) {
   const promote = await client.post('/api/v1/pipeline/staging/promote', { jobId: runId });
   if (promote.status !== 202) throw new Error(`promote: ${promote.status} ${JSON.stringify(promote.body)}`);
   return waitForRun(client, runId, ['promoted']);
+}
+
+/**
+ * Records 1..total of a run's file that were not handled exactly once (staged, or rejected into
+ * job_errors): 0 when a crash or restart lost or doubled none.
+ */
+export async function recordsNotHandledOnce(db: Queryable, runId: number, total: number): Promise<number> {
+  const { rows } = await db.query(
+    `SELECT count(*)::int n FROM generate_series(1, $2::int) g(rec_num)
+      WHERE (SELECT count(*) FROM staging.rows r WHERE r.job_id = $1 AND r.rec_num = g.rec_num)
+          + (SELECT count(*) FROM pipeline.job_errors e WHERE e.job_id = $1 AND e.rec_num = g.rec_num) <> 1`,
+    [runId, total]);
+  return rows[0].n as number;
 }
 
 export interface ListingRow {
