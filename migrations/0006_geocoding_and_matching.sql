@@ -9,7 +9,7 @@ CREATE TABLE pipeline.geocode_cache (
   provider      text NOT NULL CHECK (provider IN ('gazetteer', 'google', 'nominatim')),
   -- md5 of address, so the key fits a job id
   address_key   text NOT NULL,
-  -- the normalised address as it was asked for
+  -- the address as it is sent (the first staged row's spelling; the key is of its normalised form)
   address       text NOT NULL,
   status        text NOT NULL CHECK (status IN ('pending', 'found', 'not_found', 'failed')),
   lat           numeric(10, 8) CHECK (lat BETWEEN -90 AND 90),
@@ -46,6 +46,10 @@ ALTER TABLE staging.rows ADD CONSTRAINT rows_geocode_status_check
   CHECK (geocode_status IN ('not_needed', 'pending', 'found', 'not_found', 'failed', 'out_of_bounds'));
 CREATE INDEX staging_rows_address_idx ON staging.rows (job_id, address_key) WHERE address_key IS NOT NULL;
 
+-- How exact a production location's point is (NULL: as the source gave it): fuzzy matching does not
+-- measure distances from a city centre.
+ALTER TABLE public.locations ADD COLUMN geocode_precision text;
+
 -- How a source record was linked to its listing: it made the listing, the exact match hash, fuzzy
 -- matching (certainty_score says how sure), or a person (a reviewer's pick, a force-match).
 ALTER TABLE pipeline.bridge_source_target
@@ -62,6 +66,7 @@ ALTER TABLE pipeline.change_log DROP CONSTRAINT change_log_change_check;
 ALTER TABLE pipeline.change_log ADD CONSTRAINT change_log_change_check
   CHECK (change IN ('insert', 'update', 'delete', 'restore', 'hide', 'show', 'archive', 'unarchive'));
 ALTER TABLE pipeline.bridge_source_target DROP COLUMN match_method;
+ALTER TABLE public.locations DROP COLUMN geocode_precision;
 DROP INDEX staging.staging_rows_address_idx;
 UPDATE staging.rows SET geocode_status = 'failed' WHERE geocode_status = 'out_of_bounds';
 ALTER TABLE staging.rows DROP CONSTRAINT rows_geocode_status_check;

@@ -70,6 +70,9 @@ const settingsSchema = z.object({
     .string()
     .default('')
     .transform((value) => value.split(',').map((host) => host.trim()).filter(Boolean)),
+  // Every outbound request's limits (src/http/client.ts): one try's time, and the body's decoded size.
+  HTTP_TIMEOUT_MS: positiveInt('milliseconds').default(15_000),
+  HTTP_MAX_BYTES: positiveInt('a number of bytes').default(20 * 1024 * 1024),
   // Browser origins besides the server's own whose pages may write (a UI dev server, a TLS proxy's
   // public URL): see src/api/origin-guard.ts. Kept as URL.origin, the form browsers send.
   ALLOWED_ORIGINS: z
@@ -83,6 +86,11 @@ const settingsSchema = z.object({
   GOOGLE_PLACES_URL: url(['http:', 'https:'], 'https://places.googleapis.com').optional(),
   NOMINATIM_URL: url(['http:', 'https:'], 'https://nominatim.openstreetmap.org').optional(),
   GEOCODE_RATE_PER_SEC: z.coerce.number({ message: 'expected calls per second' }).positive().default(1),
+  // a geocode job's tries (a timeout, a 500, a quota refusal are tried again with exponential backoff)
+  // before its address is marked failed for the run; and how long one provider call may take
+  GEOCODE_ATTEMPTS: positiveInt('a number of tries').default(5),
+  GEOCODE_RETRY_DELAY_MS: positiveInt('milliseconds').default(10_000),
+  GEOCODE_TIMEOUT_MS: positiveInt('milliseconds').default(10_000),
   COOKIE_SECURE: z
     .enum(['true', 'false'], { message: 'expected true or false' })
     .default('false')

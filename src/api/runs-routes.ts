@@ -323,7 +323,8 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
         const row = await review.getRow(ctx.apiReads, idParam(req, 'id', maxBigSerialId));
         if (!row) throw notFound(`Staged row ${req.params.id}`);
         const production = await review.productionRecord(ctx.apiReads, row.listing_id, row.listing_info_id);
-        return { row, production, diff: review.fieldDiff(row, production) };
+        const candidates = await review.matchCandidates(ctx.apiReads, row.id);
+        return { row, production, diff: review.fieldDiff(row, production), candidates };
       },
     },
     {
@@ -333,6 +334,9 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
         const run = await requireRun(ctx, body.jobId);
         if (run.status !== 'awaiting_review') {
           throw new ApiError(409, 'not_in_review', `Run ${run.id} is ${run.status}; rows can be reviewed while it is awaiting_review`);
+        }
+        if (body.match_listing_id !== undefined && !(await review.listingExists(ctx.db, body.match_listing_id))) {
+          throw new ApiError(400, 'invalid_request', `match_listing_id: no listing has id ${body.match_listing_id}`);
         }
         const updated = await inTransaction(ctx.db, (client) =>
           review.approveRows(client, run.id, { ids: body.ids, filter: body.filter }, body.decision, currentUser(res).id, {

@@ -155,6 +155,26 @@ export const errorsCsvColumns = ['line', 'field', 'reason', 'value'] as const;
 // ---------------------------------------------------------------- staged rows and review
 
 const actionOrNull = z.enum(recordActions).nullable();
+export const geocodeStatuses = ['not_needed', 'pending', 'found', 'not_found', 'failed', 'out_of_bounds'] as const;
+
+/** A production listing a staged row may be, with the evidence behind its confidence. */
+export const matchCandidate = z.object({
+  listing_id: z.number(),
+  confidence: z.number(),
+  name: z.string().nullable(),
+  city: z.string().nullable(),
+  name_similarity: z.number(),
+  distance_m: z.number().nullable(),
+  /** phone, website, address: true agree, false disagree, null cannot tell */
+  evidence: z.object({
+    name_similarity: z.number(),
+    distance_m: z.number().nullable(),
+    phone: z.boolean().nullable(),
+    website: z.boolean().nullable(),
+    address: z.boolean().nullable(),
+  }),
+});
+export type MatchCandidate = z.infer<typeof matchCandidate>;
 
 export const rowsQuery = z.object({
   jobId: idQuery(maxBigSerialId),
@@ -204,7 +224,13 @@ export const stagedRow = canonicalRecordSchema
     reviewed_by: z.number().nullable(),
     reviewed_at: timestamp.nullable(),
     action_overridden: z.boolean(),
-    geocode_status: z.enum(['not_needed', 'pending', 'found', 'not_found', 'failed']).nullable(),
+    geocode_status: z.enum(geocodeStatuses).nullable(),
+    /** who gave the coordinates when the source did not: production, gazetteer, google, nominatim */
+    geocode_provider: z.string().nullable(),
+    /** how exact they are: 'city' is a city centre (the offline gazetteer), not the door */
+    geocode_precision: z.string().nullable(),
+    /** the fuzzy match's confidence in 0..1 (a possible match: its best candidate's) */
+    certainty_score: z.number().nullable(),
     promoted_at: timestamp.nullable(),
     promote_outcome: z.enum(['inserted', 'updated', 'deleted', 'unchanged', 'skipped']).nullable(),
   });

@@ -87,8 +87,8 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
      SELECT r.id, r.dmo_id, r.source_id, r.match_hash, r.action, r.l_action, r.li_action, r.location_action, r.contact_action,
             r.images_action, r.open_action, r.attributes_action, r.name, r.category, r.google_place_id, r.address1, r.address2,
             r.city, r.state, r.zip, r.country, r.lat, r.lng, r.region_name, r.info_name, r.description, r.contact, r.images,
-            r.attributes, r.opening, r.hashes, r.listing_id, r.listing_info_id,
-            NULL::integer AS location_id, NULL::integer AS contact_id, false AS created_listing, false AS created_info,
+            r.attributes, r.opening, r.hashes, r.listing_id, r.listing_info_id, r.match_method, r.certainty_score,
+            r.geocode_precision, NULL::integer AS location_id, NULL::integer AS contact_id, false AS created_listing, false AS created_info,
             ${authorityRank('d.dmo_type_id')} AS rank
        FROM staging.rows r JOIN public.dmos d ON d.id = r.dmo_id
       WHERE r.id = ANY($1::bigint[])`,
@@ -136,8 +136,9 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
       WHERE listing_id IS NULL AND action IN ('insert', 'update')`,
   );
   await db.query(
-    `INSERT INTO public.locations (id, address1, address2, city, state, zip, country, lat, lng, region_name)
-     SELECT location_id, address1, address2, city, state, zip, country, lat, lng, region_name FROM promote_batch WHERE created_listing`,
+    `INSERT INTO public.locations (id, address1, address2, city, state, zip, country, lat, lng, region_name, geocode_precision)
+     SELECT location_id, address1, address2, city, state, zip, country, lat, lng, region_name, geocode_precision
+       FROM promote_batch WHERE created_listing`,
   );
   await db.query(
     `INSERT INTO public.listings (id, name, category, google_place_id, location_id, match_hash, owner_dmo_id, part_hashes, last_job_id)
@@ -319,15 +320,18 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
     [runId],
   );
 
-  // Bridge rows: the source's record maps to this listing and listing_info.
+  // Bridge rows: the source's record maps to this listing and listing_info, saying how it was linked
+  // (made the listing, match hash, fuzzy with its certainty, a person) when the link is new.
   if (config.update_bridge_table) {
     await db.query(
-      `INSERT INTO pipeline.bridge_source_target (dmo_id, source_id, target_type, target_id, job_id)
-       SELECT dmo_id, source_id, t.target_type, t.target_id, $1
+      `INSERT INTO pipeline.bridge_source_target (dmo_id, source_id, target_type, target_id, job_id, match_method, certainty_score)
+       SELECT dmo_id, source_id, t.target_type, t.target_id, $1,
+              CASE WHEN created_listing THEN 'created' WHEN match_method IN ('match_hash', 'fuzzy', 'manual') THEN match_method END,
+              CASE WHEN match_method = 'fuzzy' THEN coalesce(certainty_score, 1) ELSE 1 END
          FROM promote_batch, LATERAL (VALUES ('listing', listing_id), ('listing_info', listing_info_id)) AS t(target_type, target_id)
         WHERE action IN ('insert', 'update', 'unchanged') AND t.target_id IS NOT NULL
        ON CONFLICT (dmo_id, source_id, target_type) DO UPDATE SET target_id = excluded.target_id, job_id = excluded.job_id,
-              updated_at = now()
+              match_method = excluded.match_method, certainty_score = excluded.certainty_score, updated_at = now()
         WHERE pipeline.bridge_source_target.target_id IS DISTINCT FROM excluded.target_id`,
       [runId],
     );

@@ -1,8 +1,9 @@
 // Review of staged rows: listing with filters, counts for the review tabs, one row against production,
 // and decisions.
+import { z } from 'zod';
 import {
-  recordActions, reviewStatuses, stagedRow, type RecordAction, type ReviewStatus, type RowsQuery, type StagedRow,
-  type StagingCounts,
+  matchCandidate, recordActions, reviewStatuses, stagedRow, type MatchCandidate, type RecordAction, type ReviewStatus,
+  type RowsQuery, type StagedRow, type StagingCounts,
 } from '../contract/runs';
 import { computeActions, proposeRows, countResults } from './stage-run';
 import { containsPattern, type Queryable } from './pool';
@@ -131,6 +132,19 @@ export async function countRows(db: Queryable, runId: number): Promise<StagingCo
 export async function getRow(db: Queryable, rowId: number): Promise<StagedRow | null> {
   const { rows } = await db.query<StagedRowRecord>(`SELECT ${rowColumns('staging.rows')} FROM staging.rows WHERE id = $1`, [rowId]);
   return rows[0] ? presentRow(rows[0]) : null;
+}
+
+/** A row's fuzzy-match candidates, best first (none unless the stage step found some). */
+export async function matchCandidates(db: Queryable, rowId: number): Promise<MatchCandidate[]> {
+  const { rows } = await db.query<{ candidates: unknown }>('SELECT match_candidates AS candidates FROM staging.rows WHERE id = $1', [rowId]);
+  const parsed = z.array(matchCandidate).safeParse(rows[0]?.candidates ?? []);
+  return parsed.success ? parsed.data : [];
+}
+
+/** True when a listing has this id: a reviewer's match_listing_id must name one. */
+export async function listingExists(db: Queryable, listingId: number): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM public.listings WHERE id = $1', [listingId]);
+  return (rowCount ?? 0) > 0;
 }
 
 /** The production record a staged row would change, in the staged row's shape. */

@@ -13,9 +13,27 @@ export interface JobHandle<Q extends QueueName> {
   isFinalAttempt: boolean;
   /** child jobs (a stage's transforms) that have not completed, with why those that failed did: a step must not run on part of its input */
   unfinishedChildren(): Promise<{ count: number; failures: string[] }>;
+  /** Adds these jobs as children of this one (an id that exists is left as it is); add in pages. */
+  addChildren(children: readonly ChildJob[]): Promise<void>;
+  /**
+   * When a child has not finished, parks this job until they all have: true then, and the processor
+   * returns 'waiting'; it runs again from the top once they are done. A child's failure does not fail
+   * this job.
+   */
+  waitForChildren(): Promise<boolean>;
 }
 
-export type JobOutcome = 'success' | 'skipped';
+export interface ChildJob<Q extends QueueName = QueueName> {
+  queue: Q;
+  jobId: string;
+  data: JobPayload<Q>;
+  /** over the queue's defaults (a step's settings may shorten retries) */
+  attempts?: number;
+  backoffMs?: number;
+}
+
+/** 'waiting': parked until its children are done (waitForChildren); no hand-on yet. */
+export type JobOutcome = 'success' | 'skipped' | 'waiting';
 
 export interface Processor<Q extends QueueName = QueueName> {
   queue: Q;
@@ -24,6 +42,24 @@ export interface Processor<Q extends QueueName = QueueName> {
 
 /** A failure that retrying cannot fix (a file that cannot be parsed): the run fails with this message at once. */
 export class RunFailure extends Error {}
+
+/**
+ * Not a failure: the fleet-wide rate for what this job calls is used up for `retryAfterMs`. The job goes
+ * back to its queue without counting as a try, and the queue's workers pause that long (BullMQ's
+ * worker.rateLimit), so nobody holds a slot while waiting.
+ */
+export class RateLimited extends Error {
+  constructor(readonly retryAfterMs: number, what: string) {
+    super(`rate limit for ${what}: next slot in ${retryAfterMs} ms`);
+  }
+}
+
+/** Not a failure: someone else is doing this job's work (a claim held); look again in `delayMs`. */
+export class RetryLater extends Error {
+  constructor(readonly delayMs: number, why: string) {
+    super(why);
+  }
+}
 
 export interface RunStep {
   run: RunRow;

@@ -1,10 +1,13 @@
-// Queue `stage`, the parent of a run's transforms: once every file is staged, decide duplicates,
-// actions, deletions, proposals and counts in SQL, then hand the run to review (or promote it when
-// the config says auto_promote and nothing needs a human). Geocoding and fuzzy matching come later.
+// Queue `stage`, the parent of a run's transforms: once every file is staged, geocode what lacks
+// coordinates (parking on geocode child jobs for a network provider), fuzzy-match what is still
+// unmatched, then decide duplicates, actions, deletions, proposals and counts in SQL, and hand the
+// run to review (or promote it when the config says auto_promote and nothing needs a human).
 import { inTransaction, type DbClient } from '../db/pool';
 import { applyRunEvent, setRunProgress, supersedeOlderRuns } from '../db/runs';
 import * as stage from '../db/stage-run';
+import { fuzzyMatch, resetFuzzyMatches } from '../db/stage-match';
 import { approveRows } from '../db/review';
+import { geocodeRun } from '../geocode/run-geocoding';
 import { rowsProcessed } from '../metrics';
 import { loadRunStep, RunFailure, type Processor, type RunStep } from './processor';
 
@@ -22,9 +25,12 @@ export const stageProcessor: Processor<'stage'> = {
       throw new RunFailure(`${unfinished.count} of the run's transform jobs did not finish${why}: retry the failed transform (or the run), not the stage`);
     }
     await setRunProgress(ctx.db, runId, 'stage', 0, 1);
+    if ((await geocodeRun(ctx, step, job)) === 'waiting') return 'waiting';
 
     const staged = await inTransaction(ctx.db, async (client) => {
       await stage.resetStageDecisions(client, runId);
+      await resetFuzzyMatches(client, runId);
+      await fuzzyMatch(client, runId, config.stage);
       await stage.markDuplicates(client, runId);
       await stage.computeActions(client, runId);
       if (config.import.full_snapshot) await stage.proposeDeletions(client, runId, run.dmo_id, config.import.max_delete_ratio);

@@ -14,12 +14,12 @@ export type RateDecision = { granted: true; atMicros: number } | { granted: fals
 const acquireScript = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local window = 1000000
+local window = tonumber(ARGV[3])
 local limit = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < limit then
   redis.call('ZADD', KEYS[1], now, ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], 2000)
+  redis.call('PEXPIRE', KEYS[1], math.floor(window / 500) + 1)
   return {1, tostring(now)}
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -29,10 +29,14 @@ return {0, tostring(math.floor((tonumber(oldest[2]) + window - now) / 1000) + 1)
 export class RateLimiter {
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
 
-  /** One grant for `key` when the last second holds fewer than `perSecond`; `perSecond` must be a whole number ≥ 1. */
+  /**
+   * One grant for `key` when the last second holds fewer than `perSecond`. A rate below 1 is one grant
+   * per 1/rate seconds; a fractional rate above 1 is rounded down (a limit may be met, never passed).
+   */
   async acquire(key: string, perSecond: number): Promise<RateDecision> {
-    if (!Number.isInteger(perSecond) || perSecond < 1) throw new Error(`rate for ${key}: expected a whole number of requests a second ≥ 1 (got ${perSecond})`);
-    const [granted, value] = (await this.redis.eval(acquireScript, 1, this.keyOf(key), perSecond, crypto.randomUUID())) as [number, string];
+    if (!Number.isFinite(perSecond) || perSecond <= 0) throw new Error(`rate for ${key}: expected requests a second above 0 (got ${perSecond})`);
+    const [limit, windowMicros] = perSecond < 1 ? [1, Math.ceil(1_000_000 / perSecond)] : [Math.floor(perSecond), 1_000_000];
+    const [granted, value] = (await this.redis.eval(acquireScript, 1, this.keyOf(key), limit, crypto.randomUUID(), windowMicros)) as [number, string];
     return granted === 1 ? { granted: true, atMicros: Number(value) } : { granted: false, retryAfterMs: Number(value) };
   }
 

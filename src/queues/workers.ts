@@ -1,13 +1,14 @@
 // Starts BullMQ workers for the chosen queues, each running the one processor registered for it.
-import { UnrecoverableError, WaitingError, Worker, type Job, type WorkerOptions } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { PipelineContext } from '../context';
 import { applyRunEvent, getRun } from '../db/runs';
 import { retryEvent, type RunStage } from '../domain/run-lifecycle';
-import { RunFailure, type Processor } from '../processors/processor';
+import { RateLimited, RetryLater, RunFailure, type ChildJob, type Processor } from '../processors/processor';
 import { createRedis } from './connection';
 import { RedisErrorLog } from './redis-errors';
 import { isQueueName, jobPayloads, queueNames, type QueueName } from './names';
 import { jobDuration, jobFailures } from '../metrics';
+import { jobOptionsOf } from './queues';
 import { onStepDone, removeWaitingRunJobs } from './run-flow';
 import { purgeStaging, purgeStagingJob, scheduledImportJob, scheduledImportPayload, startScheduledRun } from './schedules';
 
@@ -55,7 +56,18 @@ export function startWorkers({ ctx, processors, queues, concurrency, workerOptio
       const name = `${queue}/${job.id}`;
       jobs.add(name);
       try {
-        return await runJob(ctx, processors[queue] as Processor, queue, job);
+        return await runJob(ctx, processors[queue] as Processor, queue, job, token);
+      } catch (error) {
+        // a job handed back is no failure: it waits without holding a slot, and no try is counted
+        if (error instanceof RateLimited) {
+          await worker.rateLimit(error.retryAfterMs);
+          throw Worker.RateLimitError();
+        }
+        if (error instanceof RetryLater && token) {
+          await job.moveToDelayed(Date.now() + error.delayMs, token);
+          throw new DelayedError();
+        }
+        throw error;
       } finally {
         jobs.delete(name);
       }
@@ -67,6 +79,9 @@ export function startWorkers({ ctx, processors, queues, concurrency, workerOptio
       lockDuration: ctx.settings.WORKER_LOCK_DURATION_MS,
       stalledInterval: ctx.settings.WORKER_STALLED_INTERVAL_MS,
       maxStalledCount: 1,
+      // BullMQ honours worker.rateLimit only on a queue with a limiter; ours is the fleet-wide one in
+      // src/queues/rate-limiter.ts, so this one is set far above any provider's rate
+      ...(queue === 'geocode' || queue === 'image' ? { limiter: { max: 10_000, duration: 1_000 } } : {}),
       ...workerOptions,
     });
     jobsOf.set(worker, jobs);
@@ -87,7 +102,9 @@ export function startWorkers({ ctx, processors, queues, concurrency, workerOptio
 
 /** The step of a run each queue carries out: what a failure fails, and so what a retry resumes. */
 const stepOfQueue: Record<QueueName, RunStage | null> = {
-  import: 'import', transform: 'transform', geocode: 'stage', stage: 'stage', promote: 'promote',
+  import: 'import', transform: 'transform', stage: 'stage', promote: 'promote',
+  // an address whose lookup failed for good is marked failed on its rows by the stage, which goes on
+  geocode: null,
   image: null, // a failed image never fails its run: production only ever points at stored copies
 };
 
@@ -137,7 +154,28 @@ async function failedChildReasons(ctx: PipelineContext, job: Job): Promise<strin
   return reasons;
 }
 
-async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueName, job: Job): Promise<string> {
+/** Adds a step's children under it (JobHandle.addChildren); a child's failure leaves the parent to go on. */
+async function addChildren(ctx: PipelineContext, job: Job, children: readonly ChildJob[]): Promise<void> {
+  const parent = { id: job.id!, queue: job.queueQualifiedName };
+  for (let i = 0; i < children.length; i += 500) {
+    const slice = children.slice(i, i + 500);
+    for (const queue of new Set(slice.map((child) => child.queue))) {
+      await ctx.queues[queue].addBulk(slice.filter((child) => child.queue === queue).map((child) => ({
+        name: queue,
+        data: child.data,
+        opts: {
+          ...jobOptionsOf[queue], jobId: child.jobId, parent,
+          ...(child.attempts ? { attempts: child.attempts } : {}),
+          ...(child.backoffMs ? { backoff: { type: 'exponential', delay: child.backoffMs } } : {}),
+          // a child's own failure is recorded by its step (a geocode marks its address failed): the parent goes on
+          failParentOnFailure: false, ignoreDependencyOnFailure: true,
+        },
+      })));
+    }
+  }
+}
+
+async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueName, job: Job, token?: string): Promise<string> {
   // a schedule's trigger starts a run; the run's own import job then carries out the step
   if (queue === 'import' && job.name === scheduledImportJob) {
     const trigger = scheduledImportPayload.safeParse(job.data);
@@ -164,13 +202,23 @@ async function runJob(ctx: PipelineContext, processor: Processor, queue: QueueNa
       const counts = await job.getDependenciesCount({ unprocessed: true, failed: true });
       return { count: (counts.unprocessed ?? 0) + (counts.failed ?? 0), failures: await failedChildReasons(ctx, job) };
     };
-    const outcome = await processor.process({ id: job.id ?? '', data: parsed.data as never, attempt, isFinalAttempt, unfinishedChildren }, ctx);
+    const outcome = await processor.process({
+      id: job.id ?? '', data: parsed.data as never, attempt, isFinalAttempt, unfinishedChildren,
+      addChildren: (children) => addChildren(ctx, job, children),
+      waitForChildren: async () => {
+        if (!token) throw new Error(`job ${job.id} has no lock token: it cannot wait for children`);
+        return job.moveToWaitingChildren(token);
+      },
+    }, ctx);
     stopTimer({ outcome });
+    // parked until its children are done: it runs again then, and hands on that time
+    if (outcome === 'waiting') throw new WaitingChildrenError();
     // also after a skip: a step whose work committed but whose hand-on failed (Redis gone at that
     // moment) is retried by BullMQ, finds its work done and hands on now (the hand-on is idempotent)
     await onStepDone(ctx, queue, parsed.data.runId);
     return outcome;
   } catch (error) {
+    if (error instanceof WaitingChildrenError || error instanceof RateLimited || error instanceof RetryLater) throw error;
     stopTimer({ outcome: 'failed' });
     const message = error instanceof Error ? error.message : String(error);
     const permanent = error instanceof RunFailure || error instanceof UnrecoverableError;

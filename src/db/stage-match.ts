@@ -1,0 +1,192 @@
+// The stage step's fuzzy matching (DESIGN.md step 4b): staged rows that neither their source_id nor
+// their exact match hash linked to production get candidate listings from SQL (trigram-similar names
+// within 2 km of precise coordinates, or in the same city when there are none), which the pure scorer
+// (src/domain/matching.ts) turns into a confidence and evidence. At or above stage.auto_match_threshold
+// the row is matched (match_method 'fuzzy'); from stage.review_threshold it is a possible_match that a
+// reviewer resolves; below, a new listing. Pages of rows by id keep memory flat.
+import { classifyMatch, scoreCandidate, type MatchSubject, type MatchThresholds } from '../domain/matching';
+import type { Queryable } from './pool';
+
+const page = 2_000;
+/** candidates per row the SQL hands the scorer, most similar names first */
+const candidatesPerRow = 5;
+/** the shown candidates of a possible match */
+const shownCandidates = 3;
+
+const radiusM = 2_000;
+const degreesPerMetre = 1 / 111_320;
+
+/** Forgets what an earlier try of the stage matched fuzzily (a reviewer's pick stays: it is an override). */
+export async function resetFuzzyMatches(db: Queryable, runId: number): Promise<void> {
+  await db.query(
+    `UPDATE staging.rows SET listing_id = CASE WHEN match_method = 'fuzzy' THEN NULL ELSE listing_id END,
+            match_method = CASE WHEN match_method = 'fuzzy' THEN NULL ELSE match_method END,
+            certainty_score = NULL, match_candidates = NULL
+      WHERE job_id = $1 AND NOT action_overridden AND (match_method = 'fuzzy' OR match_candidates IS NOT NULL)`,
+    [runId],
+  );
+}
+
+interface CandidateRow {
+  row_id: string;
+  r_name: string | null; r_address1: string | null; r_city: string | null; r_zip: string | null; r_country: string | null;
+  r_lat: string | null; r_lng: string | null; r_precise: boolean; r_phone: string | null; r_website: string | null;
+  listing_id: number | null;
+  name: string | null; address1: string | null; city: string | null; zip: string | null; country: string | null;
+  lat: string | null; lng: string | null; precise: boolean | null; phone: string | null; website: string | null;
+}
+
+// The staged side: coordinates are precise unless the gazetteer gave a city centre.
+const rowPrecise = `(r.lat IS NOT NULL AND r.lng IS NOT NULL AND r.geocode_precision IS DISTINCT FROM 'city')`;
+const nameSimilar = `greatest(similarity(public.search_text(l.name), public.search_text(r.name)),
+                              word_similarity(public.search_text(r.name), public.search_text(l.name)))`;
+
+/**
+ * One page of unmatched rows with their candidates (a row with none comes once with listing_id NULL).
+ * Near: the locations' point index on a box of 2 km, then names at least a little alike. Without
+ * precise coordinates: the names' trigram index, then the same city.
+ */
+async function candidatePage(db: Queryable, runId: number, afterId: string): Promise<CandidateRow[]> {
+  const { rows } = await db.query<CandidateRow>(
+    `WITH todo AS (
+       SELECT r.* FROM staging.rows r
+        WHERE r.job_id = $1 AND r.file_seq > 0 AND r.listing_id IS NULL AND r.action IS NULL AND NOT r.action_overridden
+          AND r.id > $2 AND coalesce(r.name, '') <> ''
+        ORDER BY r.id LIMIT $3)
+     SELECT r.id AS row_id, r.name AS r_name, r.address1 AS r_address1, r.city AS r_city, r.zip AS r_zip, r.country AS r_country,
+            r.lat AS r_lat, r.lng AS r_lng, ${rowPrecise} AS r_precise,
+            coalesce(r.contact->>'international_phone', r.contact->>'local_phone') AS r_phone, r.contact->>'website_url' AS r_website,
+            c.*
+       FROM todo r
+       LEFT JOIN LATERAL (
+         SELECT l.id AS listing_id, l.name, loc.address1, loc.city, loc.zip, loc.country, loc.lat, loc.lng,
+                (loc.lat IS NOT NULL AND loc.geocode_precision IS DISTINCT FROM 'city') AS precise,
+                ci.phone, ci.website
+           FROM public.listings l
+           JOIN public.locations loc ON loc.id = l.location_id
+           LEFT JOIN LATERAL (
+             SELECT coalesce(ci.international_phone, ci.local_phone) AS phone, ci.website_url AS website
+               FROM public.listing_info li JOIN public.contact_info ci ON ci.id = li.contact_info_id
+              WHERE li.listing_id = l.id ORDER BY (li.dmo_id = l.owner_dmo_id) DESC, li.id LIMIT 1) ci ON true
+          WHERE l.listing_status IN ('active', 'missing_from_import')
+            AND (CASE WHEN ${rowPrecise}
+                   THEN loc.lat IS NOT NULL AND loc.lng IS NOT NULL
+                        AND point(loc.lng::float8, loc.lat::float8) <@ box(
+                              point(r.lng::float8 - $4 / greatest(cos(radians(r.lat::float8)), 0.01), r.lat::float8 - $4),
+                              point(r.lng::float8 + $4 / greatest(cos(radians(r.lat::float8)), 0.01), r.lat::float8 + $4))
+                        AND ${nameSimilar} >= 0.2
+                   ELSE public.search_text(l.name) % public.search_text(r.name)
+                        AND public.search_text(coalesce(loc.city, '')) = public.search_text(coalesce(r.city, '')) END)
+          ORDER BY ${nameSimilar} DESC, l.id
+          LIMIT $5) c ON true
+      ORDER BY r.id`,
+    [runId, afterId, page, radiusM * degreesPerMetre, candidatesPerRow],
+  );
+  return rows;
+}
+
+const num = (value: string | null) => (value === null ? null : Number(value));
+
+export interface MatchOutcome {
+  matched: number;
+  possible: number;
+}
+
+/**
+ * Scores every unmatched row of the run against its candidates and writes the decisions page by page.
+ * A listing that two rows of the run would both take automatically is left to a reviewer for both.
+ */
+export async function fuzzyMatch(db: Queryable, runId: number, thresholds: MatchThresholds, defaultCountry?: string): Promise<MatchOutcome> {
+  const outcome: MatchOutcome = { matched: 0, possible: 0 };
+  let after = '0';
+  for (;;) {
+    const rows = await candidatePage(db, runId, after);
+    if (rows.length === 0) break;
+    after = rows[rows.length - 1]!.row_id;
+    const decisions = decide(rows, thresholds, defaultCountry);
+    if (decisions.length === 0) continue;
+    await db.query(
+      `WITH d AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::text[], $5::float8[], $6::jsonb[]) AS d(id, listing_id, decision, confidence, candidates))
+       UPDATE staging.rows r SET
+         listing_id = CASE WHEN d.decision = 'match' THEN d.listing_id ELSE r.listing_id END,
+         match_method = CASE WHEN d.decision = 'match' THEN 'fuzzy' ELSE r.match_method END,
+         action = CASE WHEN d.decision = 'possible_match' THEN 'possible_match' ELSE r.action END,
+         ok_to_promote = CASE WHEN d.decision = 'possible_match' THEN false ELSE r.ok_to_promote END,
+         certainty_score = round(d.confidence::numeric, 4), match_candidates = d.candidates
+         FROM d WHERE r.id = d.id AND r.job_id = $1`,
+      [runId, decisions.map((d) => d.id), decisions.map((d) => d.listingId), decisions.map((d) => d.decision),
+        decisions.map((d) => d.confidence), decisions.map((d) => JSON.stringify(d.candidates))],
+    );
+    for (const d of decisions) outcome[d.decision === 'match' ? 'matched' : 'possible'] += 1;
+  }
+  await demoteSharedMatches(db, runId);
+  return outcome;
+}
+
+interface Decision {
+  id: string;
+  listingId: number;
+  decision: 'match' | 'possible_match';
+  confidence: number;
+  candidates: ShownCandidate[];
+}
+
+export interface ShownCandidate {
+  listing_id: number;
+  confidence: number;
+  name: string | null;
+  city: string | null;
+  name_similarity: number;
+  distance_m: number | null;
+  evidence: ReturnType<typeof scoreCandidate>['evidence'];
+}
+
+function decide(rows: readonly CandidateRow[], thresholds: MatchThresholds, defaultCountry?: string): Decision[] {
+  const byRow = new Map<string, CandidateRow[]>();
+  for (const row of rows) {
+    if (row.listing_id === null) continue;
+    const list = byRow.get(row.row_id) ?? [];
+    list.push(row);
+    byRow.set(row.row_id, list);
+  }
+  const decisions: Decision[] = [];
+  for (const [id, list] of byRow) {
+    const first = list[0]!;
+    const record: MatchSubject = {
+      name: first.r_name, address1: first.r_address1, city: first.r_city, zip: first.r_zip, country: first.r_country,
+      lat: num(first.r_lat), lng: num(first.r_lng), precise: first.r_precise, phone: first.r_phone, website: first.r_website,
+    };
+    const scored = list.map((c) => {
+      const score = scoreCandidate(record, {
+        name: c.name, address1: c.address1, city: c.city, zip: c.zip, country: c.country,
+        lat: num(c.lat), lng: num(c.lng), precise: c.precise ?? false, phone: c.phone, website: c.website,
+      }, { defaultCountry });
+      return { listing_id: c.listing_id!, confidence: score.confidence, name: c.name, city: c.city,
+        name_similarity: score.evidence.name_similarity, distance_m: score.evidence.distance_m, evidence: score.evidence };
+    }).sort((a, b) => b.confidence - a.confidence || a.listing_id - b.listing_id);
+    const best = scored[0]!;
+    const decision = classifyMatch(best.confidence, thresholds);
+    if (decision === 'none') continue;
+    // two candidates both sure enough: a person tells them apart
+    const rival = scored[1] && classifyMatch(scored[1].confidence, thresholds) === 'match';
+    decisions.push({
+      id, listingId: best.listing_id, decision: decision === 'match' && !rival ? 'match' : 'possible_match',
+      confidence: best.confidence, candidates: scored.slice(0, shownCandidates),
+    });
+  }
+  return decisions;
+}
+
+/**
+ * Two rows of one run matched to one listing (not duplicates of each other, which the stage marks
+ * next): neither is sure, both go to review with their candidates.
+ */
+async function demoteSharedMatches(db: Queryable, runId: number): Promise<void> {
+  await db.query(
+    `UPDATE staging.rows r SET listing_id = NULL, match_method = NULL, action = 'possible_match', ok_to_promote = false
+      WHERE r.job_id = $1 AND r.match_method = 'fuzzy' AND NOT r.action_overridden
+        AND r.listing_id IN (SELECT listing_id FROM staging.rows WHERE job_id = $1 AND match_method = 'fuzzy'
+                              GROUP BY listing_id HAVING count(DISTINCT coalesce(match_hash, id::text)) > 1)`,
+    [runId],
+  );
+}
