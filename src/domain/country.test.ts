@@ -79,3 +79,32 @@ describe('toCountryCode', () => {
     expect(isCountryCode('de')).toBe(false);
   });
 });
+
+describe('toCountryCode with i18n-iso-countries', () => {
+  test.each<[string, string | null]>([
+    // every locale the library ships is registered
+    ['Allemagne', 'DE'],
+    ['Deutschland', 'DE'],
+    ['Germany', 'DE'],
+    ['DEU', 'DE'],
+    ['DE', 'DE'],
+    ['Alemania', 'DE'],
+    ['Германия', 'DE'],
+    ['Royaume-Uni', 'GB'],
+    ['États-Unis', 'US'],
+    ['Vereinigte Staaten', 'US'],
+    ['Pays-Bas', 'NL'],
+    // any alpha-3 code, not only those of the countries our sources came from
+    ['KEN', 'KE'],
+    // two letters are a code before they are a name ("Mỹ" is the US in Vietnamese)
+    ['MY', 'MY'],
+    ['ST', 'ST'],
+    // a name two countries share names neither
+    ['Congo', null],
+    // user-assigned codes are no ISO code
+    ['XK', null],
+    ['Kosovo', null],
+  ])('%p → %p', (input, expected) => {
+    expect(toCountryCode(input)).toBe(expected);
+  });
+});
