@@ -40,17 +40,30 @@ it('three processes on one key: at most the rate in any one-second window, and t
     `per process ${perClient.map((own) => own.length).join(', ')}\n`);
 });
 
-it('a refused caller learns how long until a slot frees; other keys are not affected', async () => {
+it('grants are spaced evenly: a refused caller learns when its slot frees; other keys are not affected', async () => {
   const limiter = new RateLimiter(redis, prefix);
   expect((await limiter.acquire('host:a.test', 2)).granted).toBe(true);
-  expect((await limiter.acquire('host:a.test', 2)).granted).toBe(true);
+  // 2 a second is spread out (one at least every 1/3 s), not two at once then a wait
   const refused = await limiter.acquire('host:a.test', 2);
   expect(refused.granted).toBe(false);
-  if (!refused.granted) {
-    expect(refused.retryAfterMs).toBeGreaterThan(0);
-    expect(refused.retryAfterMs).toBeLessThanOrEqual(1_001);
-  }
+  if (refused.granted) return;
+  expect(refused.retryAfterMs).toBeGreaterThan(300);
+  expect(refused.retryAfterMs).toBeLessThanOrEqual(335);
   expect((await limiter.acquire('host:b.test', 2)).granted).toBe(true);
-  await expect(limiter.acquire('host:a.test', 0)).rejects.toThrow('rate for host:a.test: expected a whole number of requests a second ≥ 1 (got 0)');
-  await expect(limiter.acquire('host:a.test', 1.5)).rejects.toThrow(/got 1\.5/);
+  await new Promise((resolve) => setTimeout(resolve, refused.retryAfterMs));
+  expect((await limiter.acquire('host:a.test', 2)).granted).toBe(true);
+  // a rate below 1 is one grant per 1/rate seconds; a fractional one above 1 is rounded down
+  expect((await limiter.acquire('host:c.test', 0.5)).granted).toBe(true);
+  const slow = await limiter.acquire('host:c.test', 0.5);
+  expect(slow.granted === false && slow.retryAfterMs > 1_900 && slow.retryAfterMs <= 2_001).toBe(true);
+  expect((await limiter.acquire('host:d.test', 2.5)).granted).toBe(true);
+  const rounded = await limiter.acquire('host:d.test', 2.5);
+  expect(rounded.granted === false && rounded.retryAfterMs > 300 && rounded.retryAfterMs <= 335).toBe(true);
+  // and the window still holds at most the rate: a third grant of 2/s waits for the first to leave it
+  await new Promise((resolve) => setTimeout(resolve, rounded.granted ? 0 : rounded.retryAfterMs));
+  expect((await limiter.acquire('host:d.test', 2.5)).granted).toBe(true);
+  const full = await limiter.acquire('host:d.test', 2.5);
+  expect(full.granted === false && full.retryAfterMs > 300 && full.retryAfterMs <= 670).toBe(true);
+  await expect(limiter.acquire('host:a.test', 0)).rejects.toThrow('rate for host:a.test: expected requests a second above 0 (got 0)');
+  await expect(limiter.acquire('host:a.test', Number.NaN)).rejects.toThrow(/got NaN/);
 });

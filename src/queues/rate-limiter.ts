@@ -9,21 +9,33 @@ import type { Redis } from 'ioredis';
 /** A grant says when it was given, in Redis's clock (µs since the epoch), the one all machines share. */
 export type RateDecision = { granted: true; atMicros: number } | { granted: false; retryAfterMs: number };
 
-// A sliding log of the grants of the last second, as a sorted set scored by Redis time in µs.
-// Grant when fewer than the limit are in it; else say when its oldest leaves the window.
+// A sliding log of the grants of the last window, as a sorted set scored by Redis time in µs. Grant
+// when fewer than the limit are in it and the newest is at least window/(limit + 1) old: grants are
+// spread out, not sent in bursts, so the milliseconds between a grant and its request reaching the
+// provider cannot crowd one of the provider's own seconds (the spacing is a little under
+// window/limit, so a slot lost to a late caller can be caught up). Else say when the next slot frees.
 const acquireScript = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local window = tonumber(ARGV[3])
 local limit = tonumber(ARGV[1])
+local spacing = math.floor(window / (limit + 1))
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < limit then
+local wait = 0
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  wait = tonumber(oldest[2]) + window - now
+end
+local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if newest[2] then
+  wait = math.max(wait, tonumber(newest[2]) + spacing - now)
+end
+if wait <= 0 then
   redis.call('ZADD', KEYS[1], now, ARGV[2])
   redis.call('PEXPIRE', KEYS[1], math.floor(window / 500) + 1)
   return {1, tostring(now)}
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {0, tostring(math.floor((tonumber(oldest[2]) + window - now) / 1000) + 1)}
+return {0, tostring(math.floor(wait / 1000) + 1)}
 `;
 
 export class RateLimiter {
