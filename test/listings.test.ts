@@ -255,7 +255,7 @@ describe('soft-deleted lists', () => {
     expect(await list('visible=false')).toHaveLength(3);
     const bad = await admin.get(`${api}/listings?status=hidden`);
     expect(bad.status).toBe(400);
-    expect(bad.body.error.message).toBe('status: expected one of active, missing_from_import, removed, archived (got "hidden")');
+    expect(bad.body.error.message).toBe('status: expected one of active, missing_from_import, removed, archived, merged (got "hidden")');
   });
 });
 

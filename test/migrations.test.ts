@@ -71,7 +71,7 @@ describe('constraints', () => {
         [runId, i + 1, action],
       );
     }
-    for (const status of ['active', 'missing_from_import', 'removed', 'archived']) {
+    for (const status of ['active', 'missing_from_import', 'removed', 'archived', 'merged']) {
       await client.query(`INSERT INTO public.listings (name, listing_status) VALUES ('x', $1)`, [status]);
     }
   });

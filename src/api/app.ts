@@ -8,6 +8,7 @@ import { bullBoard, bullBoardPath } from './bull-board';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRoutes } from './health-routes';
 import { listingRoutes } from './listings-routes';
+import { mappingRoutes } from './mappings-routes';
 import { metricsRoutes } from './metrics-routes';
 import { originGuard } from './origin-guard';
 import { publicRoutes } from './public-routes';
@@ -29,7 +30,7 @@ export function routeGroups(ctx: PipelineContext): RouteGroup[] {
     { prefix: '', routes: healthRoutes(ctx) },
     { prefix: '/api/v1/auth', routes: authRoutes(ctx) },
     { prefix: '/api/v1/admin', routes: userRoutes(ctx) },
-    { prefix: '/api/v1/pipeline', routes: [...sourceRoutes(ctx), ...runRoutes(ctx), ...listingRoutes(ctx), ...metricsRoutes(ctx)] },
+    { prefix: '/api/v1/pipeline', routes: [...sourceRoutes(ctx), ...runRoutes(ctx), ...listingRoutes(ctx), ...mappingRoutes(ctx), ...metricsRoutes(ctx)] },
     { prefix: '/v1', routes: publicRoutes(ctx) },
   ];
 }

@@ -4,8 +4,14 @@
 import { z } from 'zod';
 import { contactSchema } from '../domain/canonical';
 
-/** listing_status and info_status (DESIGN.md, Rules: actions and statuses; check constraints hold them). */
-export const listingStatuses = ['active', 'missing_from_import', 'removed', 'archived'] as const;
+/** info_status (DESIGN.md, Rules: actions and statuses; check constraints hold them). */
+export const infoStatuses = ['active', 'missing_from_import', 'removed', 'archived'] as const;
+export type InfoStatus = (typeof infoStatuses)[number];
+/**
+ * listing_status: the same, and `merged` (migration 0007): every record shown on it was moved to other
+ * listings by a person (a force-match or an unmerge), so it is off the site.
+ */
+export const listingStatuses = [...infoStatuses, 'merged'] as const;
 export type ListingStatus = (typeof listingStatuses)[number];
 
 // Ids of serial (int4) tables stop here (the server's routes.ts maxSerialId).
@@ -83,7 +89,7 @@ export const adminListingsQuery = z.object({
   dmo_id: dmoId,
   visible: queryParam('true or false', (text) => (text === 'true' ? true : text === 'false' ? false : undefined)),
   status: oneOf(listingStatuses),
-  info_status: oneOf(listingStatuses),
+  info_status: oneOf(infoStatuses),
   page,
   pageSize: wholeNumber(1, adminListingsPageSize.max).transform((value) => value ?? adminListingsPageSize.default),
 });
@@ -160,7 +166,7 @@ export const listingInfoDetail = z.object({
   name: z.string().nullable(),
   description: z.string().nullable(),
   info_visible: z.boolean(),
-  info_status: z.enum(listingStatuses),
+  info_status: z.enum(infoStatuses),
   manually_modified: z.boolean(),
   last_seen_at: timestamp.nullable(),
   last_job_id: z.number().int().nullable(),
@@ -181,8 +187,11 @@ export const listingLocation = z.object({
   region_name: z.string().nullable(),
 });
 
-/** What the listing's timeline records: imports' insert, update, delete, restore; an admin's too, and hide, show, archive, unarchive. */
-export const timelineChanges = ['insert', 'update', 'delete', 'restore', 'hide', 'show', 'archive', 'unarchive'] as const;
+/**
+ * What the listing's timeline records: imports' insert, update, delete, restore; an admin's too, and hide, show, archive,
+ * unarchive, and the Mappings page's match (a force-match) and unmerge (migration 0006).
+ */
+export const timelineChanges = ['insert', 'update', 'delete', 'restore', 'hide', 'show', 'archive', 'unarchive', 'match', 'unmerge'] as const;
 export const timelineEntry = z.object({
   entity_type: z.string(),
   entity_id: z.number().int(),

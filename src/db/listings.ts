@@ -37,6 +37,8 @@ export const hiddenStatus = 'removed' satisfies ListingStatus;
 export const archivedStatus = 'archived' satisfies ListingStatus;
 /** The one status an import sets when a record goes missing, and so the one an import undoes. */
 export const importDeletedStatus = 'missing_from_import' satisfies ListingStatus;
+/** What a listing goes down as when a person moved every record shown on it to other listings (db/remap.ts). */
+export const mergedStatus = 'merged' satisfies ListingStatus;
 
 /**
  * Manual visibility sticks (DESIGN.md, Data model): a listing_info a person hid, or a listing a person
@@ -279,7 +281,8 @@ async function lockListingInfo(db: DbClient, listingInfoId: number) {
 
 /**
  * A listing follows its listing_info: once none of them is visible it is taken down too (as an
- * import's last delete does), and it comes back with the first one shown again, unless archived.
+ * import's last delete does), and it comes back with the first one shown again, unless archived
+ * (a merged listing too: the record shown again is one that stayed on it).
  */
 async function listingFollowsItsInfo(db: DbClient, listingId: number, change: VisibilityChange['change'], userId: number) {
   const { rows } = await db.query<{ old_status: string; new_status: string }>(
@@ -292,7 +295,7 @@ async function listingFollowsItsInfo(db: DbClient, listingId: number, change: Vi
       WHERE l.id = $1 AND NOT ${visibilityRules.listingHeldArchived('l')}
         AND ((l.listing_visible AND NOT shown.any) OR (NOT l.listing_visible AND shown.any AND l.listing_status = ANY($2::text[])))
       RETURNING before.listing_status AS old_status, l.listing_status AS new_status`,
-    [listingId, restorable],
+    [listingId, [...restorable, mergedStatus]],
   );
   for (const row of rows) {
     await logVisibility(db, { entity: 'listing', entityId: listingId, listingId, change, field: 'listing_status',
