@@ -2,6 +2,7 @@
 import type { PageModule } from './page-module';
 import { accountPage } from '../pages/account';
 import { listingsPage } from '../pages/listings';
+import { mappingsPage } from '../pages/mappings';
 import { metricsPage } from '../pages/metrics';
 import { queuesPage } from '../pages/queues';
 import { reviewPage } from '../pages/review';
@@ -9,4 +10,4 @@ import { runsPage } from '../pages/runs';
 import { sourcesPage } from '../pages/sources';
 import { usersPage } from '../pages/users';
 
-export const pageModules: PageModule[] = [sourcesPage, runsPage, reviewPage, listingsPage, metricsPage, queuesPage, usersPage, accountPage];
+export const pageModules: PageModule[] = [sourcesPage, runsPage, reviewPage, listingsPage, mappingsPage, metricsPage, queuesPage, usersPage, accountPage];

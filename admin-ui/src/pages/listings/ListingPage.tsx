@@ -325,20 +325,25 @@ function SourcesTable({ listing }: { listing: ListingDetail }) {
   if (!listing.sources.length) return <Text c="dimmed" size="sm">No source record points at this listing (it was made by hand).</Text>;
   const dmoName = (dmoId: number) => listing.listing_info.find((info) => info.dmo_id === dmoId)?.dmo_name ?? `DMO #${dmoId}`;
   return (
-    <Table verticalSpacing="xs" data-testid="sources-table">
-      <Table.Thead>
-        <Table.Tr><Table.Th>DMO</Table.Th><Table.Th>Source id</Table.Th><Table.Th>Points at</Table.Th><Table.Th>Linked by</Table.Th></Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {listing.sources.map((source) => (
-          <Table.Tr key={`${source.dmo_id}-${source.source_id}-${source.target_type}`}>
-            <Table.Td>{dmoName(source.dmo_id)}</Table.Td>
-            <Table.Td><Code>{source.source_id}</Code></Table.Td>
-            <Table.Td>{source.target_type === 'listing' ? 'the listing' : `the DMO record #${source.target_id}`}</Table.Td>
-            <Table.Td>{source.job_id ? <Anchor component={Link} to={`/admin/runs/${source.job_id}`} size="sm">Run #{source.job_id}</Anchor> : 'a person'}</Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+    <Stack gap="xs">
+      <Anchor component={Link} to={`/admin/mappings?listing=${listing.id}`} size="sm">
+        A record on the wrong listing? Fix it on the Mappings page
+      </Anchor>
+      <Table verticalSpacing="xs" data-testid="sources-table">
+        <Table.Thead>
+          <Table.Tr><Table.Th>DMO</Table.Th><Table.Th>Source id</Table.Th><Table.Th>Points at</Table.Th><Table.Th>Linked by</Table.Th></Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {listing.sources.map((source) => (
+            <Table.Tr key={`${source.dmo_id}-${source.source_id}-${source.target_type}`}>
+              <Table.Td>{dmoName(source.dmo_id)}</Table.Td>
+              <Table.Td><Code>{source.source_id}</Code></Table.Td>
+              <Table.Td>{source.target_type === 'listing' ? 'the listing' : `the DMO record #${source.target_id}`}</Table.Td>
+              <Table.Td>{source.job_id ? <Anchor component={Link} to={`/admin/runs/${source.job_id}`} size="sm">Run #{source.job_id}</Anchor> : 'a person'}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Stack>
   );
 }

@@ -18,7 +18,17 @@ const changeWords: Record<Entry['change'], { label: string; colour: string }> = 
   show: { label: 'Shown again', colour: 'teal' },
   archive: { label: 'Archived', colour: 'dark' },
   unarchive: { label: 'Un-archived', colour: 'teal' },
+  match: { label: 'Matched', colour: 'grape' },
+  unmerge: { label: 'Unmerged', colour: 'grape' },
 };
+
+/** An old or new value in words; a listing id (a record moved by a match or an unmerge) links to that listing. */
+function Value({ field, value }: { field: string; value: string | null }) {
+  if (field === 'listing_id' && value !== null) {
+    return <Anchor component={Link} to={`/admin/listings/${value}`} size="sm">Listing #{value}</Anchor>;
+  }
+  return <>{valueWords(field, value) ?? 'empty'}</>;
+}
 
 /** Who made a change, in words: "You", or the name the server gives with the entry. */
 function usePerson() {
@@ -72,11 +82,11 @@ export function Timeline({ listing, entries = listing.timeline, compact = false 
               <Table.Td style={{ overflowWrap: 'anywhere' }}>
                 {entry.field ? (
                   <>
-                    <Text span size="sm" c="dimmed" td={entry.old_value === null ? undefined : 'line-through'}>
-                      {valueWords(entry.field, entry.old_value) ?? 'empty'}
+                    <Text span size="sm" c="dimmed" td={entry.old_value === null || entry.field === 'listing_id' ? undefined : 'line-through'}>
+                      <Value field={entry.field} value={entry.old_value} />
                     </Text>
                     {' → '}
-                    <Text span size="sm">{valueWords(entry.field, entry.new_value) ?? 'empty'}</Text>
+                    <Text span size="sm"><Value field={entry.field} value={entry.new_value} /></Text>
                   </>
                 ) : '–'}
               </Table.Td>

@@ -12,6 +12,10 @@ export const statusWords: Record<ListingStatus, { label: string; colour: string;
   },
   removed: { label: 'Hidden by an admin', colour: 'gray', explain: 'A person took it off the site; imports keep it hidden until someone shows it again.' },
   archived: { label: 'Archived', colour: 'dark', explain: 'Off the site for every DMO; imports keep it archived until someone un-archives it.' },
+  merged: {
+    label: 'Merged away', colour: 'grape',
+    explain: 'A person moved every record shown on it to other listings (on the Mappings page), so it is off the site. It is kept for its history.',
+  },
 };
 
 export const dmoTypeName = (typeId: number) => dmoTypes[typeId as keyof typeof dmoTypes] ?? `type ${typeId}`;
@@ -54,7 +58,7 @@ export const fieldLabels: Record<string, string> = {
   name: 'Name', category: 'Category', google_place_id: 'Google place id', description: 'Description',
   address1: 'Address', address2: 'Address line 2', city: 'City', state: 'State / province', zip: 'Postal code',
   country: 'Country', lat: 'Latitude', lng: 'Longitude', region_name: 'Region',
-  info_status: 'Status', listing_status: 'Listing status', info_visible: 'Shown', listing_visible: 'Shown',
+  info_status: 'Status', listing_status: 'Listing status', info_visible: 'Shown', listing_visible: 'Shown', listing_id: 'Listing',
   local_phone: 'Phone', international_phone: 'International phone', email: 'Email', website_url: 'Website',
   facebook_url: 'Facebook', instagram_url: 'Instagram', youtube_url: 'YouTube', tiktok_url: 'TikTok', twitter_url: 'X / Twitter',
   pinterest_url: 'Pinterest', tripadvisor_url: 'Tripadvisor', yelp_url: 'Yelp',
