@@ -43,43 +43,46 @@ const nameSimilar = `greatest(similarity(public.search_text(l.name), public.sear
 
 /**
  * One page of unmatched rows with their candidates (a row with none comes once with listing_id NULL).
- * Near: the locations' point index on a box of 2 km, then names at least a little alike. Without
- * precise coordinates: the names' trigram index, then the same city.
+ * Two searches, each one an index answers, and only one runs for a row (its other arm's condition on
+ * the row alone is a one-time filter): near, the locations' point index on a box of 2 km, then names
+ * at least a little alike; without precise coordinates, the names' trigram index, then the same city.
+ * Contacts are read for the few candidates kept, not for everything near.
  */
 async function candidatePage(db: Queryable, runId: number, afterId: string): Promise<CandidateRow[]> {
+  const listingColumns = 'l.id AS listing_id, l.name, l.owner_dmo_id, loc.address1, loc.city, loc.zip, loc.country, loc.lat, loc.lng, loc.geocode_precision';
   const { rows } = await db.query<CandidateRow>(
     `WITH todo AS (
-       SELECT r.* FROM staging.rows r
+       SELECT r.*, ${rowPrecise} AS precise FROM staging.rows r
         WHERE r.job_id = $1 AND r.file_seq > 0 AND r.listing_id IS NULL AND r.action IS NULL AND NOT r.action_overridden
           AND r.id > $2 AND coalesce(r.name, '') <> ''
         ORDER BY r.id LIMIT $3)
      SELECT r.id AS row_id, r.name AS r_name, r.address1 AS r_address1, r.city AS r_city, r.zip AS r_zip, r.country AS r_country,
-            r.lat AS r_lat, r.lng AS r_lng, ${rowPrecise} AS r_precise,
+            r.lat AS r_lat, r.lng AS r_lng, r.precise AS r_precise,
             coalesce(r.contact->>'international_phone', r.contact->>'local_phone') AS r_phone, r.contact->>'website_url' AS r_website,
-            c.*
+            c.listing_id, c.name, c.address1, c.city, c.zip, c.country, c.lat, c.lng,
+            (c.lat IS NOT NULL AND c.geocode_precision IS DISTINCT FROM 'city') AS precise, ci.phone, ci.website
        FROM todo r
        LEFT JOIN LATERAL (
-         SELECT l.id AS listing_id, l.name, loc.address1, loc.city, loc.zip, loc.country, loc.lat, loc.lng,
-                (loc.lat IS NOT NULL AND loc.geocode_precision IS DISTINCT FROM 'city') AS precise,
-                ci.phone, ci.website
-           FROM public.listings l
-           JOIN public.locations loc ON loc.id = l.location_id
-           LEFT JOIN LATERAL (
-             SELECT coalesce(ci.international_phone, ci.local_phone) AS phone, ci.website_url AS website
-               FROM public.listing_info li JOIN public.contact_info ci ON ci.id = li.contact_info_id
-              WHERE li.listing_id = l.id ORDER BY (li.dmo_id = l.owner_dmo_id) DESC, li.id LIMIT 1) ci ON true
-          WHERE l.listing_status IN ('active', 'missing_from_import')
-            AND (CASE WHEN ${rowPrecise}
-                   THEN loc.lat IS NOT NULL AND loc.lng IS NOT NULL
-                        AND point(loc.lng::float8, loc.lat::float8) <@ box(
-                              point(r.lng::float8 - $4 / greatest(cos(radians(r.lat::float8)), 0.01), r.lat::float8 - $4),
-                              point(r.lng::float8 + $4 / greatest(cos(radians(r.lat::float8)), 0.01), r.lat::float8 + $4))
-                        AND ${nameSimilar} >= 0.2
-                   ELSE public.search_text(l.name) % public.search_text(r.name)
-                        AND public.search_text(coalesce(loc.city, '')) = public.search_text(coalesce(r.city, '')) END)
-          ORDER BY ${nameSimilar} DESC, l.id
-          LIMIT $5) c ON true
-      ORDER BY r.id`,
+         (SELECT ${listingColumns}, ${nameSimilar} AS likeness
+            FROM public.locations loc JOIN public.listings l ON l.location_id = loc.id
+           WHERE r.precise AND loc.lat IS NOT NULL AND loc.lng IS NOT NULL
+             AND point(loc.lng::float8, loc.lat::float8) <@ box(
+                   point(r.lng::float8 - $4 / greatest(cos(radians(r.lat::float8)), 0.01), r.lat::float8 - $4),
+                   point(r.lng::float8 + $4 / greatest(cos(radians(r.lat::float8)), 0.01), r.lat::float8 + $4))
+             AND l.listing_status IN ('active', 'missing_from_import') AND ${nameSimilar} >= 0.2
+           ORDER BY likeness DESC, l.id LIMIT $5)
+         UNION ALL
+         (SELECT ${listingColumns}, ${nameSimilar} AS likeness
+            FROM public.listings l JOIN public.locations loc ON loc.id = l.location_id
+           WHERE NOT r.precise AND public.search_text(l.name) % public.search_text(r.name)
+             AND public.search_text(coalesce(loc.city, '')) = public.search_text(coalesce(r.city, ''))
+             AND l.listing_status IN ('active', 'missing_from_import')
+           ORDER BY likeness DESC, l.id LIMIT $5)) c ON true
+       LEFT JOIN LATERAL (
+         SELECT coalesce(ci.international_phone, ci.local_phone) AS phone, ci.website_url AS website
+           FROM public.listing_info li JOIN public.contact_info ci ON ci.id = li.contact_info_id
+          WHERE li.listing_id = c.listing_id ORDER BY (li.dmo_id = c.owner_dmo_id) DESC, li.id LIMIT 1) ci ON true
+      ORDER BY r.id, c.likeness DESC`,
     [runId, afterId, page, radiusM * degreesPerMetre, candidatesPerRow],
   );
   return rows;
