@@ -1,17 +1,21 @@
 // One staged row against production, side by side: the changed fields named at the top and marked in
-// the table, contact details field by field, images and attributes as lists. With pipeline:review, the
-// row's decisions: approve, reject, another action, and for a possible match the listing it is.
-import { useState } from 'react';
+// the table, contact details field by field, images and attributes as lists, and where coordinates the
+// source lacked came from. A row matched by name and place says so with its evidence. With
+// pipeline:review, the row's decisions: approve, reject, another action, and for a possible match the
+// listing it is, chosen from its candidates.
+import { Fragment, useState } from 'react';
 import {
   Alert, Anchor, Badge, Button, Card, Drawer, Group, List, Loader, Menu, NumberInput, Stack, Table, Text, Title,
 } from '@mantine/core';
-import type { StagedRow } from '@contract/runs';
+import type { MatchCandidate, StagedRow } from '@contract/runs';
 import { ErrorAlert } from '../../components/ErrorAlert';
-import { formatCount } from '../../components/format';
-import { useRowDetail, type DiffEntry, type MatchCandidate, type RowDetail as Detail } from './review-api';
+import { useRowDetail, type DiffEntry, type RowDetail as Detail } from './review-api';
 import { PartBadges, ReviewBadge } from './RowsTable';
 import type { Decide } from './decisions';
-import { actionColours, actionWords, contactLabel, fieldLabel, overrides } from './words';
+import {
+  actionColours, actionWords, agreementWords, candidatePlace, contactLabel, coordinatesOrigin, distanceWords, evidenceWords, fieldLabel,
+  namesAlikeWords, overrides, sureWords,
+} from './words';
 
 const isEmpty = (value: unknown) =>
   value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0) ||
@@ -71,9 +75,12 @@ function DiffTable({ detail }: { detail: Detail }) {
   const isDelete = detail.row.action === 'delete';
   const lines = diffLines(detail.diff);
   const changed = lines.filter((line) => line.changed);
+  const origin = coordinatesOrigin(detail.row);
   return (
     <Stack gap="xs">
-      {!detail.production ? (
+      {!detail.production && detail.row.action === 'possible_match' ? (
+        <Text size="sm" data-testid="changed-fields">Not matched to a listing yet: the staged values are shown alone until it is.</Text>
+      ) : !detail.production ? (
         <Text size="sm" data-testid="changed-fields">Not in production yet: promote would create it with the staged values.</Text>
       ) : isDelete ? (
         <Text size="sm" data-testid="changed-fields">
@@ -98,14 +105,22 @@ function DiffTable({ detail }: { detail: Detail }) {
           {lines.map((line) => {
             const highlight = line.changed && !isDelete && detail.production;
             return (
-              <Table.Tr key={line.key} data-field={line.key} data-changed={highlight ? 'true' : 'false'}
-                bg={highlight ? 'var(--mantine-color-yellow-light)' : undefined}>
-                <Table.Td fw={highlight ? 700 : 400}>{line.label}</Table.Td>
-                <Table.Td data-side="staged"><Value value={line.staged} /></Table.Td>
-                <Table.Td data-side="production">
-                  {detail.production ? <Value value={line.production} /> : <Text size="sm" c="dimmed">–</Text>}
-                </Table.Td>
-              </Table.Tr>
+              <Fragment key={line.key}>
+                <Table.Tr data-field={line.key} data-changed={highlight ? 'true' : 'false'}
+                  bg={highlight ? 'var(--mantine-color-yellow-light)' : undefined}>
+                  <Table.Td fw={highlight ? 700 : 400}>{line.label}</Table.Td>
+                  <Table.Td data-side="staged"><Value value={line.staged} /></Table.Td>
+                  <Table.Td data-side="production">
+                    {detail.production ? <Value value={line.production} /> : <Text size="sm" c="dimmed">–</Text>}
+                  </Table.Td>
+                </Table.Tr>
+                {line.key === 'lng' && origin && (
+                  <Table.Tr data-field="coordinates-origin">
+                    <Table.Td><Text size="xs" c="dimmed">Coordinates</Text></Table.Td>
+                    <Table.Td colSpan={2}><Text size="xs" c="dimmed" data-testid="coordinates-origin">{origin}</Text></Table.Td>
+                  </Table.Tr>
+                )}
+              </Fragment>
             );
           })}
         </Table.Tbody>
@@ -114,21 +129,33 @@ function DiffTable({ detail }: { detail: Detail }) {
   );
 }
 
-function candidateEvidence(candidate: MatchCandidate): string {
-  const parts: string[] = [];
-  if (typeof candidate.name_similarity === 'number') parts.push(`name ${Math.round(candidate.name_similarity * 100)}% alike`);
-  if (typeof candidate.distance_m === 'number') parts.push(`${formatCount(Math.round(candidate.distance_m))} m away`);
-  const evidence = (candidate.evidence ?? candidate) as Record<string, unknown>;
-  for (const key of ['phone', 'website', 'address']) {
-    const agrees = evidence[key] ?? evidence[`${key}_agrees`] ?? evidence[`${key}_match`];
-    if (agrees === true) parts.push(`same ${key}`);
-  }
-  return parts.join(' · ');
+/** A row the pipeline matched (or a reviewer did), with why: the listing it is and the evidence. */
+function MatchSummary({ row, candidates }: { row: StagedRow; candidates: MatchCandidate[] }) {
+  if (!row.listing_id || (row.match_method !== 'fuzzy' && row.match_method !== 'manual')) return null;
+  const chosen = candidates.find((candidate) => candidate.listing_id === row.listing_id);
+  const distance = chosen?.evidence.distance_m ?? null;
+  const headline = row.match_method === 'fuzzy'
+    ? [`Matched automatically to listing #${row.listing_id}`,
+        ...(row.certainty_score === null ? [] : [sureWords(row.certainty_score)]),
+        ...(distance === null ? [] : [distanceWords(distance)]),
+        ...(chosen ? agreementWords(chosen.evidence) : [])]
+    : [`Matched by a reviewer to listing #${row.listing_id}`];
+  return (
+    <Card withBorder padding="xs" data-testid="match-summary">
+      <Text size="sm" fw={500}>{headline.join(' · ')}</Text>
+      {chosen && (
+        <Text size="xs" c="dimmed">
+          In production: {candidatePlace(chosen)} · {namesAlikeWords(chosen.evidence.name_similarity)}.
+          {row.match_method === 'fuzzy' && ' Promote adds this record to that listing instead of making a new one.'}
+        </Text>
+      )}
+    </Card>
+  );
 }
 
 function PossibleMatch({ detail, decide, busy }: { detail: Detail; decide?: Decide; busy: boolean }) {
   const [listingId, setListingId] = useState<number | string>('');
-  const candidates = detail.candidates ?? [];
+  const { candidates } = detail;
   const typed = typeof listingId === 'number' && listingId > 0 ? listingId : undefined;
   const match = (id: number) => decide?.({ ids: [detail.row.id], decision: 'approve', match_listing_id: id }, `matched to listing #${id} and approved`);
   return (
@@ -143,15 +170,19 @@ function PossibleMatch({ detail, decide, busy }: { detail: Detail; decide?: Deci
           <Text size="sm" c="dimmed" data-testid="no-candidates">No candidates: the server listed no likely listing for this row.</Text>
         ) : (
           <Stack gap={6}>
-            {candidates.map((candidate) => (
+            <Text size="xs" c="dimmed">
+              {candidates.length === 1 ? 'The listing it may be:' : `The ${candidates.length} listings it may be, most likely first:`}
+            </Text>
+            {candidates.map((candidate, i) => (
               <Group key={candidate.listing_id} justify="space-between" wrap="nowrap" data-candidate={candidate.listing_id}>
                 <div>
-                  <Text size="sm" fw={500}>
-                    Listing #{candidate.listing_id}{candidate.name ? ` · ${String(candidate.name)}` : ''}{candidate.city ? `, ${String(candidate.city)}` : ''}
-                  </Text>
-                  <Text size="xs" c="dimmed">
-                    {typeof candidate.confidence === 'number' ? `${Math.round(candidate.confidence * 100)}% sure` : ''}
-                    {candidateEvidence(candidate) ? ` · ${candidateEvidence(candidate)}` : ''}
+                  <Group gap={6}>
+                    <Text size="sm" fw={500} data-testid="candidate-place">{candidatePlace(candidate)}</Text>
+                    <Text size="xs" c="dimmed">listing #{candidate.listing_id}</Text>
+                    {i === 0 && candidates.length > 1 && <Badge size="xs" variant="light">most likely</Badge>}
+                  </Group>
+                  <Text size="xs" data-testid="candidate-evidence">
+                    {[sureWords(candidate.confidence), ...evidenceWords(candidate.evidence)].join(' · ')}
                   </Text>
                 </div>
                 {decide && (
@@ -253,7 +284,8 @@ export function RowDetailDrawer({ runId, rowId, onClose, decide, busy, message, 
           {message && <Alert color="green" role="status" p="xs">{message}</Alert>}
           <ErrorAlert error={error} />
           {decide && <RowDecisions row={row} decide={decide} busy={busy} />}
-          {(row.action === 'possible_match' || (detail.data.candidates?.length ?? 0) > 0) && (
+          <MatchSummary row={row} candidates={detail.data.candidates} />
+          {row.action === 'possible_match' && (
             <PossibleMatch detail={detail.data} decide={row.promoted_at ? undefined : decide} busy={busy} />
           )}
           <DiffTable detail={detail.data} />

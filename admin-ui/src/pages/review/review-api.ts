@@ -4,7 +4,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   recordActions, reviewBody, reviewStatuses,
-  type RecordAction, type ReviewBody, type ReviewStatus, type RunResponse, type StagedRow, type StagingCounts,
+  type MatchCandidate, type RecordAction, type ReviewBody, type ReviewStatus, type RunResponse, type StagedRow, type StagingCounts,
 } from '@contract/runs';
 import type { ConfigBody, DmoBody } from '@contract/sources';
 import { api, query } from '../../app/api';
@@ -124,18 +124,6 @@ export function useRows(runId: number, view: RowsView, enabled = true) {
   });
 }
 
-/** A candidate listing of a possible match (API.md; the server does not list them yet). */
-export interface MatchCandidate {
-  listing_id: number;
-  confidence?: number;
-  name?: string | null;
-  city?: string | null;
-  name_similarity?: number;
-  distance_m?: number | null;
-  evidence?: Record<string, unknown>;
-  [key: string]: unknown;
-}
-
 export interface DiffEntry {
   field: string;
   staged: unknown;
@@ -143,12 +131,13 @@ export interface DiffEntry {
   changed: boolean;
 }
 
-/** GET /staging/rows/:id: the row, the production record it would change (null for a new one), the diff. */
+/** GET /staging/rows/:id: the row, the production record it would change (null for a new one), the diff, the match candidates. */
 export interface RowDetail {
   row: StagedRow;
   production: Record<string, unknown> | null;
   diff: DiffEntry[];
-  candidates?: MatchCandidate[];
+  /** a fuzzy match's or a possible match's listings, most likely first; empty for the others */
+  candidates: MatchCandidate[];
 }
 
 export function useRowDetail(runId: number, rowId: number | undefined) {

@@ -1,5 +1,6 @@
-// The review page's words for the pipeline's values: tabs, part names, field names, decisions.
-import type { RecordAction, ReviewStatus, RunStatus, StagedRow } from '@contract/runs';
+// The review page's words for the pipeline's values: tabs, part names, field names, decisions, match
+// evidence and where a row's coordinates came from.
+import type { MatchCandidate, RecordAction, ReviewStatus, RunStatus, StagedRow } from '@contract/runs';
 
 /** The tabs, in the order a reviewer works through them. */
 export const tabs: { action: RecordAction; label: string }[] = [
@@ -97,3 +98,80 @@ export function readOnlyReason(status: RunStatus, errorSummary: string | null): 
 }
 
 export const plural = (n: number, one: string, many = `${one}s`) => (n === 1 ? one : many);
+
+// ---------------------------------------------------------------- matching and geocoding
+
+const percent = (share: number) => Math.round(share * 100);
+
+/**
+ * "78% sure". Short of certain it never reads 100%: a score of 0.996 is still the matcher's guess,
+ * and 100% is what a person's own match says.
+ */
+export const sureWords = (confidence: number) => `${confidence >= 1 ? 100 : Math.min(99, percent(confidence))}% sure`;
+
+/** "40 m away", "1.2 km away", "12 km away". */
+export function distanceWords(metres: number): string {
+  if (metres < 1000) return `${Math.round(metres)} m away`;
+  const km = metres / 1000;
+  return `${km < 10 ? km.toFixed(1).replace(/\.0$/, '') : Math.round(km)} km away`;
+}
+
+export const namesAlikeWords = (similarity: number) => `names ${percent(similarity)}% alike`;
+
+const comparedParts = ['phone', 'website', 'address'] as const;
+
+/** What the source and the listing agree or disagree on: "same phone", "different website". Unknown says nothing. */
+export function agreementWords(evidence: MatchCandidate['evidence']): string[] {
+  return comparedParts.flatMap((part) =>
+    evidence[part] === true ? [`same ${part}`] : evidence[part] === false ? [`different ${part}`] : []);
+}
+
+/** A candidate's evidence, strongest signals first: "78 m away · names 85% alike · same phone". */
+export function evidenceWords(evidence: MatchCandidate['evidence']): string[] {
+  return [
+    ...(evidence.distance_m === null ? [] : [distanceWords(evidence.distance_m)]),
+    namesAlikeWords(evidence.name_similarity),
+    ...agreementWords(evidence),
+  ];
+}
+
+/** "Jardin botanique, Montréal" (or the listing's number when production gave it no name). */
+export const candidatePlace = (candidate: Pick<MatchCandidate, 'listing_id' | 'name' | 'city'>) =>
+  [candidate.name || `Listing #${candidate.listing_id}`, candidate.city].filter(Boolean).join(', ');
+
+const providerNames: Record<string, string> = {
+  google: 'Google Places', nominatim: 'OpenStreetMap (Nominatim)', gazetteer: 'the offline gazetteer',
+};
+const precisionWords: Record<string, string> = {
+  rooftop: 'at the building', street: 'on the street', postcode: 'at the postcode area — approximate',
+  city: 'at the city centre — low precision', region: 'somewhere in the region — low precision', approximate: 'approximate',
+};
+
+/**
+ * Where a row's coordinates came from when the source sent none, or why it has none; null when the
+ * source gave them (nothing to say) or the row predates geocoding.
+ */
+export function coordinatesOrigin(row: Pick<StagedRow, 'geocode_status' | 'geocode_provider' | 'geocode_precision' | 'lat' | 'lng' | 'file_seq'>): string | null {
+  const provider = row.geocode_provider ? providerNames[row.geocode_provider] ?? row.geocode_provider : null;
+  const precision = row.geocode_precision ? precisionWords[row.geocode_precision] ?? row.geocode_precision : null;
+  switch (row.geocode_status) {
+    case 'found':
+      if (row.geocode_provider === 'production') return 'Coordinates from the production listing: the source sent none.';
+      if (row.geocode_provider === 'gazetteer') return 'Placed by the offline gazetteer at the city centre — low precision. The source sent no coordinates.';
+      return `Coordinates from ${provider ?? 'the geocoder'}${precision ? `, ${precision}` : ''}. The source sent none.`;
+    case 'not_found':
+      return 'Not found: check the address. The source sent no coordinates and no place was found for its address.';
+    case 'out_of_bounds':
+      return `Outside the DMO's area: the place ${provider ?? 'the geocoder'} found for this address is outside it, so it was not used. Check the address.`;
+    case 'failed':
+      return 'Not placed this time: the geocoder did not answer. The next run of this source tries again.';
+    case 'pending':
+      return 'Waiting for the geocoder.';
+    case 'not_needed':
+      return row.file_seq > 0 && (row.lat === null || row.lng === null)
+        ? 'No coordinates: the source sent none and geocoding is off for this source.'
+        : null;
+    default:
+      return null;
+  }
+}
