@@ -266,6 +266,8 @@ test('a run links to its jobs in Bull Board, and a link opens the job', async ()
   await signIn(tab.page, admin.email, admin.password, `/admin/runs/${runs.withErrors}`);
   const card = tab.page.locator('div').filter({ has: tab.page.getByRole('heading', { name: 'Jobs in Bull Board' }) }).last();
   await card.waitFor();
+  // the transform links come with the run's files, a request of their own: wait for the last link
+  await card.getByRole('link', { name: 'Stage' }).waitFor();
   const links = await card.getByRole('link').evaluateAll((anchors) => anchors.map((a) => [a.textContent, a.getAttribute('href')]));
   const id = runs.withErrors;
   expect(links).toEqual([
