@@ -145,6 +145,25 @@ describe('Nominatim: one call per distinct address, failures per address', () =>
     const { rows: hits } = await p.t.ctx.db.query(`SELECT sum(cache_hits)::int AS hits FROM pipeline.provider_usage WHERE provider = 'nominatim'`);
     expect(hits[0].hits).toBe(4);
   });
+
+  it('an endpoint that refuses a call it would refuse for every address (a wrong URL) is not asked again for the rest', async () => {
+    const { configId } = await createCsvSource(p.admin, 'Wrong URL DMO', 3, {
+      transform: { map_fields: mapping }, geocode: { provider: 'nominatim', base_url: `${nominatim.url}/nominatim-was-here` },
+    });
+    const before = nominatim.requests.length;
+    const runId = await startCsvRun(p.admin, configId, placesCsv([11, 12, 13, 14, 15, 16].map(place)));
+    await waitForRun(p.admin, runId, ['awaiting_review'], 60_000);
+    const sent = nominatim.requests.slice(before);
+    // the workers' two slots may each have sent one before the first refusal was known
+    expect(sent.length).toBeGreaterThanOrEqual(1);
+    expect(sent.length).toBeLessThanOrEqual(2);
+    expect(sent.every((r) => r.answer === 'not-found')).toBe(true);
+    const staged = await stagedRows(p, runId);
+    for (const n of [11, 12, 13, 14, 15, 16]) {
+      expect(staged.get(`N${n}`)).toMatchObject({ geocode_status: 'failed', ok_to_promote: false });
+      expect(staged.get(`N${n}`).warnings.join(' ')).toMatch(/404/);
+    }
+  });
 });
 
 describe('Google Places (New): place ids, quota refusals', () => {

@@ -26,6 +26,14 @@ export const geocodeProcessor: Processor<'geocode'> = {
     if (claim.state === 'held') throw new RetryLater(claim.retryInMs, `address ${addressKey} is being looked up by another job`);
     if (claim.state !== 'claimed') return 'skipped';
 
+    // the endpoint refused a call it would refuse for every address (a wrong key, a wrong URL): the
+    // rest of the run's addresses fail with that reason, without being sent, until the refusal lapses
+    const refusal = await ctx.redis.get(refusalKey(ctx, endpoint));
+    if (refusal) {
+      await failAddress(ctx.db, provider, addressKey, `not sent: ${refusal}`);
+      return 'success';
+    }
+
     const slot = await new RateLimiter(ctx.redis, ctx.settings.QUEUE_PREFIX).acquire(endpoint.rateKey, endpoint.ratePerSec);
     if (!slot.granted) {
       await releaseClaim(ctx.db, provider, addressKey, job.id, 'waiting for a rate slot');
@@ -43,6 +51,7 @@ export const geocodeProcessor: Processor<'geocode'> = {
       await usage(failure?.kind === 'quota' ? 'quota_exceeded' : 'error');
       const message = error instanceof Error ? error.message : String(error);
       // a refusal that no retry changes (a bad key, a bad request), or the last try: the address fails
+      if (failure?.kind === 'refused') await ctx.redis.set(refusalKey(ctx, endpoint), message, 'PX', refusalMs);
       if (failure?.kind === 'refused' || job.isFinalAttempt) {
         await failAddress(ctx.db, provider, addressKey, `${message} (try ${job.attempt})`);
         ctx.log.warn({ provider, addressKey, err: message }, 'geocoding: the address is marked failed');
@@ -53,6 +62,10 @@ export const geocodeProcessor: Processor<'geocode'> = {
     }
   },
 };
+
+/** How long an endpoint's refusal (a 4xx other than 429) stands before a call is tried again. */
+const refusalMs = 5 * 60_000;
+const refusalKey = (ctx: PipelineContext, endpoint: GeocodeEndpoint) => `${ctx.settings.QUEUE_PREFIX}:geocode-refused:${endpoint.rateKey}`;
 
 async function recordCall(ctx: PipelineContext, endpoint: GeocodeEndpoint, dmoId: number, outcome: ProviderCallOutcome): Promise<void> {
   countProviderCall({ provider: endpoint.provider, endpoint: endpoint.baseUrl, outcome });
