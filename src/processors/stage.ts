@@ -7,7 +7,7 @@ import { applyRunEvent, setRunProgress, supersedeOlderRuns } from '../db/runs';
 import * as stage from '../db/stage-run';
 import { fuzzyMatch, resetFuzzyMatches } from '../db/stage-match';
 import { approveRows } from '../db/review';
-import { geocodeRun } from '../geocode/run-geocoding';
+import { geocodeRun } from './stage-geocoding';
 import { rowsProcessed } from '../metrics';
 import { loadRunStep, RunFailure, type Processor, type RunStep } from './processor';
 

@@ -7,11 +7,10 @@ import { getDmo } from '../db/configs';
 import { recordProviderUsage } from '../db/provider-usage';
 import * as geo from '../db/stage-geocode';
 import { countGeocodeCacheHit } from '../metrics';
-import type { JobHandle, RunStep } from '../processors/processor';
-import { RunFailure } from '../processors/processor';
+import { gazetteer } from '../geocode/gazetteer';
+import { geocoderFor, GeocoderUnavailable, type GeocoderChoice } from '../geocode/geocoder';
 import { jobIds } from '../queues/names';
-import { gazetteer } from './gazetteer';
-import { geocoderFor, GeocoderUnavailable, type GeocoderChoice } from './geocoder';
+import { RunFailure, type JobHandle, type RunStep } from './processor';
 
 const childPage = 1_000;
 
