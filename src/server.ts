@@ -17,12 +17,17 @@ export async function startServer(ctx: PipelineContext, port: number): Promise<h
   // uploads can be large and slow: no request timeout, but headers must arrive promptly
   server.requestTimeout = 0;
   server.headersTimeout = 30_000;
+  // an idle kept-alive connection stays open longer than clients and proxies keep theirs (a load
+  // balancer's 60 s, undici's hint minus a second): with Node's 5 s, a client that sends on a
+  // connection just as the server closes it gets a reset instead of an answer, which a busy event
+  // loop makes likely
+  server.keepAliveTimeout = 65_000;
   const inFlight = new Set<http.ServerResponse>();
   requestsInFlight.set(server, inFlight);
   server.on('request', (_request, response) => {
     inFlight.add(response);
     // while draining, a kept-alive connection is closed after its answer instead of idling for
-    // keepAliveTimeout (5 s) and holding close() up
+    // keepAliveTimeout and holding close() up
     if (draining.has(server)) response.setHeader('connection', 'close');
     response.once('close', () => {
       inFlight.delete(response);
