@@ -38,21 +38,24 @@ interface CandidateRow {
 
 // The staged side: coordinates are precise unless the gazetteer gave a city centre.
 const rowPrecise = `(r.lat IS NOT NULL AND r.lng IS NOT NULL AND r.geocode_precision IS DISTINCT FROM 'city')`;
-const nameSimilar = `greatest(similarity(public.search_text(l.name), public.search_text(r.name)),
-                              word_similarity(public.search_text(r.name), public.search_text(l.name)))`;
+/** How alike a candidate's name is, from the row's name key (folded once per row) and the candidate's. */
+const likeness = (candidateKey: string) => `greatest(similarity(${candidateKey}, r.name_key), word_similarity(r.name_key, ${candidateKey}))`;
+/** the nearest listings a row with precise coordinates is compared with, at most, before names */
+const nearest = 25;
 
 /**
  * One page of unmatched rows with their candidates (a row with none comes once with listing_id NULL).
  * Two searches, each one an index answers, and only one runs for a row (its other arm's condition on
- * the row alone is a one-time filter): near, the locations' point index on a box of 2 km, then names
- * at least a little alike; without precise coordinates, the names' trigram index, then the same city.
- * Contacts are read for the few candidates kept, not for everything near.
+ * the row alone is a one-time filter). Near: the locations' point index gives the 25 nearest within
+ * 2 km, then names at least a little alike; the cost per row is bounded however dense the city.
+ * Without precise coordinates: the names' trigram index, then the same city. Names are folded
+ * (search_text) for those few only, and contacts read for the candidates kept.
  */
 async function candidatePage(db: Queryable, runId: number, afterId: string): Promise<CandidateRow[]> {
   const listingColumns = 'l.id AS listing_id, l.name, l.owner_dmo_id, loc.address1, loc.city, loc.zip, loc.country, loc.lat, loc.lng, loc.geocode_precision';
   const { rows } = await db.query<CandidateRow>(
     `WITH todo AS (
-       SELECT r.*, ${rowPrecise} AS precise FROM staging.rows r
+       SELECT r.*, ${rowPrecise} AS precise, public.search_text(r.name) AS name_key FROM staging.rows r
         WHERE r.job_id = $1 AND r.file_seq > 0 AND r.listing_id IS NULL AND r.action IS NULL AND NOT r.action_overridden
           AND r.id > $2 AND coalesce(r.name, '') <> ''
         ORDER BY r.id LIMIT $3)
@@ -63,18 +66,25 @@ async function candidatePage(db: Queryable, runId: number, afterId: string): Pro
             (c.lat IS NOT NULL AND c.geocode_precision IS DISTINCT FROM 'city') AS precise, ci.phone, ci.website
        FROM todo r
        LEFT JOIN LATERAL (
-         (SELECT ${listingColumns}, ${nameSimilar} AS likeness
-            FROM public.locations loc JOIN public.listings l ON l.location_id = loc.id
-           WHERE r.precise AND loc.lat IS NOT NULL AND loc.lng IS NOT NULL
-             AND point(loc.lng::float8, loc.lat::float8) <@ box(
-                   point(r.lng::float8 - $4 / greatest(cos(radians(r.lat::float8)), 0.01), r.lat::float8 - $4),
-                   point(r.lng::float8 + $4 / greatest(cos(radians(r.lat::float8)), 0.01), r.lat::float8 + $4))
-             AND l.listing_status IN ('active', 'missing_from_import') AND ${nameSimilar} >= 0.2
-           ORDER BY likeness DESC, l.id LIMIT $5)
+         (SELECT near.*, ${likeness('near.name_key')} AS likeness
+            FROM (SELECT ${listingColumns}, public.search_text(l.name) AS name_key
+                    -- the nearest locations first, alone on their index, then their listings: a join
+                    -- before the limit lets a planner with stale statistics scan every listing per row
+                    FROM (SELECT * FROM public.locations loc
+                           WHERE r.precise AND loc.lat IS NOT NULL AND loc.lng IS NOT NULL
+                             AND point(loc.lng::float8, loc.lat::float8) <@ box(
+                                   point(r.lng::float8 - $4 / greatest(cos(radians(r.lat::float8)), 0.01), r.lat::float8 - $4),
+                                   point(r.lng::float8 + $4 / greatest(cos(radians(r.lat::float8)), 0.01), r.lat::float8 + $4))
+                           ORDER BY point(loc.lng::float8, loc.lat::float8) <-> point(r.lng::float8, r.lat::float8)
+                           LIMIT $6) loc
+                    JOIN public.listings l ON l.location_id = loc.id
+                   WHERE l.listing_status IN ('active', 'missing_from_import')) near
+           WHERE ${likeness('near.name_key')} >= 0.2
+           ORDER BY likeness DESC, near.listing_id LIMIT $5)
          UNION ALL
-         (SELECT ${listingColumns}, ${nameSimilar} AS likeness
+         (SELECT ${listingColumns}, NULL::text AS name_key, ${likeness('public.search_text(l.name)')} AS likeness
             FROM public.listings l JOIN public.locations loc ON loc.id = l.location_id
-           WHERE NOT r.precise AND public.search_text(l.name) % public.search_text(r.name)
+           WHERE NOT r.precise AND public.search_text(l.name) % r.name_key
              AND public.search_text(coalesce(loc.city, '')) = public.search_text(coalesce(r.city, ''))
              AND l.listing_status IN ('active', 'missing_from_import')
            ORDER BY likeness DESC, l.id LIMIT $5)) c ON true
@@ -83,7 +93,7 @@ async function candidatePage(db: Queryable, runId: number, afterId: string): Pro
            FROM public.listing_info li JOIN public.contact_info ci ON ci.id = li.contact_info_id
           WHERE li.listing_id = c.listing_id ORDER BY (li.dmo_id = c.owner_dmo_id) DESC, li.id LIMIT 1) ci ON true
       ORDER BY r.id, c.likeness DESC`,
-    [runId, afterId, page, radiusM * degreesPerMetre, candidatesPerRow],
+    [runId, afterId, page, radiusM * degreesPerMetre, candidatesPerRow, nearest],
   );
   return rows;
 }
