@@ -36,7 +36,8 @@ function description(n: number): string {
   return n % 50 === 0 ? `${withComma}.\n"Best ${words[n % words.length]} in town," says a guest.` : `${withComma}.`;
 }
 
-function listingLine(n: number): string {
+/** Listing n's values, in the order of listingColumns. */
+export function listingValues(n: number): string[] {
   const city = cities[n % cities.length]!;
   return [
     `L${n}`,
@@ -50,22 +51,27 @@ function listingLine(n: number): string {
     `info${n}@example.org`,
     `902-555-${String(n % 10_000).padStart(4, '0')}`,
     `https://listing-${n}.example.org/`,
-  ].map(quote).join(',');
+  ];
 }
 
 /** Lines in chunks of ~1,000 rows: one tiny write per row would make the generator the bottleneck. */
-async function* csvChunks(count: number): AsyncGenerator<string> {
-  yield `${listingColumns.join(',')}\n`;
+async function* csvChunks(columns: readonly string[], count: number, valuesOf: (n: number) => readonly string[]): AsyncGenerator<string> {
+  yield `${columns.join(',')}\n`;
   for (let from = 1; from <= count; from += 1_000) {
     const to = Math.min(count, from + 999);
     let chunk = '';
-    for (let n = from; n <= to; n += 1) chunk += `${listingLine(n)}\n`;
+    for (let n = from; n <= to; n += 1) chunk += `${valuesOf(n).map(quote).join(',')}\n`;
     yield chunk;
   }
 }
 
-/** Writes count listings to file; returns its size in bytes. */
-export async function writeListingsCsv(file: string, count: number): Promise<number> {
-  await pipeline(Readable.from(csvChunks(count)), fs.createWriteStream(file));
+/** Writes a CSV of rows 1..count (valuesOf(n) in the order of columns); returns its size in bytes. */
+export async function writeCsv(file: string, columns: readonly string[], count: number, valuesOf: (n: number) => readonly string[]): Promise<number> {
+  await pipeline(Readable.from(csvChunks(columns, count, valuesOf)), fs.createWriteStream(file));
   return fs.statSync(file).size;
+}
+
+/** Writes count listings to file; returns its size in bytes. */
+export function writeListingsCsv(file: string, count: number): Promise<number> {
+  return writeCsv(file, listingColumns, count, listingValues);
 }

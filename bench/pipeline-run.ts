@@ -24,23 +24,26 @@ export interface RunTiming {
 
 export const pollMs = 50;
 
-/** A DMO and an active CSV config mapping the generated columns; each size gets its own, so each run is a first import. */
-export async function createBenchSource(api: BenchApi, name: string): Promise<number> {
+/** A DMO and an active CSV config with these config_params. */
+export async function createCsvSource(api: BenchApi, name: string, configParams: Record<string, unknown>): Promise<{ dmoId: number; configId: number }> {
   const dmo = await api.post<{ id: number }>('/api/v1/pipeline/dmos', { name, dmo_type_id: 3 }, [201]);
-  const config = await api.post<{ id: number }>('/api/v1/pipeline/configs', {
-    dmo_id: dmo.id, source_type: 'csv',
-    config_params: { import: { source_id_column: 'ID' }, transform: { map_fields: listingMapping } },
-  }, [201]);
-  return config.id;
+  const config = await api.post<{ id: number }>('/api/v1/pipeline/configs', { dmo_id: dmo.id, source_type: 'csv', config_params: configParams }, [201]);
+  return { dmoId: dmo.id, configId: config.id };
 }
 
-async function waitForReview(api: BenchApi, runId: number, timeoutMs: number): Promise<any> {
+/** A source mapping the generated columns; each size gets its own, so each run is a first import. */
+export async function createBenchSource(api: BenchApi, name: string): Promise<number> {
+  const source = await createCsvSource(api, name, { import: { source_id_column: 'ID' }, transform: { map_fields: listingMapping } });
+  return source.configId;
+}
+
+async function waitForStatus(api: BenchApi, runId: number, wanted: 'awaiting_review' | 'promoted', timeoutMs: number): Promise<any> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const run = await api.get(`/api/v1/pipeline/jobs/${runId}`);
-    if (run.status === 'awaiting_review') return run;
-    if (!['queued', 'running'].includes(run.status)) {
-      throw new Error(`run ${runId} ended ${run.status} instead of awaiting_review: ${run.error_summary ?? 'no error summary'}`);
+    if (run.status === wanted) return run;
+    if (!['queued', 'running', 'promoting'].includes(run.status)) {
+      throw new Error(`run ${runId} ended ${run.status} instead of ${wanted}: ${run.error_summary ?? 'no error summary'}`);
     }
     if (performance.now() > deadline) {
       throw new Error(`run ${runId} is still ${run.status} after ${Math.round(timeoutMs / 1000)} s (${JSON.stringify(run.progress)})`);
@@ -91,7 +94,7 @@ export async function startTimedRun(api: BenchApi, configId: number, file: strin
 
 /** Waits for the started run to reach awaiting_review, and splits its time by step. */
 export async function finishTimedRun(api: BenchApi, ctx: PipelineContext, { runId, started, uploadMs }: StartedRun, timeoutMs: number): Promise<RunTiming> {
-  const run = await waitForReview(api, runId, timeoutMs);
+  const run = await waitForStatus(api, runId, 'awaiting_review', timeoutMs);
   const wallMs = performance.now() - started;
   const files = await api.get<{ files: { kind: string }[] }>(`/api/v1/pipeline/jobs/${runId}/files`);
   const rawFiles = files.files.filter((f) => f.kind === 'raw').length;
@@ -100,4 +103,13 @@ export async function finishTimedRun(api: BenchApi, ctx: PipelineContext, { runI
 
 export async function timeCsvRun(api: BenchApi, ctx: PipelineContext, configId: number, file: string, timeoutMs: number): Promise<RunTiming> {
   return finishTimedRun(api, ctx, await startTimedRun(api, configId, file), timeoutMs);
+}
+
+/** Approves what the stage proposed and promotes it, as a reviewer would; returns the time from approving to promoted. */
+export async function promoteRun(api: BenchApi, runId: number, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  await api.post('/api/v1/pipeline/staging/review', { jobId: runId, filter: { proposed: true }, decision: 'approve' }, [200]);
+  await api.post('/api/v1/pipeline/staging/promote', { jobId: runId }, [202]);
+  await waitForStatus(api, runId, 'promoted', timeoutMs);
+  return performance.now() - started;
 }

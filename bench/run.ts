@@ -1,6 +1,7 @@
 // `npm run bench [-- --rows 10k,100k --concurrency 2]`: CSV runs of generated listings through the
 // real HTTP API and BullMQ workers (in this process), timed from upload to awaiting_review, beside
-// two baselines on the same file and this process's peak memory. Exits 1 when a run fails.
+// two baselines on the same file and this process's peak memory; then worker processes (fleet.ts) and
+// issue 9's geocoding and matching figures (geocode-match.ts). Exits 1 when a run fails.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { bestOf, copyOnly, parseOnly, type BaselineTiming } from './baselines';
 import { startBenchEnvironment, type BenchEnvironment } from './environment';
 import { benchFleet, type FleetResult } from './fleet';
+import { benchGeocodeMatch, geocodeMatchReport, type GeocodeMatchResult } from './geocode-match';
 import { listingColumns, writeListingsCsv } from './listings-csv';
 import { measurePeakMemory, type MemoryPeak } from './memory';
 import { parseBenchOptions, type BenchOptions } from './options';
@@ -100,7 +102,7 @@ function fleetReport(fleet: FleetResult): string {
   ].join('\n\n');
 }
 
-function report(results: SizeResult[], options: BenchOptions, fleet: FleetResult | null): string {
+function report(results: SizeResult[], options: BenchOptions, fleet: FleetResult | null, geocodeMatch: GeocodeMatchResult | null): string {
   const stepSum = (r: SizeResult) => Object.values(r.run.steps).reduce((sum, ms) => sum + ms, 0);
   const sections = [
     table('Pipeline: upload start → awaiting_review, through the HTTP API', [
@@ -144,6 +146,7 @@ function report(results: SizeResult[], options: BenchOptions, fleet: FleetResult
     );
   }
   if (fleet) sections.push(fleetReport(fleet));
+  if (geocodeMatch) sections.push(geocodeMatchReport(geocodeMatch));
   return sections.join('\n\n');
 }
 
@@ -155,6 +158,7 @@ async function main(): Promise<number> {
 
   const results: SizeResult[] = [];
   let fleet: FleetResult | null = null;
+  let geocodeMatch: GeocodeMatchResult | null = null;
   let failure: string | null = null;
   let machine = '';
   try {
@@ -179,10 +183,16 @@ async function main(): Promise<number> {
         failure = `fleet at ${count(rows)} rows: ${(error as Error).message}`;
       }
     }
+    if (!failure) {
+      // the matching time's production is the largest size's run, promoted
+      const largest = results[results.length - 1]!;
+      geocodeMatch = await benchGeocodeMatch(env, { runId: largest.run.runId, rows: largest.rows }, runTimeoutMs(largest.rows), say);
+      failure = geocodeMatch.failure;
+    }
   } finally {
     await env.close();
   }
-  process.stdout.write(`\n${machine}\n\n${report(results, options, fleet)}\n`);
+  process.stdout.write(`\n${machine}\n\n${report(results, options, fleet, geocodeMatch)}\n`);
   if (failure) say(`\nBENCH FAILED at ${failure}`);
   return failure ? 1 : 0;
 }

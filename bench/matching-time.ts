@@ -1,0 +1,85 @@
+// Matching time against transforming (issue 9): another DMO's N records of N production listings'
+// places that neither source_id nor match hash links (names written another way, doors moved
+// 10–50 m), staged through the API, and the stage's matching of that run timed on its own:
+// resetFuzzyMatches + fuzzyMatch called on the staged rows, in a transaction rolled back after.
+// The records are staged before production is promoted (a run of the generated file, listings-csv.ts),
+// so the stage's own matching finds nothing and the bench pays for matching once, where it is timed.
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fuzzyMatch, resetFuzzyMatches, type MatchOutcome } from '../src/db/stage-match';
+import { resetStageDecisions } from '../src/db/stage-run';
+import type { BenchEnvironment } from './environment';
+import { listingColumns, listingMapping, listingValues, writeCsv } from './listings-csv';
+import { createCsvSource, promoteRun, timeCsvRun, type RunTiming } from './pipeline-run';
+import { count } from './report';
+
+export interface MatchingTimeResult {
+  rows: number;
+  promoteMs: number;
+  incomingRun: RunTiming;
+  /** staged rows whose match hash a production listing has: the variant file is meant to have none */
+  byMatchHash: number;
+  matchingMs: number;
+  outcome: MatchOutcome;
+}
+
+const metresPerDegree = 111_320;
+
+/** Listing n as another DMO has it: its own id, the name written another way, the door 10–50 m off. */
+function variantValues(n: number): string[] {
+  const [, name, address, city, zip, lat, lng, ...rest] = listingValues(n);
+  const words = name!.split(' ');
+  const names = [
+    `The ${name}`,
+    [...words.slice(1), words[0]].join(' '), // "Halifax Inn 7" as "Inn 7 Halifax"
+    `${name} (Nova Scotia)`,
+    [words[0]!.slice(0, 2) + words[0]!.slice(3), ...words.slice(1)].join(' '), // a letter dropped
+  ];
+  const metres = 10 + ((n * 7) % 41);
+  const bearing = (((n * 47) % 360) * Math.PI) / 180;
+  const movedLat = Number(lat) + (metres * Math.cos(bearing)) / metresPerDegree;
+  const movedLng = Number(lng) + (metres * Math.sin(bearing)) / (metresPerDegree * Math.cos((Number(lat) * Math.PI) / 180));
+  return [`B${n}`, names[n % names.length]!, address!, city!, zip!, movedLat.toFixed(5), movedLng.toFixed(5), ...rest];
+}
+
+/** The stage's matching of a staged run, timed alone, then undone. */
+async function timeMatching(env: BenchEnvironment, runId: number): Promise<{ matchingMs: number; outcome: MatchOutcome }> {
+  const client = await env.ctx.db.connect();
+  try {
+    await client.query('BEGIN');
+    // the stage clears its decisions before matching; matching looks only at rows without one
+    await resetStageDecisions(client, runId);
+    const started = performance.now();
+    await resetFuzzyMatches(client, runId);
+    const outcome = await fuzzyMatch(client, runId, { auto_match_threshold: 0.8, review_threshold: 0.5 });
+    const matchingMs = performance.now() - started;
+    return { matchingMs, outcome };
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release();
+  }
+}
+
+/**
+ * `production` is a run of the generated file awaiting review, such as the pipeline section's
+ * largest: promoted, it is the production the other DMO's records are matched against.
+ */
+export async function benchMatchingTime(env: BenchEnvironment, production: { runId: number; rows: number }, timeoutMs: number,
+  say: (line: string) => void): Promise<MatchingTimeResult> {
+  const { rows } = production;
+  const file = path.join(env.csvDir, `variant-${rows}.csv`);
+  await writeCsv(file, listingColumns, rows, variantValues);
+  say(`matching time: staging ${count(rows)} records of another DMO…`);
+  const source = await createCsvSource(env.api, `Bench matching time ${rows}`, { import: { source_id_column: 'ID' }, transform: { map_fields: listingMapping } });
+  const incomingRun = await timeCsvRun(env.api, env.ctx, source.configId, file, timeoutMs);
+
+  say(`matching time: promoting run ${production.runId} (${count(rows)} listings) as production…`);
+  const promoteMs = await promoteRun(env.api, production.runId, timeoutMs);
+  const linked = await env.ctx.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM staging.rows r WHERE r.job_id = $1
+        AND EXISTS (SELECT 1 FROM public.listings l WHERE l.match_hash = r.match_hash)`, [incomingRun.runId]);
+
+  say(`matching time: the stage's matching of the ${count(rows)} staged records against ${count(rows)} listings…`);
+  const { matchingMs, outcome } = await timeMatching(env, incomingRun.runId);
+  return { rows, promoteMs, incomingRun, byMatchHash: linked.rows[0]!.n, matchingMs, outcome };
+}
