@@ -85,13 +85,16 @@ function qualityReport(q: MatchingQualityResult): string {
 
 function timeReport(t: MatchingTimeResult): string {
   const { transform } = t.incomingRun.steps;
+  const over = t.outcome === null ? '> ' : '';
   return [
     table(`Matching time: ${count(t.rows)} records of another DMO (names written another way, moved 10–50 m) against ${count(t.rows)} listings`,
       ['rows', 'listings', 'transform s', 'matching s', 'matching ÷ transform', 'matched', 'possible', 'match hash shared'],
-      [[count(t.rows), count(t.rows), seconds(transform), seconds(t.matchingMs), ratio(t.matchingMs / transform),
-        count(t.outcome.matched), count(t.outcome.possible), t.byMatchHash]]),
+      [[count(t.rows), count(t.rows), seconds(transform), over + seconds(t.matchingMs), over + ratio(t.matchingMs / transform),
+        t.outcome ? count(t.outcome.matched) : '–', t.outcome ? count(t.outcome.possible) : '–', t.byMatchHash]]),
     `  the records were staged first, then the pipeline section's ${count(t.rows)}-row run was approved and promoted as production ` +
-      `(${seconds(t.promoteMs)} s);\n  matching: resetFuzzyMatches + fuzzyMatch on the staged run (one connection, rolled back after)`,
+      `(${seconds(t.promoteMs)} s);\n  matching: resetFuzzyMatches + fuzzyMatch on the staged run (one connection, rolled back after)` +
+      (t.outcome === null ? `, stopped after ${t.budgetMs / 60_000} min` : '') +
+      `;\n  planner statistics: autovacuum ${t.statistics.autovacuum}, listings ${t.statistics.listingsAnalyzed ? 'analyzed' : 'never analyzed'}`,
   ].join('\n');
 }
 

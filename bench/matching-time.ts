@@ -19,9 +19,16 @@ export interface MatchingTimeResult {
   incomingRun: RunTiming;
   /** staged rows whose match hash a production listing has: the variant file is meant to have none */
   byMatchHash: number;
+  /** when the budget ran out first: the time spent, and no outcome */
   matchingMs: number;
-  outcome: MatchOutcome;
+  outcome: MatchOutcome | null;
+  budgetMs: number;
+  /** what the planner had to go on: autovacuum's setting, and whether the listings were ever analyzed */
+  statistics: { autovacuum: string; listingsAnalyzed: boolean };
 }
+
+/** Matching longer than this is stopped and reported as longer. */
+const matchingBudgetMs = 15 * 60_000;
 
 const metresPerDegree = 111_320;
 
@@ -42,19 +49,36 @@ function variantValues(n: number): string[] {
   return [`B${n}`, names[n % names.length]!, address!, city!, zip!, movedLat.toFixed(5), movedLng.toFixed(5), ...rest];
 }
 
-/** The stage's matching of a staged run, timed alone, then undone. */
-async function timeMatching(env: BenchEnvironment, runId: number): Promise<{ matchingMs: number; outcome: MatchOutcome }> {
+/**
+ * The stage's matching of a staged run, timed alone, then undone; stopped (its query cancelled, again
+ * each second until it gives up, as the scoring between queries cannot be) once `budgetMs` is spent.
+ */
+async function timeMatching(env: BenchEnvironment, runId: number, budgetMs: number): Promise<Pick<MatchingTimeResult, 'matchingMs' | 'outcome'>> {
   const client = await env.ctx.db.connect();
+  let stopper: NodeJS.Timeout | undefined;
   try {
+    const { pid } = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!;
     await client.query('BEGIN');
     // the stage clears its decisions before matching; matching looks only at rows without one
     await resetStageDecisions(client, runId);
     const started = performance.now();
-    await resetFuzzyMatches(client, runId);
-    const outcome = await fuzzyMatch(client, runId, { auto_match_threshold: 0.8, review_threshold: 0.5 });
-    const matchingMs = performance.now() - started;
-    return { matchingMs, outcome };
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+      void env.ctx.db.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+      stopper = setTimeout(stop, 1_000);
+    };
+    stopper = setTimeout(stop, budgetMs);
+    try {
+      await resetFuzzyMatches(client, runId);
+      const outcome = await fuzzyMatch(client, runId, { auto_match_threshold: 0.8, review_threshold: 0.5 });
+      return { matchingMs: performance.now() - started, outcome };
+    } catch (error) {
+      if (stopped) return { matchingMs: performance.now() - started, outcome: null };
+      throw error;
+    }
   } finally {
+    clearTimeout(stopper);
     await client.query('ROLLBACK').catch(() => undefined);
     client.release();
   }
@@ -65,7 +89,7 @@ async function timeMatching(env: BenchEnvironment, runId: number): Promise<{ mat
  * largest: promoted, it is the production the other DMO's records are matched against.
  */
 export async function benchMatchingTime(env: BenchEnvironment, production: { runId: number; rows: number }, timeoutMs: number,
-  say: (line: string) => void): Promise<MatchingTimeResult> {
+  say: (line: string) => void, budgetMs = matchingBudgetMs): Promise<MatchingTimeResult> {
   const { rows } = production;
   const file = path.join(env.csvDir, `variant-${rows}.csv`);
   await writeCsv(file, listingColumns, rows, variantValues);
@@ -79,7 +103,11 @@ export async function benchMatchingTime(env: BenchEnvironment, production: { run
     `SELECT count(*)::int AS n FROM staging.rows r WHERE r.job_id = $1
         AND EXISTS (SELECT 1 FROM public.listings l WHERE l.match_hash = r.match_hash)`, [incomingRun.runId]);
 
-  say(`matching time: the stage's matching of the ${count(rows)} staged records against ${count(rows)} listings…`);
-  const { matchingMs, outcome } = await timeMatching(env, incomingRun.runId);
-  return { rows, promoteMs, incomingRun, byMatchHash: linked.rows[0]!.n, matchingMs, outcome };
+  const { rows: [statistics] } = await env.ctx.db.query<MatchingTimeResult['statistics']>(
+    `SELECT current_setting('autovacuum') AS autovacuum,
+            EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = 'public' AND tablename = 'listings') AS "listingsAnalyzed"`);
+
+  say(`matching time: the stage's matching of the ${count(rows)} staged records against ${count(rows)} listings (at most ${budgetMs / 60_000} min)…`);
+  const { matchingMs, outcome } = await timeMatching(env, incomingRun.runId, budgetMs);
+  return { rows, promoteMs, incomingRun, byMatchHash: linked.rows[0]!.n, matchingMs, outcome, budgetMs, statistics: statistics! };
 }
