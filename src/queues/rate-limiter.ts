@@ -1,5 +1,6 @@
 // One fleet-wide rate limit per key (a provider endpoint, a host): however many workers on however
-// many machines ask, at most `perSecond` grants fall in any one-second window. Redis decides, in one
+// many machines ask, at most `perSecond` grants fall in any one-second window, with room to spare for
+// the network between a grant and its request reaching the provider. Redis decides, in one
 // script, on its own clock (TIME), so machines whose clocks differ still agree. Nothing here sleeps:
 // a refused caller learns how long until a slot frees and hands its job back (BullMQ's
 // worker.rateLimit + RateLimitError), so it holds no worker slot while it waits.
@@ -9,7 +10,8 @@ import type { Redis } from 'ioredis';
 /** A grant says when it was given, in Redis's clock (µs since the epoch), the one all machines share. */
 export type RateDecision = { granted: true; atMicros: number } | { granted: false; retryAfterMs: number };
 
-// A sliding log of the grants of the last window, as a sorted set scored by Redis time in µs. Grant
+// A sliding log of the grants of the last window (the second plus a transit margin), as a sorted set
+// scored by Redis time in µs. Grant
 // when fewer than the limit are in it and the newest is at least window/(limit + 1) old: grants are
 // spread out, not sent in bursts, so the milliseconds between a grant and its request reaching the
 // provider cannot crowd one of the provider's own seconds (the spacing is a little under
@@ -38,6 +40,13 @@ end
 return {0, tostring(math.floor(wait / 1000) + 1)}
 `;
 
+/**
+ * The window is a second (1/rate seconds below 1 a second) plus this much: requests granted a second
+ * apart can reach the provider closer together when one waits longer on a busy event loop or network,
+ * and the provider counts what reaches it. 100 ms costs a tenth of the rate (5/s is 4.5/s at most).
+ */
+export const transitMarginMicros = 100_000;
+
 export class RateLimiter {
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
 
@@ -48,7 +57,8 @@ export class RateLimiter {
   async acquire(key: string, perSecond: number): Promise<RateDecision> {
     if (!Number.isFinite(perSecond) || perSecond <= 0) throw new Error(`rate for ${key}: expected requests a second above 0 (got ${perSecond})`);
     const [limit, windowMicros] = perSecond < 1 ? [1, Math.ceil(1_000_000 / perSecond)] : [Math.floor(perSecond), 1_000_000];
-    const [granted, value] = (await this.redis.eval(acquireScript, 1, this.keyOf(key), limit, crypto.randomUUID(), windowMicros)) as [number, string];
+    const window = windowMicros + transitMarginMicros;
+    const [granted, value] = (await this.redis.eval(acquireScript, 1, this.keyOf(key), limit, crypto.randomUUID(), window)) as [number, string];
     return granted === 1 ? { granted: true, atMicros: Number(value) } : { granted: false, retryAfterMs: Number(value) };
   }
 
