@@ -65,7 +65,9 @@ test('a viewer sees the Pipeline menu without Users', async () => {
 test('when the session ends, the next request sends the user to sign in and then back', async () => {
   const admin = await userWithRoles(pipeline.t.ctx, ['super_admin']);
   await signIn(tab.page, admin.email, admin.password, '/admin/sources');
-  // once the page has what it asked for, so the next request is the click's (an earlier one would end it first)
+  // once the page shows what it asked for (its DMOs and configs, and any request the shell makes
+  // after them), so the next request is the click's: an earlier one would end the session first
+  await tab.page.getByRole('heading', { name: 'Configs' }).waitFor();
   await tab.page.waitForLoadState('networkidle');
   await pipeline.t.ctx.db.query('DELETE FROM public.user_sessions WHERE user_id = $1', [admin.id]);
   await tab.page.getByRole('link', { name: 'Runs' }).click();
