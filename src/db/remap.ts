@@ -201,9 +201,12 @@ interface Change {
 }
 
 async function logChange(db: DbClient, c: Change): Promise<void> {
+  // stamped when the change is made, after the locks, not when the transaction began (now()): of two
+  // force-matches at once, the one that waited began first but changed last, and the timeline must
+  // show its change as the latest
   await db.query(
-    `INSERT INTO pipeline.change_log (entity_type, entity_id, listing_id, change, field, old_value, new_value, user_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    `INSERT INTO pipeline.change_log (entity_type, entity_id, listing_id, change, field, old_value, new_value, user_id, changed_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp())`,
     [c.entity, c.entityId, c.listingId, c.change, c.field, c.from, c.to, c.userId],
   );
 }

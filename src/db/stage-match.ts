@@ -4,7 +4,7 @@
 // (src/domain/matching.ts) turns into a confidence and evidence. At or above stage.auto_match_threshold
 // the row is matched (match_method 'fuzzy'); from stage.review_threshold it is a possible_match that a
 // reviewer resolves; below, a new listing. Pages of rows by id keep memory flat.
-import { classifyMatch, scoreCandidate, type MatchSubject, type MatchThresholds } from '../domain/matching';
+import { classifyMatch, prepareSubject, scorePrepared, type MatchEvidence, type MatchThresholds, type PreparedSubject } from '../domain/matching';
 import type { Queryable } from './pool';
 
 const page = 2_000;
@@ -38,18 +38,26 @@ interface CandidateRow {
 
 // The staged side: coordinates are precise unless the gazetteer gave a city centre.
 const rowPrecise = `(r.lat IS NOT NULL AND r.lng IS NOT NULL AND r.geocode_precision IS DISTINCT FROM 'city')`;
-/** How alike a candidate's name is, from the row's name key (folded once per row) and the candidate's. */
-const likeness = (candidateKey: string) => `greatest(similarity(${candidateKey}, r.name_key), word_similarity(r.name_key, ${candidateKey}))`;
-/** the nearest listings a row with precise coordinates is compared with, at most, before names */
-const nearest = 25;
+/**
+ * How alike a candidate's name is: trigram similarity of the row's name key (folded once per row)
+ * and the listing's stored one. Only a prefilter and an order (the scorer judges names itself);
+ * word_similarity beside it doubled the query's time and changed no decision on the labelled set.
+ */
+const likeness = (candidateKey: string) => `similarity(${candidateKey}, r.name_key)`;
+/**
+ * The nearest listings a row with precise coordinates is compared with, at most, before names. Ten:
+ * one place's door as two sources place it is tens of metres apart, rarely ten listings away, and
+ * each one more costs every row of every run (25 took twice the time for the same decisions).
+ */
+const nearest = 10;
 
 /**
  * One page of unmatched rows with their candidates (a row with none comes once with listing_id NULL).
  * Two searches, each one an index answers, and only one runs for a row (its other arm's condition on
- * the row alone is a one-time filter). Near: the locations' point index gives the 25 nearest within
+ * the row alone is a one-time filter). Near: the locations' point index gives the 10 nearest within
  * 2 km, then names at least a little alike; the cost per row is bounded however dense the city.
- * Without precise coordinates: the names' trigram index, then the same city. Names are folded
- * (search_text) for those few only, and contacts read for the candidates kept.
+ * Without precise coordinates: the names' trigram index, then the same city. Contacts are read for
+ * the candidates kept only.
  */
 async function candidatePage(db: Queryable, runId: number, afterId: string): Promise<CandidateRow[]> {
   const listingColumns = 'l.id AS listing_id, l.name, l.owner_dmo_id, loc.address1, loc.city, loc.zip, loc.country, loc.lat, loc.lng, loc.geocode_precision';
@@ -67,7 +75,7 @@ async function candidatePage(db: Queryable, runId: number, afterId: string): Pro
        FROM todo r
        LEFT JOIN LATERAL (
          (SELECT near.*, ${likeness('near.name_key')} AS likeness
-            FROM (SELECT ${listingColumns}, public.search_text(l.name) AS name_key
+            FROM (SELECT ${listingColumns}, l.name_key
                     -- the nearest locations first, alone on their index, then their listings: a join
                     -- before the limit lets a planner with stale statistics scan every listing per row
                     FROM (SELECT * FROM public.locations loc
@@ -82,7 +90,7 @@ async function candidatePage(db: Queryable, runId: number, afterId: string): Pro
            WHERE ${likeness('near.name_key')} >= 0.2
            ORDER BY likeness DESC, near.listing_id LIMIT $5)
          UNION ALL
-         (SELECT ${listingColumns}, NULL::text AS name_key, ${likeness('public.search_text(l.name)')} AS likeness
+         (SELECT ${listingColumns}, NULL::text AS name_key, ${likeness('l.name_key')} AS likeness
             FROM public.listings l JOIN public.locations loc ON loc.id = l.location_id
            WHERE NOT r.precise AND public.search_text(l.name) % r.name_key
              AND public.search_text(coalesce(loc.city, '')) = public.search_text(coalesce(r.city, ''))
@@ -110,30 +118,90 @@ export interface MatchOutcome {
  * A listing that two rows of the run would both take automatically is left to a reviewer for both.
  */
 export async function fuzzyMatch(db: Queryable, runId: number, thresholds: MatchThresholds, defaultCountry?: string): Promise<MatchOutcome> {
+  const restore = await plannerForMatching(db);
   const outcome: MatchOutcome = { matched: 0, possible: 0 };
-  let after = '0';
+  const listings = new PreparedListings(defaultCountry);
+  // Pipelined: the next page's candidates are asked for before this page is scored, so PostgreSQL
+  // searches while Node scores (a page's rows are past the last one's, so no write of this page
+  // changes the next). Each promise gets a handler at once: a failure surfaces where it is awaited
+  // and is never an unhandled rejection while another is awaited.
+  const handled = <T>(promise: Promise<T>) => (promise.catch(() => undefined), promise);
+  let next = handled(candidatePage(db, runId, '0'));
+  let written: Promise<unknown> = Promise.resolve();
   for (;;) {
-    const rows = await candidatePage(db, runId, after);
+    const rows = await next;
     if (rows.length === 0) break;
-    after = rows[rows.length - 1]!.row_id;
-    const decisions = decide(rows, thresholds, defaultCountry);
+    next = handled(candidatePage(db, runId, rows[rows.length - 1]!.row_id));
+    const decisions = decide(rows, thresholds, listings, defaultCountry);
+    await written;
     if (decisions.length === 0) continue;
-    await db.query(
-      `WITH d AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::text[], $5::float8[], $6::jsonb[]) AS d(id, listing_id, decision, confidence, candidates))
-       UPDATE staging.rows r SET
-         listing_id = CASE WHEN d.decision = 'match' THEN d.listing_id ELSE r.listing_id END,
-         match_method = CASE WHEN d.decision = 'match' THEN 'fuzzy' ELSE r.match_method END,
-         action = CASE WHEN d.decision = 'possible_match' THEN 'possible_match' ELSE r.action END,
-         ok_to_promote = CASE WHEN d.decision = 'possible_match' THEN false ELSE r.ok_to_promote END,
-         certainty_score = round(d.confidence::numeric, 4), match_candidates = d.candidates
-         FROM d WHERE r.id = d.id AND r.job_id = $1`,
-      [runId, decisions.map((d) => d.id), decisions.map((d) => d.listingId), decisions.map((d) => d.decision),
-        decisions.map((d) => d.confidence), decisions.map((d) => JSON.stringify(d.candidates))],
-    );
+    written = handled(writeDecisions(db, runId, decisions));
     for (const d of decisions) outcome[d.decision === 'match' ? 'matched' : 'possible'] += 1;
   }
+  await written;
   await demoteSharedMatches(db, runId);
+  await restore();
   return outcome;
+}
+
+/**
+ * The plan matching needs, whatever the statistics say, for the caller's transaction until the
+ * returned function puts the settings back. A run's staged rows are new and a promote's listings
+ * may be too, so a planner that has not analyzed them guesses one row where there are thousands
+ * and hashes every listing for every row (a page of 2,000 took minutes instead of 0.2 s): index
+ * lookups and nested loops only. And no JIT: the laterals' cost estimate crosses jit_above_cost,
+ * and compiling the query took longer than running it (0.7 s a page, every page).
+ */
+const matchingPlanner = { jit: 'off', enable_hashjoin: 'off', enable_mergejoin: 'off', enable_seqscan: 'off' };
+
+async function plannerForMatching(db: Queryable): Promise<() => Promise<void>> {
+  const names = Object.keys(matchingPlanner);
+  const { rows: [before] } = await db.query<Record<string, string>>(
+    `SELECT ${names.map((name, i) => `current_setting($${i + 1}) AS ${name}`).join(', ')}`, names);
+  const set = (values: Record<string, string>) => db.query(
+    `SELECT ${names.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
+    names.flatMap((name) => [name, values[name]!]));
+  await set(matchingPlanner);
+  return async () => void (await set(before!));
+}
+
+async function writeDecisions(db: Queryable, runId: number, decisions: readonly Decision[]): Promise<void> {
+  await db.query(
+    `WITH d AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::text[], $5::float8[], $6::jsonb[]) AS d(id, listing_id, decision, confidence, candidates))
+     UPDATE staging.rows r SET
+       listing_id = CASE WHEN d.decision = 'match' THEN d.listing_id ELSE r.listing_id END,
+       match_method = CASE WHEN d.decision = 'match' THEN 'fuzzy' ELSE r.match_method END,
+       action = CASE WHEN d.decision = 'possible_match' THEN 'possible_match' ELSE r.action END,
+       ok_to_promote = CASE WHEN d.decision = 'possible_match' THEN false ELSE r.ok_to_promote END,
+       certainty_score = round(d.confidence::numeric, 4), match_candidates = d.candidates
+       FROM d WHERE r.id = d.id AND r.job_id = $1`,
+    [runId, decisions.map((d) => d.id), decisions.map((d) => d.listingId), decisions.map((d) => d.decision),
+      decisions.map((d) => d.confidence), decisions.map((d) => JSON.stringify(d.candidates))],
+  );
+}
+
+/**
+ * Listings as the scorer compares them, each read once (its phone parsed, its website normalized):
+ * a listing is a candidate of several records, not always of one page. At most `limit` are kept.
+ */
+class PreparedListings {
+  private readonly sides = new Map<number, PreparedSubject>();
+
+  constructor(private readonly defaultCountry: string | undefined, private readonly limit = 50_000) {}
+
+  of(c: CandidateRow): PreparedSubject {
+    let side = this.sides.get(c.listing_id!);
+    if (!side) {
+      side = prepareSubject({
+        name: c.name, address1: c.address1, city: c.city, zip: c.zip, country: c.country,
+        lat: num(c.lat), lng: num(c.lng), precise: c.precise ?? false, phone: c.phone, website: c.website,
+      }, { defaultCountry: this.defaultCountry });
+      // the oldest out first (a Map iterates in insertion order)
+      if (this.sides.size >= this.limit) this.sides.delete(this.sides.keys().next().value!);
+      this.sides.set(c.listing_id!, side);
+    }
+    return side;
+  }
 }
 
 interface Decision {
@@ -151,10 +219,10 @@ export interface ShownCandidate {
   city: string | null;
   name_similarity: number;
   distance_m: number | null;
-  evidence: ReturnType<typeof scoreCandidate>['evidence'];
+  evidence: MatchEvidence;
 }
 
-function decide(rows: readonly CandidateRow[], thresholds: MatchThresholds, defaultCountry?: string): Decision[] {
+function decide(rows: readonly CandidateRow[], thresholds: MatchThresholds, listings: PreparedListings, defaultCountry?: string): Decision[] {
   const byRow = new Map<string, CandidateRow[]>();
   for (const row of rows) {
     if (row.listing_id === null) continue;
@@ -165,15 +233,12 @@ function decide(rows: readonly CandidateRow[], thresholds: MatchThresholds, defa
   const decisions: Decision[] = [];
   for (const [id, list] of byRow) {
     const first = list[0]!;
-    const record: MatchSubject = {
+    const record = prepareSubject({
       name: first.r_name, address1: first.r_address1, city: first.r_city, zip: first.r_zip, country: first.r_country,
       lat: num(first.r_lat), lng: num(first.r_lng), precise: first.r_precise, phone: first.r_phone, website: first.r_website,
-    };
+    }, { defaultCountry });
     const scored = list.map((c) => {
-      const score = scoreCandidate(record, {
-        name: c.name, address1: c.address1, city: c.city, zip: c.zip, country: c.country,
-        lat: num(c.lat), lng: num(c.lng), precise: c.precise ?? false, phone: c.phone, website: c.website,
-      }, { defaultCountry });
+      const score = scorePrepared(record, listings.of(c));
       return { listing_id: c.listing_id!, confidence: score.confidence, name: c.name, city: c.city,
         name_similarity: score.evidence.name_similarity, distance_m: score.evidence.distance_m, evidence: score.evidence };
     }).sort((a, b) => b.confidence - a.confidence || a.listing_id - b.listing_id);
@@ -196,10 +261,13 @@ function decide(rows: readonly CandidateRow[], thresholds: MatchThresholds, defa
  */
 async function demoteSharedMatches(db: Queryable, runId: number): Promise<void> {
   await db.query(
-    `UPDATE staging.rows r SET listing_id = NULL, match_method = NULL, action = 'possible_match', ok_to_promote = false
-      WHERE r.job_id = $1 AND r.match_method = 'fuzzy' AND NOT r.action_overridden
-        AND r.listing_id IN (SELECT listing_id FROM staging.rows WHERE job_id = $1 AND match_method = 'fuzzy'
-                              GROUP BY listing_id HAVING count(DISTINCT coalesce(match_hash, id::text)) > 1)`,
+    // the shared listings first, once: as a subquery, a planner that thinks the run's rows are few
+    // (they are new, not yet analyzed) groups all of them again for every row, quadratic in the run
+    `WITH shared AS MATERIALIZED (
+       SELECT listing_id FROM staging.rows WHERE job_id = $1 AND match_method = 'fuzzy'
+        GROUP BY listing_id HAVING count(DISTINCT coalesce(match_hash, id::text)) > 1)
+     UPDATE staging.rows r SET listing_id = NULL, match_method = NULL, action = 'possible_match', ok_to_promote = false
+       FROM shared WHERE r.job_id = $1 AND r.match_method = 'fuzzy' AND NOT r.action_overridden AND r.listing_id = shared.listing_id`,
     [runId],
   );
 }

@@ -11,10 +11,18 @@ import normalizeUrl from 'normalize-url';
  * checks number ranges, not only lengths, so "555-0100" style fillers are not evidence.
  */
 export function phoneE164(raw: string | null | undefined, defaultCountry?: string): string | null {
+  return phoneEvidence(raw, defaultCountry)?.e164 ?? null;
+}
+
+/** A phone as match evidence: its E.164 and whether many places share the line (see below). */
+export type PhoneEvidence = { e164: string; shared: boolean };
+
+/** phoneE164 and isSharedPhoneLine from one parse: parsing with the max metadata is the costly part. */
+export function phoneEvidence(raw: string | null | undefined, defaultCountry?: string): PhoneEvidence | null {
   if (raw === null || raw === undefined || raw.trim() === '') return null;
   const country = defaultCountry?.toUpperCase();
   const phone = parsePhoneNumberFromString(raw, country !== undefined && isSupportedCountry(country) ? country : undefined);
-  return phone?.isValid() ? phone.number : null;
+  return phone?.isValid() ? { e164: phone.number, shared: sharedLineTypes.has(phone.getType() ?? '') } : null;
 }
 
 /** Query parameters that say how a visitor came, not which page they see. */
@@ -55,7 +63,10 @@ function parseWebsite(raw: string | null | undefined): URL | null {
  */
 export function websiteKey(raw: string | null | undefined): string | null {
   const url = parseWebsite(raw);
-  if (url === null) return null;
+  return url === null ? null : keyOf(url);
+}
+
+function keyOf(url: URL): string {
   const path = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
   return `${url.host}${path}${url.search}`;
 }
@@ -70,7 +81,10 @@ const registrySecondLevels = new Set(['co', 'com', 'org', 'net', 'gov', 'gouv', 
  */
 export function websiteHost(raw: string | null | undefined): string | null {
   const url = parseWebsite(raw);
-  if (url === null) return null;
+  return url === null ? null : hostOf(url);
+}
+
+function hostOf(url: URL): string {
   const labels = url.hostname.split('.');
   if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return url.hostname;
   const secondLevel = labels[labels.length - 2] ?? '';
@@ -83,6 +97,15 @@ export function websiteHost(raw: string | null | undefined): string | null {
  * a chain's central reservations number names the chain, not the branch.
  */
 export function isSharedPhoneLine(e164: string): boolean {
-  const type = parsePhoneNumberFromString(e164)?.getType();
-  return type === 'TOLL_FREE' || type === 'SHARED_COST' || type === 'UAN' || type === 'PREMIUM_RATE';
+  return sharedLineTypes.has(parsePhoneNumberFromString(e164)?.getType() ?? '');
+}
+
+const sharedLineTypes = new Set<string>(['TOLL_FREE', 'SHARED_COST', 'UAN', 'PREMIUM_RATE']);
+
+/** A website as match evidence: websiteKey and websiteHost from one parse. */
+export type WebsiteEvidence = { key: string; host: string };
+
+export function websiteEvidence(raw: string | null | undefined): WebsiteEvidence | null {
+  const url = parseWebsite(raw);
+  return url === null ? null : { key: keyOf(url), host: hostOf(url) };
 }

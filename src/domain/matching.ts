@@ -4,7 +4,7 @@
 import { normalize } from './normalize';
 import type { ResolvedConfig } from './config-params';
 import { toCountryCode } from './country';
-import { isSharedPhoneLine, phoneE164, websiteHost, websiteKey } from './match-evidence';
+import { phoneEvidence, websiteEvidence, type PhoneEvidence, type WebsiteEvidence } from './match-evidence';
 import { nameSimilarity } from './match-name';
 import { sameStreetAddress } from './street-address';
 
@@ -136,30 +136,28 @@ function agree<T>(a: T | null, b: T | null, same: (a: T, b: T) => boolean): bool
 /** Branch-level weight, organisation-level weight, and whether the two look like one brand's. */
 type Agreement = { agrees: boolean | null; branch: number; organisation: number; brand: boolean };
 
-function phoneAgreement(record: string | null, candidate: string | null): Agreement {
+function phoneAgreement(record: PhoneEvidence | null, candidate: PhoneEvidence | null): Agreement {
   if (record === null || candidate === null) return { agrees: null, branch: 0, organisation: 0, brand: false };
   // A toll-free line on either side says the name is a brand's, whatever the other side lists.
-  const brand = isSharedPhoneLine(record) || isSharedPhoneLine(candidate);
-  if (record === candidate) {
+  const brand = record.shared || candidate.shared;
+  if (record.e164 === candidate.e164) {
     return brand ? { agrees: true, branch: 0, organisation: weights.organisationSharedLine, brand } : { agrees: true, branch: weights.phoneSame, organisation: 0, brand };
   }
   // A toll-free line and a direct one do not contradict: one DMO lists reservations, one the desk.
-  if (isSharedPhoneLine(record) !== isSharedPhoneLine(candidate)) return { agrees: null, branch: 0, organisation: 0, brand };
+  if (record.shared !== candidate.shared) return { agrees: null, branch: 0, organisation: 0, brand };
   return { agrees: false, branch: weights.phoneOther, organisation: 0, brand };
 }
 
-function websiteAgreement(record: string | null, candidate: string | null): Agreement {
-  const recordKey = websiteKey(record);
-  const candidateKey = websiteKey(candidate);
-  if (recordKey === null || candidateKey === null) return { agrees: null, branch: 0, organisation: 0, brand: false };
+function websiteAgreement(record: WebsiteEvidence | null, candidate: WebsiteEvidence | null): Agreement {
+  if (record === null || candidate === null) return { agrees: null, branch: 0, organisation: 0, brand: false };
   const deep = (key: string) => key.includes('/') || key.includes('?');
-  if (recordKey === candidateKey) {
-    return deep(recordKey) ? { agrees: true, branch: weights.websitePage, organisation: 0, brand: false } : { agrees: true, branch: 0, organisation: weights.organisationSite, brand: false };
+  if (record.key === candidate.key) {
+    return deep(record.key) ? { agrees: true, branch: weights.websitePage, organisation: 0, brand: false } : { agrees: true, branch: 0, organisation: weights.organisationSite, brand: false };
   }
-  if (websiteHost(record) === websiteHost(candidate)) {
+  if (record.host === candidate.host) {
     // Two different deep pages of one site are two branches' pages; a home page and a deep page
     // are one place's site written two ways.
-    return { agrees: null, branch: 0, organisation: weights.organisationHost, brand: deep(recordKey) && deep(candidateKey) };
+    return { agrees: null, branch: 0, organisation: weights.organisationHost, brand: deep(record.key) && deep(candidate.key) };
   }
   return { agrees: false, branch: weights.websiteOther, organisation: 0, brand: false };
 }
@@ -180,27 +178,50 @@ function placeWeight(record: MatchSubject, candidate: MatchSubject): { distance:
   return { distance: null, weight };
 }
 
+/**
+ * A side of a comparison with its costly evidence read once (the phone parsed, the website
+ * normalized): a staged record meets several candidates, and a listing is often a candidate of
+ * several records of one page.
+ */
+export type PreparedSubject = {
+  subject: MatchSubject;
+  country: string | null;
+  phone: PhoneEvidence | null;
+  website: WebsiteEvidence | null;
+  zip: string | null;
+};
+
+export function prepareSubject(subject: MatchSubject, options: { defaultCountry?: string } = {}): PreparedSubject {
+  const country = toCountryCode(subject.country) ?? toCountryCode(options.defaultCountry);
+  return { subject, country, phone: phoneEvidence(subject.phone, country ?? undefined), website: websiteEvidence(subject.website), zip: zipKey(subject.zip) };
+}
+
 /** The confidence that `record` is the place `candidate` describes, and why. */
 export function scoreCandidate(record: MatchSubject, candidate: MatchSubject, options: { defaultCountry?: string } = {}): MatchScore {
+  return scorePrepared(prepareSubject(record, options), prepareSubject(candidate, options));
+}
+
+/** scoreCandidate of two prepared sides. */
+export function scorePrepared(recordSide: PreparedSubject, candidateSide: PreparedSubject): MatchScore {
+  const { subject: record } = recordSide;
+  const { subject: candidate } = candidateSide;
   const localities = [record.city, candidate.city];
   const similarity = nameSimilarity(record.name, candidate.name, { localities });
   const place = placeWeight(record, candidate);
   const address = sameStreetAddress(record.address1, candidate.address1);
   const addressWeight = address === null ? 0 : address ? weights.addressSame : weights.addressOther;
 
-  const recordCountry = toCountryCode(record.country) ?? toCountryCode(options.defaultCountry);
-  const candidateCountry = toCountryCode(candidate.country) ?? toCountryCode(options.defaultCountry);
-  const phone = phoneAgreement(phoneE164(record.phone, recordCountry ?? undefined), phoneE164(candidate.phone, candidateCountry ?? undefined));
-  const website = websiteAgreement(record.website, candidate.website);
+  const phone = phoneAgreement(recordSide.phone, candidateSide.phone);
+  const website = websiteAgreement(recordSide.website, candidateSide.website);
 
   const nameWeight = similarity === 1 ? weights.nameEqual : Math.max(weights.nameFloor, weights.nameEqual - (1 - similarity) * 10 * weights.namePerTenth);
   const brand = phone.brand || website.brand;
   const identityWeight = brand && nameWeight > 0 ? nameWeight * weights.brandNameShare : nameWeight;
   const organisationWeight = Math.max(phone.organisation, website.organisation);
 
-  const zip = agree(zipKey(record.zip), zipKey(candidate.zip), (a, b) => a === b);
+  const zip = agree(recordSide.zip, candidateSide.zip, (a, b) => a === b);
   const zipWeight = zip === null ? 0 : zip ? weights.zipSame : weights.zipOther;
-  const countryWeight = recordCountry !== null && candidateCountry !== null && recordCountry !== candidateCountry ? weights.countryOther : 0;
+  const countryWeight = recordSide.country !== null && candidateSide.country !== null && recordSide.country !== candidateSide.country ? weights.countryOther : 0;
 
   const logOdds = weights.prior + identityWeight + organisationWeight + place.weight + addressWeight + phone.branch + website.branch + zipWeight + countryWeight;
   return {
