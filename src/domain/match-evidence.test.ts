@@ -1,4 +1,4 @@
-import { isSharedPhoneLine, phoneE164, websiteHost, websiteKey } from './match-evidence';
+import { phoneE164, phoneEvidence, websiteEvidence } from './match-evidence';
 
 describe('phoneE164', () => {
   test.each<[raw: string | null | undefined, country: string | undefined, e164: string | null]>([
@@ -26,13 +26,13 @@ describe('phoneE164', () => {
   });
 
   test('a toll-free line is shared; a direct line is not', () => {
-    expect(isSharedPhoneLine('+18005551234')).toBe(true);
-    expect(isSharedPhoneLine('+448001234567')).toBe(true);
-    expect(isSharedPhoneLine('+15148492050')).toBe(false);
+    expect(phoneEvidence('+18005551234')?.shared).toBe(true);
+    expect(phoneEvidence('+448001234567')?.shared).toBe(true);
+    expect(phoneEvidence('+15148492050')?.shared).toBe(false);
   });
 });
 
-describe('websiteKey and websiteHost', () => {
+describe('websiteEvidence: the page and the registrable host', () => {
   test.each<[raw: string | null | undefined, key: string | null, host: string | null]>([
     ['example.com', 'example.com', 'example.com'],
     ['https://www.Example.com/', 'example.com', 'example.com'],
@@ -63,6 +63,7 @@ describe('websiteKey and websiteHost', () => {
     ['', null, null],
     [null, null, null],
   ])('%p → %p, %p', (raw, key, host) => {
-    expect([websiteKey(raw), websiteHost(raw)]).toEqual([key, host]);
+    const website = websiteEvidence(raw);
+    expect([website?.key ?? null, website?.host ?? null]).toEqual([key, host]);
   });
 });

@@ -14,10 +14,10 @@ export function phoneE164(raw: string | null | undefined, defaultCountry?: strin
   return phoneEvidence(raw, defaultCountry)?.e164 ?? null;
 }
 
-/** A phone as match evidence: its E.164 and whether many places share the line (see below). */
+/** A phone as match evidence: its E.164 and whether many places share the line (sharedLineTypes). */
 export type PhoneEvidence = { e164: string; shared: boolean };
 
-/** phoneE164 and isSharedPhoneLine from one parse: parsing with the max metadata is the costly part. */
+/** E.164 and line type from one parse: parsing with the max metadata is the costly part. */
 export function phoneEvidence(raw: string | null | undefined, defaultCountry?: string): PhoneEvidence | null {
   if (raw === null || raw === undefined || raw.trim() === '') return null;
   const country = defaultCountry?.toUpperCase();
@@ -61,11 +61,6 @@ function parseWebsite(raw: string | null | undefined): URL | null {
  * The page a website points to, without what does not change the page: scheme, `www.`, default
  * port, trailing slash, fragment, tracking parameters; query sorted. "example.com/a?b=1".
  */
-export function websiteKey(raw: string | null | undefined): string | null {
-  const url = parseWebsite(raw);
-  return url === null ? null : keyOf(url);
-}
-
 function keyOf(url: URL): string {
   const path = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
   return `${url.host}${path}${url.search}`;
@@ -79,11 +74,6 @@ const registrySecondLevels = new Set(['co', 'com', 'org', 'net', 'gov', 'gouv', 
  * branches of a chain share it, so it is weaker evidence than the same page. An approximation of
  * the public-suffix rules that covers the countries our DMOs are in.
  */
-export function websiteHost(raw: string | null | undefined): string | null {
-  const url = parseWebsite(raw);
-  return url === null ? null : hostOf(url);
-}
-
 function hostOf(url: URL): string {
   const labels = url.hostname.split('.');
   if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return url.hostname;
@@ -93,16 +83,12 @@ function hostOf(url: URL): string {
 }
 
 /**
- * Whether an E.164 number is a line many places share (toll-free, shared-cost, universal access):
- * a chain's central reservations number names the chain, not the branch.
+ * The number types of a line many places share (toll-free, shared-cost, universal access): a
+ * chain's central reservations number names the chain, not the branch.
  */
-export function isSharedPhoneLine(e164: string): boolean {
-  return sharedLineTypes.has(parsePhoneNumberFromString(e164)?.getType() ?? '');
-}
-
 const sharedLineTypes = new Set<string>(['TOLL_FREE', 'SHARED_COST', 'UAN', 'PREMIUM_RATE']);
 
-/** A website as match evidence: websiteKey and websiteHost from one parse. */
+/** A website as match evidence: its page and its registrable host, from one parse. */
 export type WebsiteEvidence = { key: string; host: string };
 
 export function websiteEvidence(raw: string | null | undefined): WebsiteEvidence | null {

@@ -11,11 +11,11 @@ import type { Redis } from 'ioredis';
 export type RateDecision = { granted: true; atMicros: number } | { granted: false; retryAfterMs: number };
 
 // A sliding log of the grants of the last window (the second plus a transit margin), as a sorted set
-// scored by Redis time in µs. Grant
-// when fewer than the limit are in it and the newest is at least window/(limit + 1) old: grants are
-// spread out, not sent in bursts, so the milliseconds between a grant and its request reaching the
-// provider cannot crowd one of the provider's own seconds (the spacing is a little under
-// window/limit, so a slot lost to a late caller can be caught up). Else say when the next slot frees.
+// scored by Redis time in µs. Grant when fewer than the limit are in it and the newest is at least
+// window/(limit + 1) old: grants are spread out, not sent in bursts, so the milliseconds between a
+// grant and its request reaching the provider cannot crowd one of the provider's own seconds (the
+// spacing is a little under window/limit, so a slot lost to a late caller can be caught up). Else say
+// when the next slot frees.
 const acquireScript = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
