@@ -71,7 +71,8 @@ async function timeMatching(env: BenchEnvironment, runId: number, budgetMs: numb
     stopper = setTimeout(stop, budgetMs);
     try {
       await resetFuzzyMatches(client, runId);
-      const outcome = await fuzzyMatch(client, runId, { auto_match_threshold: 0.8, review_threshold: 0.5 });
+      // as the stage does: candidates searched on connections of their own beside this transaction
+      const outcome = await fuzzyMatch(client, runId, { auto_match_threshold: 0.8, review_threshold: 0.5 }, { search: env.ctx.db });
       return { matchingMs: performance.now() - started, outcome };
     } catch (error) {
       if (stopped) return { matchingMs: performance.now() - started, outcome: null };

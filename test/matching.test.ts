@@ -2,6 +2,9 @@
 // nor the exact match hash links are matched to production by name, distance and evidence, sent to
 // review when borderline (with their candidates), or made new; the reviewer's choice is what promote
 // applies, and the bridge says how each link was made.
+import { createPool } from '../src/db/pool';
+import { fuzzyMatch, resetFuzzyMatches } from '../src/db/stage-match';
+import { resetStageDecisions } from '../src/db/stage-run';
 import { approveAndPromote, createCsvSource, startCsvRun, startPipelineUnderTest, waitForRun, type PipelineUnderTest } from './harness/pipeline';
 
 jest.setTimeout(120_000);
@@ -121,4 +124,45 @@ it('two records of one run that would both take one listing go to review, neithe
     expect(detail.body.candidates[0].confidence).toBeGreaterThanOrEqual(0.8);
   }
   expect(staged.results.records_possible_match).toBe(2);
+});
+
+it('a stage whose pool has no connection to spare for searching matches on its own transaction, as it would with searchers', async () => {
+  const a = await createCsvSource(p.admin, 'Pool DMO', 3, { transform: { map_fields: mapping } });
+  const first = await startCsvRun(p.admin, a.configId, csv([production[0]!]));
+  await waitForRun(p.admin, first, ['awaiting_review']);
+  await approveAndPromote(p.admin, first);
+  const b = await createCsvSource(p.admin, 'Pool Partner', 4, { transform: { map_fields: mapping } });
+  const second = await startCsvRun(p.admin, b.configId, csv([incoming[0]!]));
+  await waitForRun(p.admin, second, ['awaiting_review']);
+  const germain = (await p.t.ctx.db.query('SELECT listing_id FROM public.listing_info WHERE dmo_id = $1', [a.dmoId])).rows[0].listing_id;
+
+  const thresholds = { auto_match_threshold: 0.8, review_threshold: 0.5 };
+  // the stage's matching again, rolled back: with a pool whose only connection someone else holds
+  // (waiting for it would hang the stage), and with a pool that has connections to spare
+  const rematch = async (search: ReturnType<typeof createPool>) => {
+    const client = await p.t.ctx.db.connect();
+    try {
+      await client.query('BEGIN');
+      await resetStageDecisions(client, second);
+      await resetFuzzyMatches(client, second);
+      const outcome = await fuzzyMatch(client, second, thresholds, { search });
+      const { rows } = await client.query('SELECT listing_id, match_method FROM staging.rows WHERE job_id = $1 AND file_seq > 0', [second]);
+      return { outcome, rows };
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  };
+  const busy = createPool(p.t.settings.DATABASE_URL, 1);
+  const spare = createPool(p.t.settings.DATABASE_URL, 3);
+  const holder = await busy.connect();
+  try {
+    for (const pool of [busy, spare]) {
+      const result = await rematch(pool);
+      expect(result).toEqual({ outcome: { matched: 1, possible: 0 }, rows: [{ listing_id: germain, match_method: 'fuzzy' }] });
+    }
+  } finally {
+    holder.release();
+    await Promise.all([busy.end(), spare.end()]);
+  }
 });

@@ -3,9 +3,10 @@
 // within 2 km of precise coordinates, or in the same city when there are none), which the pure scorer
 // (src/domain/matching.ts) turns into a confidence and evidence. At or above stage.auto_match_threshold
 // the row is matched (match_method 'fuzzy'); from stage.review_threshold it is a possible_match that a
-// reviewer resolves; below, a new listing. Pages of rows by id keep memory flat.
+// reviewer resolves; below, a new listing. A cursor over the unmatched rows, read a page at a time,
+// keeps memory flat.
 import { classifyMatch, prepareSubject, scorePrepared, type MatchEvidence, type MatchThresholds, type PreparedSubject } from '../domain/matching';
-import type { Queryable } from './pool';
+import type { Db, Queryable } from './pool';
 
 const page = 2_000;
 /** candidates per row the SQL hands the scorer, most similar names first */
@@ -27,13 +28,19 @@ export async function resetFuzzyMatches(db: Queryable, runId: number): Promise<v
   );
 }
 
-interface CandidateRow {
+/** A staged row as the page query returns it, with its candidates (null when none), most alike first. */
+interface PageRow {
   row_id: string;
-  r_name: string | null; r_address1: string | null; r_city: string | null; r_zip: string | null; r_country: string | null;
-  r_lat: string | null; r_lng: string | null; r_precise: boolean; r_phone: string | null; r_website: string | null;
-  listing_id: number | null;
   name: string | null; address1: string | null; city: string | null; zip: string | null; country: string | null;
-  lat: string | null; lng: string | null; precise: boolean | null; phone: string | null; website: string | null;
+  lat: string | null; lng: string | null; precise: boolean; phone: string | null; website: string | null;
+  candidates: Candidate[] | null;
+}
+
+/** A candidate listing, as JSON: its name and place, and the contact of its own DMO's listing_info. */
+interface Candidate {
+  listing_id: number;
+  name: string | null; address1: string | null; city: string | null; zip: string | null; country: string | null;
+  lat: number | null; lng: number | null; precise: boolean; phone: string | null; website: string | null;
 }
 
 // The staged side: coordinates are precise unless the gazetteer gave a city centre.
@@ -53,56 +60,93 @@ const likeness = (candidateKey: string) => `similarity(${candidateKey}, r.name_k
 const nearest = 15;
 
 /**
- * One page of unmatched rows with their candidates (a row with none comes once with listing_id NULL).
- * Two searches, each one an index answers, and only one runs for a row (its other arm's condition on
- * the row alone is a one-time filter). Near: the locations' point index gives the 15 nearest within
- * 2 km, then names at least a little alike; the cost per row is bounded however dense the city.
- * Without precise coordinates: the names' trigram index, then the same city. Contacts are read for
- * the candidates kept only.
+ * The run's rows still unmatched, in id order, read through a cursor page by page: one scan of the
+ * run for the whole matching (a query per page that looked for "unmatched, after id N" again read
+ * every unmatched row of the run each time, most of the matching's time at 100k rows).
  */
-async function candidatePage(db: Queryable, runId: number, afterId: string): Promise<CandidateRow[]> {
+class UnmatchedRows {
+  private readonly cursor: string;
+
+  private constructor(private readonly db: Queryable, runId: number) {
+    this.cursor = `fuzzy_unmatched_${runId}`;
+  }
+
+  static async open(db: Queryable, runId: number): Promise<UnmatchedRows> {
+    const rows = new UnmatchedRows(db, runId);
+    await db.query(
+      `DECLARE ${rows.cursor} NO SCROLL CURSOR FOR
+         SELECT id FROM staging.rows
+          WHERE job_id = ${Number(runId)} AND file_seq > 0 AND listing_id IS NULL AND action IS NULL AND NOT action_overridden
+            AND coalesce(name, '') <> ''
+          ORDER BY id`,
+    );
+    return rows;
+  }
+
+  async next(): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(`FETCH ${page} FROM ${this.cursor}`);
+    return rows.map((row) => row.id);
+  }
+
+  async close(): Promise<void> {
+    await this.db.query(`CLOSE ${this.cursor}`);
+  }
+}
+
+/**
+ * These rows, each with its candidates as one JSON array (a row per candidate repeated the row's
+ * fields, and reading them cost Node more than scoring). Two searches, each one an index answers,
+ * and only one runs for a row (its other arm's condition on the row alone is a one-time filter).
+ * Near: the locations' point index gives the 15 nearest within 2 km, then names at least a little
+ * alike; the cost per row is bounded however dense the city. Without precise coordinates: the
+ * names' trigram index, then the same city. Contacts are read for the candidates kept only.
+ */
+async function candidatePage(db: Queryable, rowIds: readonly string[]): Promise<PageRow[]> {
   const listingColumns = 'l.id AS listing_id, l.name, l.owner_dmo_id, loc.address1, loc.city, loc.zip, loc.country, loc.lat, loc.lng, loc.geocode_precision';
-  const { rows } = await db.query<CandidateRow>(
-    `WITH todo AS (
-       SELECT r.*, ${rowPrecise} AS precise, public.search_text(r.name) AS name_key FROM staging.rows r
-        WHERE r.job_id = $1 AND r.file_seq > 0 AND r.listing_id IS NULL AND r.action IS NULL AND NOT r.action_overridden
-          AND r.id > $2 AND coalesce(r.name, '') <> ''
-        ORDER BY r.id LIMIT $3)
-     SELECT r.id AS row_id, r.name AS r_name, r.address1 AS r_address1, r.city AS r_city, r.zip AS r_zip, r.country AS r_country,
-            r.lat AS r_lat, r.lng AS r_lng, r.precise AS r_precise,
-            coalesce(r.contact->>'international_phone', r.contact->>'local_phone') AS r_phone, r.contact->>'website_url' AS r_website,
-            c.listing_id, c.name, c.address1, c.city, c.zip, c.country, c.lat, c.lng,
-            (c.lat IS NOT NULL AND c.geocode_precision IS DISTINCT FROM 'city') AS precise, ci.phone, ci.website
+  const { rows } = await db.query<PageRow>(
+    // materialized: each row's name key is folded once, not again for each of its candidates
+    `WITH todo AS MATERIALIZED (
+       SELECT r.id, r.name, r.address1, r.city, r.zip, r.country, r.lat, r.lng,
+              coalesce(r.contact->>'international_phone', r.contact->>'local_phone') AS phone, r.contact->>'website_url' AS website,
+              ${rowPrecise} AS precise, public.search_text(r.name) AS name_key
+         FROM unnest($1::bigint[]) AS t(id) JOIN staging.rows r ON r.id = t.id)
+     SELECT r.id AS row_id, r.name, r.address1, r.city, r.zip, r.country, r.lat, r.lng, r.precise, r.phone, r.website,
+            (SELECT json_agg(json_build_object(
+                      'listing_id', c.listing_id, 'name', c.name, 'address1', c.address1, 'city', c.city, 'zip', c.zip,
+                      'country', c.country, 'lat', c.lat, 'lng', c.lng,
+                      'precise', c.lat IS NOT NULL AND c.geocode_precision IS DISTINCT FROM 'city',
+                      'phone', ci.phone, 'website', ci.website) ORDER BY c.likeness DESC, c.listing_id)
+               FROM (
+                 (SELECT near.*, ${likeness('near.name_key')} AS likeness
+                    FROM (SELECT ${listingColumns}, l.name_key
+                            -- the nearest locations first, alone on their index, then their listings: a join
+                            -- before the limit lets a planner with stale statistics scan every listing per row
+                            FROM (SELECT * FROM public.locations loc
+                                   WHERE r.precise AND loc.lat IS NOT NULL AND loc.lng IS NOT NULL
+                                     AND point(loc.lng::float8, loc.lat::float8) <@ box(
+                                           point(r.lng::float8 - $2 / greatest(cos(radians(r.lat::float8)), 0.01), r.lat::float8 - $2),
+                                           point(r.lng::float8 + $2 / greatest(cos(radians(r.lat::float8)), 0.01), r.lat::float8 + $2))
+                                   ORDER BY point(loc.lng::float8, loc.lat::float8) <-> point(r.lng::float8, r.lat::float8)
+                                   LIMIT $4) loc
+                            JOIN public.listings l ON l.location_id = loc.id
+                           WHERE l.listing_status IN ('active', 'missing_from_import')) near
+                   WHERE ${likeness('near.name_key')} >= 0.2
+                   ORDER BY likeness DESC, near.listing_id LIMIT $3)
+                 UNION ALL
+                 (SELECT ${listingColumns}, NULL::text AS name_key, ${likeness('l.name_key')} AS likeness
+                    FROM public.listings l JOIN public.locations loc ON loc.id = l.location_id
+                   WHERE NOT r.precise AND public.search_text(l.name) % r.name_key
+                     AND public.search_text(coalesce(loc.city, '')) = public.search_text(coalesce(r.city, ''))
+                     AND l.listing_status IN ('active', 'missing_from_import')
+                   ORDER BY likeness DESC, l.id LIMIT $3)) c
+               LEFT JOIN LATERAL (
+                 SELECT coalesce(ci.international_phone, ci.local_phone) AS phone, ci.website_url AS website
+                   FROM public.listing_info li JOIN public.contact_info ci ON ci.id = li.contact_info_id
+                  WHERE li.listing_id = c.listing_id ORDER BY (li.dmo_id = c.owner_dmo_id) DESC, li.id LIMIT 1) ci ON true
+            ) AS candidates
        FROM todo r
-       LEFT JOIN LATERAL (
-         (SELECT near.*, ${likeness('near.name_key')} AS likeness
-            FROM (SELECT ${listingColumns}, l.name_key
-                    -- the nearest locations first, alone on their index, then their listings: a join
-                    -- before the limit lets a planner with stale statistics scan every listing per row
-                    FROM (SELECT * FROM public.locations loc
-                           WHERE r.precise AND loc.lat IS NOT NULL AND loc.lng IS NOT NULL
-                             AND point(loc.lng::float8, loc.lat::float8) <@ box(
-                                   point(r.lng::float8 - $4 / greatest(cos(radians(r.lat::float8)), 0.01), r.lat::float8 - $4),
-                                   point(r.lng::float8 + $4 / greatest(cos(radians(r.lat::float8)), 0.01), r.lat::float8 + $4))
-                           ORDER BY point(loc.lng::float8, loc.lat::float8) <-> point(r.lng::float8, r.lat::float8)
-                           LIMIT $6) loc
-                    JOIN public.listings l ON l.location_id = loc.id
-                   WHERE l.listing_status IN ('active', 'missing_from_import')) near
-           WHERE ${likeness('near.name_key')} >= 0.2
-           ORDER BY likeness DESC, near.listing_id LIMIT $5)
-         UNION ALL
-         (SELECT ${listingColumns}, NULL::text AS name_key, ${likeness('l.name_key')} AS likeness
-            FROM public.listings l JOIN public.locations loc ON loc.id = l.location_id
-           WHERE NOT r.precise AND public.search_text(l.name) % r.name_key
-             AND public.search_text(coalesce(loc.city, '')) = public.search_text(coalesce(r.city, ''))
-             AND l.listing_status IN ('active', 'missing_from_import')
-           ORDER BY likeness DESC, l.id LIMIT $5)) c ON true
-       LEFT JOIN LATERAL (
-         SELECT coalesce(ci.international_phone, ci.local_phone) AS phone, ci.website_url AS website
-           FROM public.listing_info li JOIN public.contact_info ci ON ci.id = li.contact_info_id
-          WHERE li.listing_id = c.listing_id ORDER BY (li.dmo_id = c.owner_dmo_id) DESC, li.id LIMIT 1) ci ON true
-      ORDER BY r.id, c.likeness DESC`,
-    [runId, afterId, page, radiusM * degreesPerMetre, candidatesPerRow, nearest],
+      ORDER BY r.id`,
+    [rowIds, radiusM * degreesPerMetre, candidatesPerRow, nearest],
   );
   return rows;
 }
@@ -114,34 +158,106 @@ export interface MatchOutcome {
   possible: number;
 }
 
+export interface MatchOptions {
+  /**
+   * Where candidates are searched, when given: `searchers` connections of their own, each in a
+   * read-only transaction, so PostgreSQL searches the next pages on other backends while the
+   * stage's transaction writes this page's decisions. They read what that transaction leaves
+   * alone: the rows' names, addresses and coordinates (committed by the transforms and the
+   * geocoding) and production.
+   */
+  search?: Db;
+  /** connections searching at once (default 2): the search is most of matching's time */
+  searchers?: number;
+  defaultCountry?: string;
+}
+
 /**
  * Scores every unmatched row of the run against its candidates and writes the decisions page by page.
  * A listing that two rows of the run would both take automatically is left to a reviewer for both.
  */
-export async function fuzzyMatch(db: Queryable, runId: number, thresholds: MatchThresholds, defaultCountry?: string): Promise<MatchOutcome> {
+export async function fuzzyMatch(db: Queryable, runId: number, thresholds: MatchThresholds, options: MatchOptions = {}): Promise<MatchOutcome> {
   const restore = await plannerForMatching(db);
+  const { search } = options;
+  const outcome = search
+    ? await withSearchers(search, options.searchers ?? 2, db, (searchers) => matchPages(db, searchers, runId, thresholds, options.defaultCountry))
+    : await matchPages(db, [db], runId, thresholds, options.defaultCountry);
+  await demoteSharedMatches(db, runId);
+  await restore();
+  return outcome;
+}
+
+/**
+ * Up to `wanted` read-only transactions on connections of `pool`, with the matching planner, for
+ * `fn`; the caller's own transaction when the pool has none to spare. Only connections the pool
+ * gives at once are taken (pg-pool hands them out in the same tick): a stage holding its
+ * transaction while it waited for more could wait forever on a pool that other stages hold.
+ */
+async function withSearchers<T>(pool: Db, wanted: number, own: Queryable, fn: (searchers: Queryable[]) => Promise<T>): Promise<T> {
+  const spare = pool.idleCount + Math.max(0, (pool.options.max ?? 10) - pool.totalCount) - pool.waitingCount;
+  const taking = Array.from({ length: Math.max(0, Math.min(wanted, spare)) }, () => pool.connect());
+  const settled = await Promise.allSettled(taking);
+  const clients = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  // a connection the server ends while we hold it fails its next query, and so the stage; without
+  // a listener its 'error' event would end the whole process
+  const onLost = () => undefined;
+  let failed = false;
+  try {
+    for (const client of clients) client.on('error', onLost);
+    const refused = settled.find((result) => result.status === 'rejected');
+    if (refused) throw refused.reason;
+    for (const client of clients) {
+      await client.query(`BEGIN READ ONLY; SET LOCAL idle_in_transaction_session_timeout = '5min'`);
+      await plannerForMatching(client);
+    }
+    const result = await fn(clients.length > 0 ? clients : [own]);
+    for (const client of clients) await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    for (const client of clients) {
+      client.off('error', onLost);
+      // a searcher that failed may be mid-query or lost: dropped, not handed to the next caller
+      client.release(failed ? true : undefined);
+    }
+  }
+}
+
+async function matchPages(db: Queryable, searchers: readonly Queryable[], runId: number, thresholds: MatchThresholds, defaultCountry?: string): Promise<MatchOutcome> {
   const outcome: MatchOutcome = { matched: 0, possible: 0 };
   const listings = new PreparedListings(defaultCountry);
-  // Pipelined: the next page's candidates are asked for before this page is scored, so PostgreSQL
-  // searches while Node scores (a page's rows are past the last one's, so no write of this page
-  // changes the next). Each promise gets a handler at once: a failure surfaces where it is awaited
-  // and is never an unhandled rejection while another is awaited.
+  // Pipelined: as many pages are searched ahead as there are searchers, while Node scores and the
+  // transaction writes (a page's rows are past the last one's, so no write of a page changes the
+  // next). Each promise gets a handler at once: a failure surfaces where it is awaited and is
+  // never an unhandled rejection while another is awaited.
   const handled = <T>(promise: Promise<T>) => (promise.catch(() => undefined), promise);
-  let next = handled(candidatePage(db, runId, '0'));
+  const unmatched = await UnmatchedRows.open(db, runId);
+  const searching: Promise<PageRow[]>[] = [];
+  let turn = 0;
+  let more = true;
+  const searchAhead = async () => {
+    while (more && searching.length < searchers.length) {
+      const ids = await unmatched.next();
+      more = ids.length > 0;
+      if (more) searching.push(handled(candidatePage(searchers[turn++ % searchers.length]!, ids)));
+    }
+  };
+  await searchAhead();
   let written: Promise<unknown> = Promise.resolve();
-  for (;;) {
-    const rows = await next;
-    if (rows.length === 0) break;
-    next = handled(candidatePage(db, runId, rows[rows.length - 1]!.row_id));
-    const decisions = decide(rows, thresholds, listings, defaultCountry);
+  while (searching.length > 0) {
+    const rows = await searching.shift()!;
+    const ahead = handled(searchAhead());
+    const decisions = await decide(rows, thresholds, listings, defaultCountry);
+    await ahead;
     await written;
     if (decisions.length === 0) continue;
     written = handled(writeDecisions(db, runId, decisions));
     for (const d of decisions) outcome[d.decision === 'match' ? 'matched' : 'possible'] += 1;
   }
   await written;
-  await demoteSharedMatches(db, runId);
-  await restore();
+  await unmatched.close();
   return outcome;
 }
 
@@ -167,17 +283,18 @@ async function plannerForMatching(db: Queryable): Promise<() => Promise<void>> {
 }
 
 async function writeDecisions(db: Queryable, runId: number, decisions: readonly Decision[]): Promise<void> {
+  // one JSON document for the page: a jsonb[] parameter had every candidate list quoted into an
+  // array literal first, a tenth of the scoring's time
   await db.query(
-    `WITH d AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::text[], $5::float8[], $6::jsonb[]) AS d(id, listing_id, decision, confidence, candidates))
+    `WITH d AS (SELECT * FROM json_to_recordset($2::json) AS d(id bigint, "listingId" int, decision text, confidence float8, candidates jsonb))
      UPDATE staging.rows r SET
-       listing_id = CASE WHEN d.decision = 'match' THEN d.listing_id ELSE r.listing_id END,
+       listing_id = CASE WHEN d.decision = 'match' THEN d."listingId" ELSE r.listing_id END,
        match_method = CASE WHEN d.decision = 'match' THEN 'fuzzy' ELSE r.match_method END,
        action = CASE WHEN d.decision = 'possible_match' THEN 'possible_match' ELSE r.action END,
        ok_to_promote = CASE WHEN d.decision = 'possible_match' THEN false ELSE r.ok_to_promote END,
        certainty_score = round(d.confidence::numeric, 4), match_candidates = d.candidates
        FROM d WHERE r.id = d.id AND r.job_id = $1`,
-    [runId, decisions.map((d) => d.id), decisions.map((d) => d.listingId), decisions.map((d) => d.decision),
-      decisions.map((d) => d.confidence), decisions.map((d) => JSON.stringify(d.candidates))],
+    [runId, JSON.stringify(decisions)],
   );
 }
 
@@ -190,16 +307,14 @@ class PreparedListings {
 
   constructor(private readonly defaultCountry: string | undefined, private readonly limit = 50_000) {}
 
-  of(c: CandidateRow): PreparedSubject {
-    let side = this.sides.get(c.listing_id!);
+  of(c: Candidate): PreparedSubject {
+    let side = this.sides.get(c.listing_id);
     if (!side) {
-      side = prepareSubject({
-        name: c.name, address1: c.address1, city: c.city, zip: c.zip, country: c.country,
-        lat: num(c.lat), lng: num(c.lng), precise: c.precise ?? false, phone: c.phone, website: c.website,
-      }, { defaultCountry: this.defaultCountry });
+      const { listing_id: _, ...subject } = c;
+      side = prepareSubject(subject, { defaultCountry: this.defaultCountry });
       // the oldest out first (a Map iterates in insertion order)
       if (this.sides.size >= this.limit) this.sides.delete(this.sides.keys().next().value!);
-      this.sides.set(c.listing_id!, side);
+      this.sides.set(c.listing_id, side);
     }
     return side;
   }
@@ -223,24 +338,21 @@ export interface ShownCandidate {
   evidence: MatchEvidence;
 }
 
-function decide(rows: readonly CandidateRow[], thresholds: MatchThresholds, listings: PreparedListings, defaultCountry?: string): Decision[] {
-  const byRow = new Map<string, CandidateRow[]>();
-  for (const row of rows) {
-    if (row.listing_id === null) continue;
-    const list = byRow.get(row.row_id) ?? [];
-    list.push(row);
-    byRow.set(row.row_id, list);
-  }
+/** Rows scored between two turns of the event loop, so the next page's queries go out meanwhile. */
+const rowsPerTurn = 100;
+
+async function decide(rows: readonly PageRow[], thresholds: MatchThresholds, listings: PreparedListings, defaultCountry?: string): Promise<Decision[]> {
   const decisions: Decision[] = [];
-  for (const [id, list] of byRow) {
-    const first = list[0]!;
-    const record = prepareSubject({
-      name: first.r_name, address1: first.r_address1, city: first.r_city, zip: first.r_zip, country: first.r_country,
-      lat: num(first.r_lat), lng: num(first.r_lng), precise: first.r_precise, phone: first.r_phone, website: first.r_website,
-    }, { defaultCountry });
-    const scored = list.map((c) => {
+  let scoredRows = 0;
+  for (const { row_id: id, candidates, lat, lng, ...row } of rows) {
+    if (candidates === null) continue;
+    // node-postgres sends a queued query only when it reads the end of the one before: a page
+    // scored in one go would leave PostgreSQL idle instead of searching the next page meanwhile
+    if (++scoredRows % rowsPerTurn === 0) await new Promise((resolve) => setImmediate(resolve));
+    const record = prepareSubject({ ...row, lat: num(lat), lng: num(lng) }, { defaultCountry });
+    const scored = candidates.map((c) => {
       const score = scorePrepared(record, listings.of(c));
-      return { listing_id: c.listing_id!, confidence: score.confidence, name: c.name, city: c.city,
+      return { listing_id: c.listing_id, confidence: score.confidence, name: c.name, city: c.city,
         name_similarity: score.evidence.name_similarity, distance_m: score.evidence.distance_m, evidence: score.evidence };
     }).sort((a, b) => b.confidence - a.confidence || a.listing_id - b.listing_id);
     const best = scored[0]!;

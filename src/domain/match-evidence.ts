@@ -20,8 +20,12 @@ export type PhoneEvidence = { e164: string; shared: boolean };
 /** E.164 and line type from one parse: parsing with the max metadata is the costly part. */
 export function phoneEvidence(raw: string | null | undefined, defaultCountry?: string): PhoneEvidence | null {
   if (raw === null || raw === undefined || raw.trim() === '') return null;
-  const country = defaultCountry?.toUpperCase();
-  const phone = parsePhoneNumberFromString(raw, country !== undefined && isSupportedCountry(country) ? country : undefined);
+  const upper = defaultCountry?.toUpperCase();
+  const country = upper !== undefined && isSupportedCountry(upper) ? upper : undefined;
+  // Without a region only "+<country code> …" can be read: the library would throw and catch an
+  // error for every such number, the most costly part of scoring a run whose records lack a country.
+  if (country === undefined && !raw.includes('+')) return null;
+  const phone = parsePhoneNumberFromString(raw, country);
   return phone?.isValid() ? { e164: phone.number, shared: sharedLineTypes.has(phone.getType() ?? '') } : null;
 }
 

@@ -46,10 +46,9 @@ function words(text: string | null | undefined): string[] {
 }
 
 /** Removes each locality's words wherever they stand together in the name ("… Hotel Montreal"). */
-function withoutLocalities(name: string[], localities: readonly (string | null | undefined)[]): string[] {
+function withoutLocalities(name: readonly string[], localities: readonly NameWords[]): readonly string[] {
   let rest = name;
-  for (const locality of localities) {
-    const place = words(locality);
+  for (const place of localities) {
     if (place.length === 0) continue;
     let at = 0;
     while (at + place.length <= rest.length) {
@@ -61,12 +60,22 @@ function withoutLocalities(name: string[], localities: readonly (string | null |
 }
 
 /**
+ * A name or a locality read once as words (normalized, short forms expanded), for a side compared
+ * with many others: normalizing is most of what comparing names costs.
+ */
+export type NameWords = readonly string[];
+export const nameWords = (text: string | null | undefined): NameWords => words(text);
+
+/**
  * The words of a name that identify the place: normalized, short forms expanded, the locality
  * (the record's city, a borough) and words with no identity dropped. When nothing would be left
  * ("Hotel International", "Montreal" in Montreal) the name keeps what it has.
  */
 export function nameKey(name: string | null | undefined, localities: readonly (string | null | undefined)[] = []): string {
-  const all = words(name);
+  return keyOfWords(words(name), localities.map(words));
+}
+
+function keyOfWords(all: NameWords, localities: readonly NameWords[]): string {
   const identity = all.filter((word) => !noIdentity.has(word));
   const local = withoutLocalities(identity, localities);
   if (local.length > 0) return local.join(' ');
@@ -84,9 +93,13 @@ export type NameContext = { localities?: readonly (string | null | undefined)[] 
  * left out: they find "Inn" inside any name and rate short names against long ones too high.
  */
 export function nameSimilarity(a: string | null | undefined, b: string | null | undefined, context: NameContext = {}): number {
-  const localities = context.localities ?? [];
-  const left = nameKey(a, localities);
-  const right = nameKey(b, localities);
+  return wordsSimilarity(words(a), words(b), (context.localities ?? []).map(words));
+}
+
+/** nameSimilarity of names and localities already read as words. */
+export function wordsSimilarity(a: NameWords, b: NameWords, localities: readonly NameWords[]): number {
+  const left = keyOfWords(a, localities);
+  const right = keyOfWords(b, localities);
   if (left === '' || right === '') return 0;
   if (left === right) return 1;
   const options = { full_process: false };

@@ -5,7 +5,7 @@ import { normalize } from './normalize';
 import type { ResolvedConfig } from './config-params';
 import { toCountryCode } from './country';
 import { phoneEvidence, websiteEvidence, type PhoneEvidence, type WebsiteEvidence } from './match-evidence';
-import { nameSimilarity } from './match-name';
+import { nameWords, wordsSimilarity, type NameWords } from './match-name';
 import { sameStreetAddress } from './street-address';
 
 export { nameKey, nameSimilarity } from './match-name';
@@ -189,11 +189,16 @@ export type PreparedSubject = {
   phone: PhoneEvidence | null;
   website: WebsiteEvidence | null;
   zip: string | null;
+  name: NameWords;
+  city: NameWords;
 };
 
 export function prepareSubject(subject: MatchSubject, options: { defaultCountry?: string } = {}): PreparedSubject {
   const country = toCountryCode(subject.country) ?? toCountryCode(options.defaultCountry);
-  return { subject, country, phone: phoneEvidence(subject.phone, country ?? undefined), website: websiteEvidence(subject.website), zip: zipKey(subject.zip) };
+  return {
+    subject, country, phone: phoneEvidence(subject.phone, country ?? undefined), website: websiteEvidence(subject.website),
+    zip: zipKey(subject.zip), name: nameWords(subject.name), city: nameWords(subject.city),
+  };
 }
 
 /** The confidence that `record` is the place `candidate` describes, and why. */
@@ -205,8 +210,7 @@ export function scoreCandidate(record: MatchSubject, candidate: MatchSubject, op
 export function scorePrepared(recordSide: PreparedSubject, candidateSide: PreparedSubject): MatchScore {
   const { subject: record } = recordSide;
   const { subject: candidate } = candidateSide;
-  const localities = [record.city, candidate.city];
-  const similarity = nameSimilarity(record.name, candidate.name, { localities });
+  const similarity = wordsSimilarity(recordSide.name, candidateSide.name, [recordSide.city, candidateSide.city]);
   const place = placeWeight(record, candidate);
   const address = sameStreetAddress(record.address1, candidate.address1);
   const addressWeight = address === null ? 0 : address ? weights.addressSame : weights.addressOther;

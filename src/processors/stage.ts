@@ -30,7 +30,7 @@ export const stageProcessor: Processor<'stage'> = {
     const staged = await inTransaction(ctx.db, async (client) => {
       await stage.resetStageDecisions(client, runId);
       await resetFuzzyMatches(client, runId);
-      await fuzzyMatch(client, runId, config.stage);
+      await fuzzyMatch(client, runId, config.stage, { search: ctx.db });
       await stage.markDuplicates(client, runId);
       await stage.computeActions(client, runId);
       if (config.import.full_snapshot) await stage.proposeDeletions(client, runId, run.dmo_id, config.import.max_delete_ratio);
