@@ -1,13 +1,13 @@
 // Matching time against transforming (issue 9): another DMO's N records of N production listings'
 // places that neither source_id nor match hash links (names written another way, doors moved
-// 10–50 m), staged through the API, and the stage's matching of that run timed on its own:
-// resetFuzzyMatches + fuzzyMatch called on the staged rows, in a transaction rolled back after.
+// 10–50 m), staged through the API, and the stage's matching of that run timed on its own
+// (timeMatching), in a transaction rolled back after.
 // The records are staged before production is promoted (a run of the generated file, listings-csv.ts),
 // so the stage's own matching finds nothing and the bench pays for matching once, where it is timed.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fuzzyMatch, resetFuzzyMatches, type MatchOutcome } from '../src/db/stage-match';
-import { resetStageDecisions } from '../src/db/stage-run';
+import { computeActions, resetStageDecisions } from '../src/db/stage-run';
 import type { BenchEnvironment } from './environment';
 import { listingColumns, listingMapping, listingValues, writeCsv } from './listings-csv';
 import { createCsvSource, promoteRun, timeCsvRun, type RunTiming } from './pipeline-run';
@@ -19,8 +19,10 @@ export interface MatchingTimeResult {
   incomingRun: RunTiming;
   /** staged rows whose match hash a production listing has: the variant file is meant to have none */
   byMatchHash: number;
-  /** when the budget ran out first: the time spent, and no outcome */
+  /** what matching adds to the stage (see timeMatching); when the budget ran out first: the time spent, and no outcome */
   matchingMs: number;
+  /** computeActions alone on the same rows, the part of the stage matching's writes ride on */
+  actionsAloneMs: number;
   outcome: MatchOutcome | null;
   budgetMs: number;
   /** what the planner had to go on: autovacuum's setting, and whether the listings were ever analyzed */
@@ -50,10 +52,13 @@ function variantValues(n: number): string[] {
 }
 
 /**
- * The stage's matching of a staged run, timed alone, then undone; stopped (its query cancelled, again
- * each second until it gives up, as the scoring between queries cannot be) once `budgetMs` is spent.
+ * The stage's matching of a staged run, timed, then undone: resetFuzzyMatches, fuzzyMatch, and
+ * computeActions applying the matches in its rewrite of the rows, less computeActions alone on the
+ * same rows (timed first, then rolled back to a savepoint), so what is reported is what matching
+ * adds to the stage. Stopped (its query cancelled, again each second until it gives up, as the
+ * scoring between queries cannot be) once `budgetMs` is spent.
  */
-async function timeMatching(env: BenchEnvironment, runId: number, budgetMs: number): Promise<Pick<MatchingTimeResult, 'matchingMs' | 'outcome'>> {
+async function timeMatching(env: BenchEnvironment, runId: number, budgetMs: number): Promise<Pick<MatchingTimeResult, 'matchingMs' | 'outcome' | 'actionsAloneMs'>> {
   const client = await env.ctx.db.connect();
   let stopper: NodeJS.Timeout | undefined;
   try {
@@ -61,6 +66,11 @@ async function timeMatching(env: BenchEnvironment, runId: number, budgetMs: numb
     await client.query('BEGIN');
     // the stage clears its decisions before matching; matching looks only at rows without one
     await resetStageDecisions(client, runId);
+    await client.query('SAVEPOINT before_matching');
+    const alone = performance.now();
+    await computeActions(client, runId);
+    const actionsAloneMs = performance.now() - alone;
+    await client.query('ROLLBACK TO SAVEPOINT before_matching');
     const started = performance.now();
     let stopped = false;
     const stop = () => {
@@ -73,9 +83,10 @@ async function timeMatching(env: BenchEnvironment, runId: number, budgetMs: numb
       await resetFuzzyMatches(client, runId);
       // as the stage does: candidates searched on connections of their own beside this transaction
       const outcome = await fuzzyMatch(client, runId, { auto_match_threshold: 0.8, review_threshold: 0.5 }, { search: env.ctx.db });
-      return { matchingMs: performance.now() - started, outcome };
+      await computeActions(client, runId, { fuzzyMatches: true });
+      return { matchingMs: performance.now() - started - actionsAloneMs, outcome, actionsAloneMs };
     } catch (error) {
-      if (stopped) return { matchingMs: performance.now() - started, outcome: null };
+      if (stopped) return { matchingMs: performance.now() - started, outcome: null, actionsAloneMs };
       throw error;
     }
   } finally {
@@ -109,6 +120,6 @@ export async function benchMatchingTime(env: BenchEnvironment, production: { run
             EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = 'public' AND tablename = 'listings') AS "listingsAnalyzed"`);
 
   say(`matching time: the stage's matching of the ${count(rows)} staged records against ${count(rows)} listings (at most ${budgetMs / 60_000} min)…`);
-  const { matchingMs, outcome } = await timeMatching(env, incomingRun.runId, budgetMs);
-  return { rows, promoteMs, incomingRun, byMatchHash: linked.rows[0]!.n, matchingMs, outcome, budgetMs, statistics: statistics! };
+  const { matchingMs, outcome, actionsAloneMs } = await timeMatching(env, incomingRun.runId, budgetMs);
+  return { rows, promoteMs, incomingRun, byMatchHash: linked.rows[0]!.n, matchingMs, actionsAloneMs, outcome, budgetMs, statistics: statistics! };
 }

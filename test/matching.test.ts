@@ -4,7 +4,7 @@
 // applies, and the bridge says how each link was made.
 import { createPool } from '../src/db/pool';
 import { fuzzyMatch, resetFuzzyMatches } from '../src/db/stage-match';
-import { resetStageDecisions } from '../src/db/stage-run';
+import { computeActions, resetStageDecisions } from '../src/db/stage-run';
 import { approveAndPromote, createCsvSource, startCsvRun, startPipelineUnderTest, waitForRun, type PipelineUnderTest } from './harness/pipeline';
 
 jest.setTimeout(120_000);
@@ -146,6 +146,7 @@ it('a stage whose pool has no connection to spare for searching matches on its o
       await resetStageDecisions(client, second);
       await resetFuzzyMatches(client, second);
       const outcome = await fuzzyMatch(client, second, thresholds, { search });
+      await computeActions(client, second, { fuzzyMatches: true });
       const { rows } = await client.query('SELECT listing_id, match_method FROM staging.rows WHERE job_id = $1 AND file_seq > 0', [second]);
       return { outcome, rows };
     } finally {

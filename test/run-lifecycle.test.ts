@@ -202,14 +202,16 @@ describe('cancel while the stage job is active', () => {
         return job && (await job.getState()) === 'waiting';
       }, 60_000);
       // the stage's UPDATE that decides each row's action waits on these row locks, mid-transaction
+      const lockerPid = (await locker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       await locker.query('BEGIN');
       await locker.query('SELECT 1 FROM staging.rows WHERE job_id = $1 FOR UPDATE', [runId]);
       await queues.stage.resume();
       await waitUntil('the stage job active and waiting on the row locks', async () => {
         const job = await queues.stage.getJob(jobIds.stage(runId));
         if (!job || !(await job.isActive())) return false;
+        // a backend the test's row locks block (its query text may be cut at track_activity_query_size)
         const waiting = await product.t.ctx.db.query(
-          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%staging.rows%'`);
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND $1 = ANY (pg_blocking_pids(pid))`, [lockerPid]);
         return waiting.rowCount! > 0;
       }, 60_000);
       const cancelled = await api().post(`/api/v1/pipeline/jobs/${runId}/cancel`);

@@ -3,6 +3,7 @@
 // from a clean slate each time, so a retried stage job gives the same answer.
 import { visibilityNotes, visibilityRules } from './listings';
 import type { Queryable } from './pool';
+import { fuzzyMatchesTable } from './stage-match';
 
 /** A list of texts as a SQL literal of type text[]. */
 const textArray = (texts: string[]) => `ARRAY[${texts.map((text) => `'${text.replace(/'/g, "''")}'`).join(', ')}]::text[]`;
@@ -61,14 +62,23 @@ export async function markDuplicates(db: Queryable, runId: number): Promise<void
  * listing_info a person hid, or a listing a person archived, compares as its data says and gets a
  * note saying promote keeps it down. A listing comes back with a listing_info that will be visible.
  */
-export async function computeActions(db: Queryable, runId: number): Promise<void> {
+export async function computeActions(db: Queryable, runId: number, options: { fuzzyMatches?: boolean } = {}): Promise<void> {
+  // the stage's automatic fuzzy matches (stage-match.ts), applied in this same rewrite of the rows
+  const matched = 'm.listing_id IS NOT NULL AND r.listing_id IS NULL';
+  const fuzzy = options.fuzzyMatches
+    ? {
+        join: `LEFT JOIN ${fuzzyMatchesTable} m ON m.id = r.id`, listing: 'coalesce(r.listing_id, m.listing_id)',
+        columns: ['listing_id', 'certainty_score', 'candidates'].map((c) => `CASE WHEN ${matched} THEN m.${c} END`),
+      }
+    : { join: '', listing: 'r.listing_id', columns: ['NULL::int', 'NULL::numeric', 'NULL::jsonb'] };
   const compare = (part: string, newWhen: string, restoring: string) =>
     `CASE WHEN ${newWhen} THEN 'insert'
           WHEN b.prev->>'${part}' IS NOT DISTINCT FROM b.hashes->>'${part}' AND NOT ${restoring} THEN 'unchanged'
           ELSE 'update' END`;
   await db.query(
     `WITH base AS (
-       SELECT r.id, r.hashes, r.warnings, r.listing_id IS NULL AS new_listing, r.listing_info_id IS NULL AS new_info,
+       SELECT r.id, r.hashes, r.warnings, ${fuzzy.listing} IS NULL AS new_listing, r.listing_info_id IS NULL AS new_info,
+              ${fuzzy.columns[0]} AS fuzzy_listing_id, ${fuzzy.columns[1]} AS fuzzy_certainty, ${fuzzy.columns[2]} AS fuzzy_candidates,
               CASE WHEN li.id IS NOT NULL THEN li.source_hashes ELSE l.part_hashes END AS prev,
               coalesce(${visibilityRules.importRestoresInfo('li')}, false) AS info_restoring,
               coalesce(${visibilityRules.infoHeldHidden('li')}, false) AS info_held_hidden,
@@ -76,11 +86,12 @@ export async function computeActions(db: Queryable, runId: number): Promise<void
               coalesce(NOT l.listing_visible AND NOT ${visibilityRules.listingHeldArchived('l')}, false)
                 AND NOT coalesce(${visibilityRules.infoHeldHidden('li')}, false) AS listing_restoring
          FROM staging.rows r
+         ${fuzzy.join}
          LEFT JOIN public.listing_info li ON li.id = r.listing_info_id
-         LEFT JOIN public.listings l ON l.id = r.listing_id
+         LEFT JOIN public.listings l ON l.id = ${fuzzy.listing}
         WHERE r.job_id = $1 AND r.file_seq > 0 AND r.action IS NULL),
      parts AS (
-       SELECT b.id,
+       SELECT b.id, b.fuzzy_listing_id, b.fuzzy_certainty, b.fuzzy_candidates,
               (b.warnings - ${visibilityNoteList})
                 || CASE WHEN b.info_held_hidden THEN to_jsonb(ARRAY[$2::text]) ELSE '[]'::jsonb END
                 || CASE WHEN b.listing_held_archived THEN to_jsonb(ARRAY[$3::text]) ELSE '[]'::jsonb END AS warnings,
@@ -99,7 +110,11 @@ export async function computeActions(db: Queryable, runId: number): Promise<void
          FROM parts p)
      UPDATE staging.rows r SET
        ${partActions.map((a) => `${a} = a.${a}`).join(', ')}, action = a.action, warnings = a.warnings,
-       ok_to_promote = ${proposalOf('a.action', 'a.warnings')}
+       ok_to_promote = ${proposalOf('a.action', 'a.warnings')},
+       listing_id = coalesce(a.fuzzy_listing_id, r.listing_id),
+       match_method = CASE WHEN a.fuzzy_listing_id IS NOT NULL THEN 'fuzzy' ELSE r.match_method END,
+       certainty_score = CASE WHEN a.fuzzy_listing_id IS NOT NULL THEN a.fuzzy_certainty ELSE r.certainty_score END,
+       match_candidates = CASE WHEN a.fuzzy_listing_id IS NOT NULL THEN a.fuzzy_candidates ELSE r.match_candidates END
        FROM actions a WHERE r.id = a.id`,
     [runId, visibilityNotes.infoHidden, visibilityNotes.listingArchived],
   );

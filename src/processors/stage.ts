@@ -32,7 +32,7 @@ export const stageProcessor: Processor<'stage'> = {
       await resetFuzzyMatches(client, runId);
       await fuzzyMatch(client, runId, config.stage, { search: ctx.db });
       await stage.markDuplicates(client, runId);
-      await stage.computeActions(client, runId);
+      await stage.computeActions(client, runId, { fuzzyMatches: true });
       if (config.import.full_snapshot) await stage.proposeDeletions(client, runId, run.dmo_id, config.import.max_delete_ratio);
       await stage.proposeRows(client, runId);
       const counts = await stage.countResults(client, runId);
