@@ -93,7 +93,7 @@ function timeReport(t: MatchingTimeResult): string {
       [[count(t.rows), count(t.rows), seconds(transform), over + seconds(t.matchingMs), over + ratio(t.matchingMs / transform),
         t.outcome ? count(t.outcome.matched) : '–', t.outcome ? count(t.outcome.possible) : '–', t.byMatchHash]]),
     `  the records were staged first, then the pipeline section's ${count(t.rows)}-row run was approved and promoted as production ` +
-      `(${seconds(t.promoteMs)} s);\n  matching: what it adds to the stage — resetFuzzyMatches, fuzzyMatch (its transaction and two search connections) and computeActions applying the matches,\n  less computeActions alone on the same rows (${seconds(t.actionsAloneMs)} s) — rolled back after` +
+      `(${seconds(t.promoteMs)} s);\n  matching: what it adds to the stage — resetFuzzyMatches, fuzzyMatch (its transaction and two search connections) and computeActions applying the matches,\n  less computeActions alone on the same rows (${seconds(t.actionsAloneMs)} s), each on a vacuumed staging.rows and rolled back after` +
       (t.outcome === null ? `, stopped after ${t.budgetMs / 60_000} min` : '') +
       `;\n  planner statistics: autovacuum ${t.statistics.autovacuum}, listings ${t.statistics.listingsAnalyzed ? 'analyzed' : 'never analyzed'}`,
   ].join('\n');

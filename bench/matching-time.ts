@@ -54,44 +54,55 @@ function variantValues(n: number): string[] {
 /**
  * The stage's matching of a staged run, timed, then undone: resetFuzzyMatches, fuzzyMatch, and
  * computeActions applying the matches in its rewrite of the rows, less computeActions alone on the
- * same rows (timed first, then rolled back to a savepoint), so what is reported is what matching
- * adds to the stage. Stopped (its query cancelled, again each second until it gives up, as the
- * scoring between queries cannot be) once `budgetMs` is spent.
+ * same rows (timed before in a transaction of its own), so what is reported is what matching adds
+ * to the stage. staging.rows is vacuumed before each, as autovacuum would have done after the
+ * bench's earlier runs (it is off on this machine, and a table holding every dead row of them made
+ * the same statements two to three times slower). Stopped (its query cancelled, again each second
+ * until it gives up, as the scoring between queries cannot be) once `budgetMs` is spent.
  */
 async function timeMatching(env: BenchEnvironment, runId: number, budgetMs: number): Promise<Pick<MatchingTimeResult, 'matchingMs' | 'outcome' | 'actionsAloneMs'>> {
   const client = await env.ctx.db.connect();
   let stopper: NodeJS.Timeout | undefined;
   try {
     const { pid } = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!;
-    await client.query('BEGIN');
-    // the stage clears its decisions before matching; matching looks only at rows without one
-    await resetStageDecisions(client, runId);
-    await client.query('SAVEPOINT before_matching');
-    const alone = performance.now();
-    await computeActions(client, runId);
-    const actionsAloneMs = performance.now() - alone;
-    await client.query('ROLLBACK TO SAVEPOINT before_matching');
-    const started = performance.now();
-    let stopped = false;
-    const stop = () => {
-      stopped = true;
-      void env.ctx.db.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
-      stopper = setTimeout(stop, 1_000);
+    const rolledBack = async <T>(fn: () => Promise<T>): Promise<T> => {
+      await client.query('VACUUM staging.rows');
+      await client.query('BEGIN');
+      try {
+        // the stage clears its decisions before matching; matching looks only at rows without one
+        await resetStageDecisions(client, runId);
+        return await fn();
+      } finally {
+        await client.query('ROLLBACK');
+      }
     };
-    stopper = setTimeout(stop, budgetMs);
-    try {
-      await resetFuzzyMatches(client, runId);
-      // as the stage does: candidates searched on connections of their own beside this transaction
-      const outcome = await fuzzyMatch(client, runId, { auto_match_threshold: 0.8, review_threshold: 0.5 }, { search: env.ctx.db });
-      await computeActions(client, runId, { fuzzyMatches: true });
-      return { matchingMs: performance.now() - started - actionsAloneMs, outcome, actionsAloneMs };
-    } catch (error) {
-      if (stopped) return { matchingMs: performance.now() - started, outcome: null, actionsAloneMs };
-      throw error;
-    }
+    const actionsAloneMs = await rolledBack(async () => {
+      const started = performance.now();
+      await computeActions(client, runId);
+      return performance.now() - started;
+    });
+    return await rolledBack(async () => {
+      const started = performance.now();
+      let stopped = false;
+      const stop = () => {
+        stopped = true;
+        void env.ctx.db.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+        stopper = setTimeout(stop, 1_000);
+      };
+      stopper = setTimeout(stop, budgetMs);
+      try {
+        await resetFuzzyMatches(client, runId);
+        // as the stage does: candidates searched on connections of their own beside this transaction
+        const outcome = await fuzzyMatch(client, runId, { auto_match_threshold: 0.8, review_threshold: 0.5 }, { search: env.ctx.db });
+        await computeActions(client, runId, { fuzzyMatches: true });
+        return { matchingMs: performance.now() - started - actionsAloneMs, outcome, actionsAloneMs };
+      } catch (error) {
+        if (stopped) return { matchingMs: performance.now() - started, outcome: null, actionsAloneMs };
+        throw error;
+      }
+    });
   } finally {
     clearTimeout(stopper);
-    await client.query('ROLLBACK').catch(() => undefined);
     client.release();
   }
 }
