@@ -1,4 +1,5 @@
 // A CSV run end to end through the API, with real PostgreSQL, Redis and BullMQ workers.
+import iconv from 'iconv-lite';
 import type { TestContext } from './harness/context';
 import type { ApiClient } from './harness/http';
 import {
@@ -128,5 +129,23 @@ describe('live progress', () => {
     const order = [...new Set(seen.map((s) => s.stage).filter(Boolean))];
     expect(order).toEqual([...order].sort((a, b) => steps.indexOf(a) - steps.indexOf(b)));
     expect(order).toEqual(expect.arrayContaining(['transform', 'review']));
+  });
+});
+
+describe('a CSV as Excel saves "Unicode text": UTF-16 with its byte-order mark', () => {
+  it('reads as the same records as the UTF-8 file: a re-import of the same listings in UTF-16 stages them all unchanged', async () => {
+    const listings = makeListings(12, 9_100).map((listing, i) => (i % 3 === 0 ? { ...listing, name: `${listing.name} Café Zoë` } : listing));
+    const source = await createCsvSource(admin, 'Visit Unicode');
+    const first = await startCsvRun(admin, source.configId, listingsCsv(listings));
+    await waitForRun(admin, first, ['awaiting_review']);
+    await approveAndPromote(admin, first);
+
+    for (const [encoding, mark] of [['utf-16le', [0xff, 0xfe]], ['utf-16be', [0xfe, 0xff]]] as const) {
+      const bytes = Buffer.concat([Buffer.from(mark), Buffer.from(iconv.encode(listingsCsv(listings), encoding))]);
+      const runId = await startCsvRun(admin, source.configId, bytes);
+      const staged = await waitForRun(admin, runId, ['awaiting_review']);
+      expect(staged.results).toMatchObject({ records_total: 12, records_unchanged: 12, records_new: 0, records_updated: 0, records_error: 0 });
+      await admin.post(`/api/v1/pipeline/jobs/${runId}/discard`);
+    }
   });
 });

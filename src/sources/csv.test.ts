@@ -52,6 +52,19 @@ describe('openCsv reads', () => {
     expect(await read(text, 7)).toEqual(whole);
   });
 
+  it.each([
+    ['utf-16le', Buffer.from([0xff, 0xfe])],
+    ['utf-16be', Buffer.from([0xfe, 0xff])],
+  ])('%s with its byte-order mark (Excel\'s "Unicode text"), tabs and CRLF, whatever the chunk size', async (encoding, mark) => {
+    const text = 'name\tcity\r\nCafé Olimpico\tMontréal\r\n"Zoë ""Ω"" Inn"\tGöteborg\r\n';
+    const bytes = Buffer.concat([mark, iconv.encode(text, encoding)]);
+    for (const chunkSize of [1, 3, 1 << 16]) {
+      const csv = await read(bytes, chunkSize);
+      expect(csv).toMatchObject({ encoding, delimiter: '\t', headers: ['name', 'city'], problems: [] });
+      expect(csv.records).toEqual([[2, ['Café Olimpico', 'Montréal']], [3, ['Zoë "Ω" Inn', 'Göteborg']]]);
+    }
+  });
+
   it('Windows-1252 when the bytes are not UTF-8', async () => {
     const csv = await read(iconv.encode('name,city\nCafé,Montréal\n', 'windows-1252'));
     expect(csv.encoding).toBe('windows-1252');
@@ -82,6 +95,8 @@ describe('openCsv refuses a file it cannot read at all', () => {
   it.each([
     ['an empty file', '', /^The file is empty$/],
     ['binary data', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00]), /not CSV text: it holds binary data \(a NUL byte at offset 8\)/],
+    ['binary data behind a UTF-16 mark', Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode('a,b\n', 'utf-16le'), Buffer.alloc(4)]),
+      /not CSV text: it holds binary data \(a NUL character at character 5\)/],
     ['a header with an unbalanced quote', '"a,b\n1,2\n', /^The header line \(line 1\) has an unbalanced quote/],
     ['a header naming a column twice', 'a,b,a\n1,2,3\n', /names column "a" twice/],
     ['a header with an empty name', 'a,,c\n1,2,3\n', /empty column name \(column 2\)/],

@@ -1,5 +1,5 @@
-// A CSV file as an async iterable of records, streamed: sniffs encoding (UTF-8 with or without BOM,
-// else Windows-1252) and delimiter from the first bytes, refuses binary files, and reports bad rows
+// A CSV file as an async iterable of records, streamed: sniffs encoding (UTF-16 by its BOM, as
+// Excel's "Unicode text" saves; UTF-8 with or without BOM; else Windows-1252) and delimiter from the first bytes, refuses binary files, and reports bad rows
 // (wrong column count, unbalanced quotes) as problems with their first line instead of stopping.
 // Records are read by csv-records.ts, which can go back after a stray quote; see there for why.
 import { Readable } from 'node:stream';
@@ -47,6 +47,16 @@ async function readSample(input: AsyncIterator<Buffer>): Promise<{ sample: Buffe
   return { sample: Buffer.concat(chunks), done: false };
 }
 
+/**
+ * UTF-16 named by its byte-order mark, whatever the config says: its every other byte is NUL, so
+ * read as anything else it is "binary data", and no other text starts with these bytes.
+ */
+function utf16ByMark(sample: Buffer): 'utf-16le' | 'utf-16be' | null {
+  if (sample[0] === 0xff && sample[1] === 0xfe) return 'utf-16le';
+  if (sample[0] === 0xfe && sample[1] === 0xff) return 'utf-16be';
+  return null;
+}
+
 function detectEncoding(sample: Buffer, wanted: CsvOptions['encoding']): string {
   if (wanted !== 'auto') return wanted;
   if (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) return 'utf-8';
@@ -78,10 +88,14 @@ export async function openCsv(
   const iterator = source[Symbol.asyncIterator]();
   const { sample, done } = await readSample(iterator);
   if (sample.length === 0) throw new CsvFileError('The file is empty');
-  const nul = sample.indexOf(0);
+  const utf16 = utf16ByMark(sample);
+  const nul = utf16 ? -1 : sample.indexOf(0);
   if (nul >= 0) throw new CsvFileError(`The file is not CSV text: it holds binary data (a NUL byte at offset ${nul})`);
-  const encoding = detectEncoding(sample, options.encoding);
+  const encoding = utf16 ?? detectEncoding(sample, options.encoding);
   const text = iconv.decode(sample, encoding).replace(/^\uFEFF/, '');
+  // in UTF-16 a NUL is two zero bytes that decode to U+0000: binary data behind the mark
+  const nulCharacter = text.indexOf('\u0000');
+  if (nulCharacter >= 0) throw new CsvFileError(`The file is not CSV text: it holds binary data (a NUL character at character ${nulCharacter + 1})`);
   const firstLine = text.split(/\r\n|\n|\r/).find((line) => !isBlank(line)) ?? '';
   const delimiter = options.delimiter ?? detectDelimiter(firstLine);
 
