@@ -167,3 +167,19 @@ it('a stage whose pool has no connection to spare for searching matches on its o
     await Promise.all([busy.end(), spare.end()]);
   }
 });
+
+it('a record the stage marks as a duplicate keeps the listing it matched, so making it an update after all touches that listing', async () => {
+  const a = await createCsvSource(p.admin, 'Twin DMO', 3, { transform: { map_fields: mapping } });
+  const first = await startCsvRun(p.admin, a.configId, csv([production[0]!]));
+  await waitForRun(p.admin, first, ['awaiting_review']);
+  await approveAndPromote(p.admin, first);
+  const germain = (await p.t.ctx.db.query('SELECT listing_id FROM public.listing_info WHERE dmo_id = $1', [a.dmoId])).rows[0].listing_id;
+  const b = await createCsvSource(p.admin, 'Twin Partner', 4, { transform: { map_fields: mapping } });
+  // the same record twice under two ids: one match hash, so the second is a duplicate of the first
+  const second = await startCsvRun(p.admin, b.configId, csv([incoming[0]!, { ...incoming[0]!, id: 'B-1-again' }]));
+  await waitForRun(p.admin, second, ['awaiting_review']);
+  const rows = await rowsBySource(second);
+  expect(rows.get('B-1')).toMatchObject({ listing_id: germain, match_method: 'fuzzy', action: 'insert' });
+  expect(rows.get('B-1-again')).toMatchObject({ listing_id: germain, match_method: 'fuzzy', action: 'duplicate', duplicate_of: rows.get('B-1').id });
+  expect(rows.get('B-1-again').certainty_score).toBeGreaterThanOrEqual(0.8);
+});

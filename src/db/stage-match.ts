@@ -208,11 +208,14 @@ async function withSearchers<T>(pool: Db, wanted: number, own: Queryable, fn: (s
   const onLost = () => undefined;
   let failed = false;
   try {
+    // a connection the server refused (max_connections, a pooler's limit) is one searcher fewer
     for (const client of clients) client.on('error', onLost);
-    const refused = settled.find((result) => result.status === 'rejected');
-    if (refused) throw refused.reason;
     for (const client of clients) {
-      await client.query(`BEGIN READ ONLY; SET LOCAL idle_in_transaction_session_timeout = '5min'`);
+      // lock_timeout: the stage's transaction holds its lock on staging.rows; behind a request for
+      // an exclusive lock (a migration's ALTER TABLE) a searcher would wait for a lock the stage
+      // keeps while the stage waits for the searcher, which PostgreSQL cannot see as a deadlock.
+      // Failing, the stage rolls back (letting the other go first) and its job is retried.
+      await client.query(`BEGIN READ ONLY; SET LOCAL idle_in_transaction_session_timeout = '5min'; SET LOCAL lock_timeout = '10s'`);
       await plannerForMatching(client);
     }
     const result = await fn(clients.length > 0 ? clients : [own]);
@@ -242,26 +245,37 @@ async function matchPages(db: Queryable, searchers: readonly Queryable[], runId:
   const searching: Promise<PageRow[]>[] = [];
   let turn = 0;
   let more = true;
+  let stopped = false;
   const searchAhead = async () => {
-    while (more && searching.length < searchers.length) {
+    while (more && !stopped && searching.length < searchers.length) {
       const ids = await unmatched.next();
       more = ids.length > 0;
-      if (more) searching.push(handled(candidatePage(searchers[turn++ % searchers.length]!, ids)));
+      if (more && !stopped) searching.push(handled(candidatePage(searchers[turn++ % searchers.length]!, ids)));
     }
   };
-  await searchAhead();
+  let ahead = handled(searchAhead());
   let written: Promise<unknown> = Promise.resolve();
-  while (searching.length > 0) {
-    const rows = await searching.shift()!;
-    const ahead = handled(searchAhead());
-    const decisions = await decide(rows, thresholds, listings, defaultCountry);
+  try {
     await ahead;
+    while (searching.length > 0) {
+      const rows = await searching.shift()!;
+      ahead = handled(searchAhead());
+      const decisions = await decide(rows, thresholds, listings, defaultCountry);
+      await ahead;
+      await written;
+      if (decisions.length === 0) continue;
+      written = handled(writeDecisions(db, runId, decisions));
+      for (const d of decisions) outcome[d.decision === 'match' ? 'matched' : 'possible'] += 1;
+    }
     await written;
-    if (decisions.length === 0) continue;
-    written = handled(writeDecisions(db, runId, decisions));
-    for (const d of decisions) outcome[d.decision === 'match' ? 'matched' : 'possible'] += 1;
+  } catch (error) {
+    // nothing of this matching may still be queued when the caller rolls back and hands the
+    // connections back to the pool
+    stopped = true;
+    await ahead.catch(() => undefined);
+    await Promise.allSettled([written, ...searching]);
+    throw error;
   }
-  await written;
   await unmatched.close();
   return outcome;
 }

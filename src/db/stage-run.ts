@@ -71,6 +71,14 @@ export async function computeActions(db: Queryable, runId: number, options: { fu
         columns: ['listing_id', 'certainty_score', 'candidates'].map((c) => `CASE WHEN ${matched} THEN m.${c} END`),
       }
     : { join: '', listing: 'r.listing_id', columns: ['NULL::int', 'NULL::numeric', 'NULL::jsonb'] };
+  if (options.fuzzyMatches) {
+    // rows marked duplicates keep the listing they matched, as a bridge or hash match does: a
+    // reviewer who makes one an insert or update after all must not create a second listing
+    await db.query(
+      `UPDATE staging.rows r SET listing_id = m.listing_id, match_method = 'fuzzy', certainty_score = m.certainty_score, match_candidates = m.candidates
+         FROM ${fuzzyMatchesTable} m WHERE r.id = m.id AND r.job_id = $1 AND r.action = 'duplicate' AND r.listing_id IS NULL`,
+      [runId]);
+  }
   const compare = (part: string, newWhen: string, restoring: string) =>
     `CASE WHEN ${newWhen} THEN 'insert'
           WHEN b.prev->>'${part}' IS NOT DISTINCT FROM b.hashes->>'${part}' AND NOT ${restoring} THEN 'unchanged'

@@ -95,6 +95,7 @@ describe('openCsv refuses a file it cannot read at all', () => {
   it.each([
     ['an empty file', '', /^The file is empty$/],
     ['binary data', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00]), /not CSV text: it holds binary data \(a NUL byte at offset 8\)/],
+    ['UTF-32 text', Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from('a\0\0\0,\0\0\0b\0\0\0', 'latin1')]), /^The file is UTF-32 text, which is not read/],
     ['binary data behind a UTF-16 mark', Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode('a,b\n', 'utf-16le'), Buffer.alloc(4)]),
       /not CSV text: it holds binary data \(a NUL character at character 5\)/],
     ['a header with an unbalanced quote', '"a,b\n1,2\n', /^The header line \(line 1\) has an unbalanced quote/],

@@ -88,6 +88,9 @@ export async function openCsv(
   const iterator = source[Symbol.asyncIterator]();
   const { sample, done } = await readSample(iterator);
   if (sample.length === 0) throw new CsvFileError('The file is empty');
+  if (sample.subarray(0, 4).equals(Buffer.from([0xff, 0xfe, 0, 0])) || sample.subarray(0, 4).equals(Buffer.from([0, 0, 0xfe, 0xff]))) {
+    throw new CsvFileError('The file is UTF-32 text, which is not read: save it as UTF-8 (or UTF-16)');
+  }
   const utf16 = utf16ByMark(sample);
   const nul = utf16 ? -1 : sample.indexOf(0);
   if (nul >= 0) throw new CsvFileError(`The file is not CSV text: it holds binary data (a NUL byte at offset ${nul})`);
