@@ -43,11 +43,17 @@ export interface TransactionOptions {
   readOnly?: boolean;
   /** each statement's limit: PostgreSQL cancels one running longer (SQLSTATE 57014) */
   statementTimeoutMs?: number;
+  /** how long a statement may wait for a lock (SQLSTATE 55P03 past it) */
+  lockTimeoutMs?: number;
 }
 
 /** Runs fn in a transaction on one client; rolls back on any error. */
 export async function inTransaction<T>(db: Db, fn: (client: DbClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-  const client = await db.connect();
+  return transactionOn(await db.connect(), fn, options);
+}
+
+/** inTransaction on a client already taken from the pool, which it releases when done. */
+export async function transactionOn<T>(client: DbClient, fn: (client: DbClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   // A connection the server ends while we hold it (the timeout below) fails the next query, which
   // fails the job; without a listener its 'error' event would end the whole process.
   let lost: Error | undefined;
@@ -64,6 +70,7 @@ export async function inTransaction<T>(db: Db, fn: (client: DbClient) => Promise
       options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN',
       `SET LOCAL idle_in_transaction_session_timeout = '5min'`,
       ...(options.statementTimeoutMs ? [`SET LOCAL statement_timeout = ${Math.round(options.statementTimeoutMs)}`] : []),
+      ...(options.lockTimeoutMs ? [`SET LOCAL lock_timeout = ${Math.round(options.lockTimeoutMs)}`] : []),
     ].join('; '));
     const result = await fn(client);
     await client.query('COMMIT');

@@ -6,7 +6,7 @@
 // reviewer resolves; below, a new listing. A cursor over the unmatched rows, read a page at a time,
 // keeps memory flat.
 import { classifyMatch, prepareSubject, scorePrepared, type MatchEvidence, type MatchThresholds, type PreparedSubject } from '../domain/matching';
-import type { Db, Queryable } from './pool';
+import { transactionOn, type Db, type Queryable } from './pool';
 
 const page = 2_000;
 /** candidates per row the SQL hands the scorer, most similar names first */
@@ -162,15 +162,13 @@ export interface MatchOutcome {
 
 export interface MatchOptions {
   /**
-   * Where candidates are searched, when given: `searchers` connections of their own, each in a
-   * read-only transaction, so PostgreSQL searches the next pages on other backends while the
+   * Where candidates are searched, when given: connections of their own (searchConnections), each
+   * in a read-only transaction, so PostgreSQL searches the next pages on other backends while the
    * stage's transaction writes this page's decisions. They read what that transaction leaves
    * alone: the rows' names, addresses and coordinates (committed by the transforms and the
    * geocoding) and production.
    */
   search?: Db;
-  /** connections searching at once (default 2): the search is most of matching's time */
-  searchers?: number;
   defaultCountry?: string;
 }
 
@@ -185,51 +183,44 @@ export async function fuzzyMatch(db: Queryable, runId: number, thresholds: Match
   await createFuzzyMatches(db);
   const { search } = options;
   const outcome = search
-    ? await withSearchers(search, options.searchers ?? 2, db, (searchers) => matchPages(db, searchers, runId, thresholds, options.defaultCountry))
+    ? await withSearchers(search, db, (searchers) => matchPages(db, searchers, runId, thresholds, options.defaultCountry))
     : await matchPages(db, [db], runId, thresholds, options.defaultCountry);
   await demoteSharedMatches(db, runId);
   await restore();
   return outcome;
 }
 
+/** Connections searching at once beside the stage's transaction: the search is most of matching's time. */
+const searchConnections = 2;
+
 /**
- * Up to `wanted` read-only transactions on connections of `pool`, with the matching planner, for
- * `fn`; the caller's own transaction when the pool has none to spare. Only connections the pool
- * gives at once are taken (pg-pool hands them out in the same tick): a stage holding its
- * transaction while it waited for more could wait forever on a pool that other stages hold.
+ * Up to `searchConnections` read-only transactions on connections of `pool`, with the matching
+ * planner, for `fn`; the caller's own transaction when the pool has none to spare. Only connections
+ * the pool gives at once are taken (pg-pool hands them out in the same tick): a stage holding its
+ * transaction while it waited for more could wait forever on a pool that other stages hold. One the
+ * server refuses (max_connections, a pooler's limit) is one searcher fewer.
  */
-async function withSearchers<T>(pool: Db, wanted: number, own: Queryable, fn: (searchers: Queryable[]) => Promise<T>): Promise<T> {
+async function withSearchers<T>(pool: Db, own: Queryable, fn: (searchers: Queryable[]) => Promise<T>): Promise<T> {
   const spare = pool.idleCount + Math.max(0, (pool.options.max ?? 10) - pool.totalCount) - pool.waitingCount;
-  const taking = Array.from({ length: Math.max(0, Math.min(wanted, spare)) }, () => pool.connect());
-  const settled = await Promise.allSettled(taking);
-  const clients = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  // a connection the server ends while we hold it fails its next query, and so the stage; without
-  // a listener its 'error' event would end the whole process
-  const onLost = () => undefined;
-  let failed = false;
+  const taking = Array.from({ length: Math.max(0, Math.min(searchConnections, spare)) }, () => pool.connect());
+  const clients = (await Promise.allSettled(taking)).flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  let entered = 0;
+  // lock_timeout: the stage's transaction holds its lock on staging.rows; behind a request for an
+  // exclusive lock (a migration's ALTER TABLE) a searcher would wait for a lock the stage keeps
+  // while the stage waits for the searcher, which PostgreSQL cannot see as a deadlock. Failing,
+  // the stage rolls back (letting the other go first) and its job is retried.
+  const searching = (taken: Queryable[]): Promise<T> => {
+    if (entered === clients.length) return fn(taken.length > 0 ? taken : [own]);
+    return transactionOn(clients[entered++]!, async (search) => {
+      await plannerForMatching(search);
+      return searching([...taken, search]);
+    }, { readOnly: true, lockTimeoutMs: 10_000 });
+  };
   try {
-    // a connection the server refused (max_connections, a pooler's limit) is one searcher fewer
-    for (const client of clients) client.on('error', onLost);
-    for (const client of clients) {
-      // lock_timeout: the stage's transaction holds its lock on staging.rows; behind a request for
-      // an exclusive lock (a migration's ALTER TABLE) a searcher would wait for a lock the stage
-      // keeps while the stage waits for the searcher, which PostgreSQL cannot see as a deadlock.
-      // Failing, the stage rolls back (letting the other go first) and its job is retried.
-      await client.query(`BEGIN READ ONLY; SET LOCAL idle_in_transaction_session_timeout = '5min'; SET LOCAL lock_timeout = '10s'`);
-      await plannerForMatching(client);
-    }
-    const result = await fn(clients.length > 0 ? clients : [own]);
-    for (const client of clients) await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    failed = true;
-    throw error;
+    return await searching([]);
   } finally {
-    for (const client of clients) {
-      client.off('error', onLost);
-      // a searcher that failed may be mid-query or lost: dropped, not handed to the next caller
-      client.release(failed ? true : undefined);
-    }
+    // those a failure came before: transactionOn releases the others
+    for (const client of clients.slice(entered)) client.release();
   }
 }
 
