@@ -23,7 +23,12 @@ const config = (overrides: Record<string, unknown> = {}) => ({ dmo_id: dmoId, so
 
 describe('config_params validation', () => {
   it.each([
-    [{ source_type: 'ftp' }, /source_type: expected one of csv, json, wordpress/],
+    [{ source_type: 'ftp' }, /source_type: expected one of csv, json, xlsx, wordpress/],
+    [{ config_params: { import: { sheet: 'Listings' } } }, /config_params\.import\.sheet: not a setting of csv sources \(xlsx sources have it\)/],
+    [{ source_type: 'wordpress', config_params: { import: { base_url: 'https://example.org', post_typ: 'listings' } } },
+      /config_params\.import\.post_typ: unknown key; did you mean post_type\?/],
+    [{ source_type: 'wordpress', config_params: { import: { base_url: 'ftp://example.org' } } }, /config_params\.import\.base_url: expected an http\(s\) URL/],
+    [{ source_type: 'drupal', config_params: { import: { include: ['field image'] } } }, /config_params\.import\.include\[0\]: expected a relationship field name/],
     [{ config_params: { transform: { map_fields: { 'listings.nme': 'Name' } } } }, /config_params\.transform\.map_fields\["listings\.nme"\]|listings\.nme/],
     [{ config_params: { transform: { round_lat_lng: -1 } } }, /config_params\.transform\.round_lat_lng: /],
     [{ config_params: { promote: { merge_policy: 'newest' } } }, /config_params\.promote\.merge_policy: /],
@@ -45,17 +50,29 @@ describe('config_params validation', () => {
     const created = await admin.post('/api/v1/pipeline/configs', config({
       schedule: '0 3 * * *',
       config_params: {
-        import: { source_id_column: 'ID', full_snapshot: true, max_delete_ratio: 0.3, sheet_name: 'kept as a source-specific setting' },
+        import: { source_id_column: 'ID', full_snapshot: true, max_delete_ratio: 0.3, delimiter: ';' },
         transform: { map_fields: { 'listings.name': 'Name', 'locations.city': 'Town' }, round_lat_lng: 4 },
         promote: { merge_policy: 'field_level_merge', auto_promote: false },
       },
     }));
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ version: 1, schedule: '0 3 * * *', data_domain: 'listings', active: true });
-    expect(created.body.config_params.import.sheet_name).toBe('kept as a source-specific setting');
+    expect(created.body.config_params.import.delimiter).toBe(';');
     const patched = await admin.patch(`/api/v1/pipeline/configs/${created.body.id}`, { active: false });
     expect(patched.body).toMatchObject({ version: 2, active: false });
     expect((await admin.get(`/api/v1/pipeline/configs/${created.body.id}`)).body.version).toBe(2);
+  });
+
+  it('import settings are checked against the source type, on a PATCH of either', async () => {
+    const sheet = await admin.post('/api/v1/pipeline/configs', config({ source_type: 'xlsx', config_params: { import: { sheet: 'Listings' } } }));
+    expect(sheet.status).toBe(201);
+    const csv = await admin.post('/api/v1/pipeline/configs', config({ config_params: { import: { delimiter: ';' } } }));
+    const retyped = await admin.patch(`/api/v1/pipeline/configs/${csv.body.id}`, { source_type: 'wordpress' });
+    expect(retyped.status).toBe(400);
+    expect(retyped.body.error.message).toMatch(/config_params\.import\.delimiter: not a setting of wordpress sources \(csv sources have it\)/);
+    const reparamed = await admin.patch(`/api/v1/pipeline/configs/${sheet.body.id}`, { config_params: { import: { post_type: 'listings' } } });
+    expect(reparamed.body.error.message).toMatch(/config_params\.import\.post_type: not a setting of xlsx sources \(wordpress sources have it\)/);
+    expect((await admin.get(`/api/v1/pipeline/configs/${csv.body.id}`)).body).toMatchObject({ source_type: 'csv', version: 1 });
   });
 
   it('a PATCH changes only what it names: renaming keeps the schedule, the state and every setting', async () => {

@@ -21,7 +21,7 @@ import { exportErrors, firstLoggedRecord, listErrors } from '../db/record-errors
 import { inTransaction, type Queryable } from '../db/pool';
 import * as review from '../db/review';
 import * as runs from '../db/runs';
-import { fileSourceTypes, resolveConfig } from '../domain/config-params';
+import { needsUpload, resolveConfig } from '../domain/config-params';
 import { countBlobBytesWritten } from '../metrics';
 import { lifecycle, retryEvent, type RunEvent } from '../domain/run-lifecycle';
 import type { RawRecordLine } from '../processors/import';
@@ -112,7 +112,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
           const config = await getConfig(ctx.db, body.configId);
           if (!config) throw notFound(`Config ${body.configId}`);
           if (!config.active) throw new ApiError(409, 'inactive', `Config ${config.id} is not active; activate it first`);
-          const needsFile = fileSourceTypes.includes(config.source_type);
+          const needsFile = needsUpload(config.source_type, config.config_params);
           let runId: number;
           try {
             runId = await runs.createRun(ctx.db, config.id, needsFile ? 'waiting_for_input' : 'queued', currentUser(res).id);

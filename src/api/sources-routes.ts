@@ -2,7 +2,7 @@
 import type { Request } from 'express';
 import type { PipelineContext } from '../context';
 import {
-  configBody, configDeleteQuery, configPatch, dmoBody, dmoPatch, maxBigSerialId, maxSuggestHeaders, suggestMappingBody,
+  configBody, configDeleteQuery, configParamsFor, configPatch, dmoBody, dmoPatch, maxBigSerialId, maxSuggestHeaders, suggestMappingBody,
   type SuggestMappingResponse,
 } from '../contract/sources';
 import * as configs from '../db/configs';
@@ -116,7 +116,13 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
       handler: async (req) => {
         const id = idParam(req, 'id', maxBigSerialId);
         const { on_pending_runs, ...patch } = parseInput(configPatch, req.body);
-        if (!(await configs.getConfig(ctx.db, id))) throw notFound(`Config ${id}`);
+        const current = await configs.getConfig(ctx.db, id);
+        if (!current) throw notFound(`Config ${id}`);
+        // a new type or new params are checked together: a csv config's delimiter is refused on a wordpress one
+        if (patch.source_type !== undefined || patch.config_params !== undefined) {
+          const sourceType = patch.source_type ?? current.source_type;
+          parseInput(configParamsFor(sourceType), patch.config_params ?? current.config_params, 'config_params');
+        }
         if (patch.dmo_id !== undefined) await assertDmoExists(ctx, patch.dmo_id);
         await settlePendingRuns(ctx, id, on_pending_runs);
         const config = (await configs.updateConfig(ctx.db, id, patch))!;

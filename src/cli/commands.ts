@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecuteStageResponse, RunResponse, UploadResponse } from '../contract/runs';
-import { fileSourceTypes, type SourceType } from '../domain/config-params';
+import { needsUpload, type ConfigParams, type SourceType } from '../domain/config-params';
 import type { RunStatus } from '../domain/run-lifecycle';
 import { UsageError, type Command } from './args';
 import { bytesText, progressText, runBlock, runsTable, schedulesTable, type ScheduledConfig } from './format';
@@ -75,8 +75,8 @@ async function startRun(ctx: CliContext, command: Extract<Command, { name: 'run'
       throw new UsageError(`run --file: cannot read ${command.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
   }
-  const config = await api.get<{ id: number; source_type: SourceType; active: boolean }>(`/pipeline/configs/${command.configId}`);
-  const needsFile = fileSourceTypes.includes(config.source_type);
+  const config = await api.get<{ id: number; source_type: SourceType; active: boolean; config_params: ConfigParams }>(`/pipeline/configs/${command.configId}`);
+  const needsFile = needsUpload(config.source_type, config.config_params);
   if (needsFile && command.file === undefined) {
     throw new UsageError(`run: config ${config.id} is a ${config.source_type} source: give the file to import with --file <path>`);
   }

@@ -3,12 +3,12 @@
 // imports this file), no node:, no database.
 import { z } from 'zod';
 import { canonicalFields } from '../domain/canonical';
-import { configParamsSchema, scheduleSchema, sourceTypes } from '../domain/config-params';
+import { configParamsFor, configParamsSchema, scheduleSchema, sourceTypes, type SourceType } from '../domain/config-params';
 
 // What a config form needs beside the bodies, from the domain modules the server validates with.
 export { canonicalFields, type CanonicalField } from '../domain/canonical';
 export {
-  configParamsSchema, fileSourceTypes, mergePolicies, namedSchedules, resolveConfig, sourceTypes,
+  configParamsFor, configParamsSchema, fileSourceTypes, mergePolicies, namedSchedules, needsUpload, resolveConfig, sourceTypes,
   type ConfigParams, type MergePolicy, type ResolvedConfig, type SourceType,
 } from '../domain/config-params';
 
@@ -47,13 +47,23 @@ const configFields = {
   config_params: configParamsSchema,
 };
 
-export const configBody = z.strictObject({
-  ...configFields,
-  data_domain: configFields.data_domain.default('listings'),
-  schedule: configFields.schedule.default('manual'),
-  active: configFields.active.default(true),
-  config_params: configFields.config_params.default({}),
-});
+/** Issues of config_params against its source type's own import settings, under `config_params`. */
+export function sourceTypeIssues(sourceType: SourceType, params: unknown): z.core.$ZodIssue[] {
+  const checked = configParamsFor(sourceType).safeParse(params);
+  return checked.success ? [] : checked.error.issues.map((issue) => ({ ...issue, path: ['config_params', ...issue.path] }));
+}
+
+export const configBody = z
+  .strictObject({
+    ...configFields,
+    data_domain: configFields.data_domain.default('listings'),
+    schedule: configFields.schedule.default('manual'),
+    active: configFields.active.default(true),
+    config_params: configFields.config_params.default({}),
+  })
+  .superRefine((body, context) => {
+    for (const issue of sourceTypeIssues(body.source_type, body.config_params)) context.addIssue({ ...issue, code: 'custom' } as never);
+  });
 /** What a caller sends (defaults not yet applied) and what the server works with. */
 export type ConfigBodyInput = z.input<typeof configBody>;
 export type ConfigBody = z.infer<typeof configBody>;

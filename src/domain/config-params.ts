@@ -5,10 +5,15 @@ import { z } from 'zod';
 import { canonicalFields } from './canonical';
 import { nearestKey, unknownKeyMessage } from './nearest-key';
 
-export const sourceTypes = ['csv', 'json', 'wordpress', 'drupal', 'website', 'api', 'poi'] as const;
+export const sourceTypes = ['csv', 'json', 'xlsx', 'wordpress', 'drupal', 'website', 'api', 'poi'] as const;
 export type SourceType = (typeof sourceTypes)[number];
-/** Sources an admin uploads a file for; the others fetch. */
-export const fileSourceTypes: readonly SourceType[] = ['csv'];
+/** Sources an admin uploads a file for; the others fetch (poi fetches from import.base_url, or takes an upload without one). */
+export const fileSourceTypes: readonly SourceType[] = ['csv', 'json', 'xlsx'];
+
+/** Whether a run of this config waits for an uploaded file. */
+export function needsUpload(sourceType: SourceType, params: { import?: { base_url?: string } }): boolean {
+  return fileSourceTypes.includes(sourceType) || (sourceType === 'poi' && !params.import?.base_url);
+}
 
 export const mergePolicies = ['latest_wins', 'skip_if_exists', 'field_level_merge'] as const;
 export type MergePolicy = (typeof mergePolicies)[number];
@@ -26,29 +31,84 @@ function section<Shape extends z.ZodRawShape>(shape: Shape) {
   });
 }
 
-const importFields = {
-  base_url: z.string().url().optional(),
-  post_type: z.string().min(1).optional(),
-  bundle: z.string().min(1).optional(),
+// The import settings every source type has, then each type's own: `import` is strict per source
+// type, so a key another type uses (a sheet name on a CSV) is refused like a typo, naming its path.
+const commonImport = {
   source_id_column: z.string().min(1).optional(),
   source_id_fields: z.array(canonicalField).min(1).optional(),
   full_snapshot: z.boolean().optional(),
   max_delete_ratio: ratio.optional(),
-  delimiter: z.string().length(1).optional(),
-  encoding: z.enum(['auto', 'utf-8', 'latin1', 'windows-1252']).optional(),
   split_records: z.number().int().min(1).max(1_000_000).optional(),
   split_bytes: z.number().int().min(1024).optional(),
 };
-// Sources keep their own settings beside the common ones (a sheet name, a page size), so import takes
-// keys it does not know; a key a typo away from a known one is refused, since it was surely meant.
-const importSection = z.looseObject(importFields).superRefine((value, context) => {
-  const known = Object.keys(importFields);
-  for (const key of Object.keys(value)) {
-    if (known.includes(key)) continue;
-    const near = nearestKey(key, known);
-    if (near) context.addIssue({ code: 'custom', path: [key], message: `unknown key; did you mean ${near}?` });
-  }
-});
+const siteUrl = z.string().url().refine((url) => /^https?:\/\//i.test(url), { message: 'expected an http(s) URL' });
+/** Extra query parameters a site wants on every list request (a language, a status filter). */
+const extraQuery = z.record(z.string().min(1), z.string()).optional();
+/** A dotted path into a JSON record or document (`data.items`, `acf.phone`). */
+const jsonPath = z.string().min(1).max(200);
+
+const importByType = {
+  csv: {
+    delimiter: z.string().length(1).optional(),
+    encoding: z.enum(['auto', 'utf-8', 'latin1', 'windows-1252']).optional(),
+  },
+  json: {
+    /** Where the records are in a JSON document that is not itself an array (`data.items`); unset: the top-level array, or NDJSON. */
+    records_path: jsonPath.optional(),
+  },
+  xlsx: {
+    /** The sheet to read, by name; unset: the first. */
+    sheet: z.string().min(1).max(31).optional(),
+  },
+  wordpress: {
+    base_url: siteUrl.optional(),
+    /** The REST route of the post type: posts, pages, or a custom type's rest_base such as listings. */
+    post_type: z.string().regex(/^[a-z0-9_-]+$/i, { message: 'expected a REST route name such as posts or listings' }).optional(),
+    per_page: z.number().int().min(1).max(100).optional(),
+    /** Ask for _embed (featured media, terms): on by default. */
+    embed: z.boolean().optional(),
+    query: extraQuery,
+  },
+  drupal: {
+    base_url: siteUrl.optional(),
+    entity_type: z.string().regex(/^[a-z0-9_]+$/, { message: 'expected a machine name such as node' }).optional(),
+    bundle: z.string().regex(/^[a-z0-9_]+$/, { message: 'expected a machine name such as listing' }).optional(),
+    /** Relationships to include and resolve (`field_image`, `field_tags`). */
+    include: z.array(z.string().regex(/^[a-z0-9_.]+$/, { message: 'expected a relationship field name such as field_image' })).optional(),
+    page_limit: z.number().int().min(1).max(50).optional(),
+    query: extraQuery,
+  },
+  api: { base_url: siteUrl.optional() },
+  website: { base_url: siteUrl.optional() },
+  poi: { base_url: siteUrl.optional() },
+} as const satisfies Record<SourceType, z.ZodRawShape>;
+
+// Before the source type is known (a body's shape, a config read back), import takes the keys of any
+// type; configParamsFor checks it against the config's own type.
+const anyImportFields = Object.assign({}, commonImport, ...Object.values(importByType)) as typeof commonImport &
+  typeof importByType.csv & typeof importByType.json & typeof importByType.xlsx & typeof importByType.wordpress & typeof importByType.drupal;
+
+/**
+ * An import section of these keys; any other is refused at its own path (`import.source_id_colum`),
+ * naming the key it was probably meant to be, or the source types that do have it.
+ */
+function importSectionOf<Shape extends z.ZodRawShape>(shape: Shape, sourceType?: SourceType) {
+  const known = Object.keys(shape);
+  return z.looseObject(shape).superRefine((value, context) => {
+    for (const key of Object.keys(value)) {
+      if (known.includes(key)) continue;
+      const near = nearestKey(key, known);
+      const owners = sourceTypes.filter((type) => key in importByType[type]);
+      const message = near ? `unknown key; did you mean ${near}?`
+        : owners.length ? `not a setting of ${sourceType} sources (${owners.join(', ')} sources have it)`
+        : `unknown key; expected one of ${known.join(', ')}`;
+      context.addIssue({ code: 'custom', path: [key], message });
+    }
+  });
+}
+const importSection = importSectionOf(anyImportFields);
+/** The `import` section a config of this source type may have. */
+export const importSectionFor = (sourceType: SourceType) => importSectionOf({ ...commonImport, ...importByType[sourceType] }, sourceType);
 
 const transformSection = section({
   map_fields: z.partialRecord(canonicalField, z.string().min(1)).optional(),
@@ -93,15 +153,20 @@ const promoteSection = section({
   auto_promote: z.boolean().optional(),
 });
 
-export const configParamsSchema = section({
-  import: importSection.optional(),
+const laterSections = {
   transform: transformSection.optional(),
   validate: validateSection.optional(),
   geocode: geocodeSection.optional(),
   stage: stageSection.optional(),
   promote: promoteSection.optional(),
-});
+};
+export const configParamsSchema = section({ import: importSection.optional(), ...laterSections });
 export type ConfigParams = z.infer<typeof configParamsSchema>;
+
+/** The config_params a config of this source type may have: as configParamsSchema, import checked for the type. */
+export function configParamsFor(sourceType: SourceType) {
+  return section({ import: importSectionFor(sourceType).optional(), ...laterSections });
+}
 
 export const namedSchedules = ['manual', 'hourly', 'daily', 'weekly', 'monthly'] as const;
 export const scheduleSchema = z.string().refine(
@@ -124,6 +189,11 @@ export function resolveConfig(params: ConfigParams, sourceType: SourceType) {
     import: {
       ...params.import,
       source_id_column: params.import?.source_id_column,
+      post_type: params.import?.post_type ?? 'posts',
+      per_page: params.import?.per_page ?? 100,
+      embed: params.import?.embed ?? true,
+      entity_type: params.import?.entity_type ?? 'node',
+      page_limit: params.import?.page_limit ?? 50,
       source_id_fields: params.import?.source_id_fields ?? (['listings.name', 'locations.address1', 'locations.city'] as const),
       full_snapshot: params.import?.full_snapshot ?? fileSource,
       max_delete_ratio: params.import?.max_delete_ratio ?? 0.2,

@@ -4,9 +4,11 @@
 import { contactKeys, emptyCanonicalRecord, type CanonicalField, type CanonicalRecord, type ContactKey } from './canonical';
 import type { ResolvedConfig } from './config-params';
 import { toCountryCode } from './country';
+import { htmlToText } from './html-text';
 import { generatedSourceId, matchHash } from './identity';
 import { partHashes, type PartHashes } from './hashes';
 import { parseOpeningHours } from './opening-hours';
+import { readPath } from './record-paths';
 import { isBlank, isLikelyEmail, isLikelyUrl, readList, readNumber } from './values';
 
 export type RawRecord = Record<string, unknown>;
@@ -54,15 +56,23 @@ const recordValue: Partial<Record<CanonicalField, (record: CanonicalRecord) => u
   'opening_hours.text': (r) => r.opening_text,
 };
 
-function cleanText(raw: unknown): string | null {
+/** A source value as text: HTML turned into its text, a list of values joined (a JSON source's tags). */
+function sourceText(raw: unknown): string | null {
   if (isBlank(raw)) return null;
-  return String(raw).replace(/\s+/g, ' ').trim();
+  if (Array.isArray(raw)) return raw.map(sourceText).filter((item) => item !== null).join(', ') || null;
+  if (typeof raw === 'object') return null;
+  return htmlToText(String(raw));
+}
+
+function cleanText(raw: unknown): string | null {
+  const text = sourceText(raw);
+  return text === null ? null : text.replace(/\s+/g, ' ').trim() || null;
 }
 
 /** Multi-line text keeps its line breaks; only runs of spaces fold. */
 function cleanLongText(raw: unknown): string | null {
-  if (isBlank(raw)) return null;
-  return String(raw).replace(/\r\n?/g, '\n').replace(/[ \t]+/g, ' ').trim();
+  const text = sourceText(raw);
+  return text === null ? null : text.replace(/\r\n?/g, '\n').replace(/[ \t]+/g, ' ').trim() || null;
 }
 
 function readListValue(raw: unknown, separator: string): string[] {
@@ -89,7 +99,7 @@ export class RecordReader {
     const record = emptyCanonicalRecord();
     const problems: FieldProblem[] = [];
     const warnings: string[] = [];
-    const value = (source: string) => raw[source];
+    const value = (source: string) => readPath(raw, source);
 
     for (const [field, source] of this.mapping) {
       const rawValue = value(source);
@@ -158,7 +168,10 @@ export class RecordReader {
 
   private sourceId(raw: RawRecord, record: CanonicalRecord): string | null {
     const column = this.config.import.source_id_column;
-    if (column) return isBlank(raw[column]) ? null : String(raw[column]).trim();
+    if (column) {
+      const id = readPath(raw, column);
+      return isBlank(id) || typeof id === 'object' ? null : String(id).trim();
+    }
     const values = this.config.import.source_id_fields.map((field) => recordValue[field]?.(record));
     if (values.every(isBlank)) return null;
     return generatedSourceId(this.dmo.dmoId, values.map((v) => (Array.isArray(v) ? v.join('|') : (v as string | null))));

@@ -1,12 +1,16 @@
-// Queue `import`, one job per run: read the source, add the metadata columns, write the raw records
+// Queue `import`, one job per run: read the source (./sources, by source type), add the metadata columns, write the raw records
 // immutably as split, gzipped files, then add the run's flow (stage ⇐ transform × files).
 import type { PipelineContext } from '../context';
 import { deleteRawFiles, listFiles, recordFile } from '../db/files';
 import { deleteImportErrors, recordErrors, type RecordError } from '../db/record-errors';
 import { applyRunEvent, markImported, saveSnapshotMapping, setRunProgress } from '../db/runs';
+import { needsUpload } from '../domain/config-params';
+import { hasPath, leafPaths, readPath } from '../domain/record-paths';
 import { defaultMapping } from '../domain/suggest-mapping';
+import { isBlank } from '../domain/values';
+import { HttpError, httpClientFromSettings } from '../http/client';
 import { countBlobBytesWritten, rowsProcessed } from '../metrics';
-import { CsvFileError, openCsv } from '../sources/csv';
+import { SourceError, sourceOpener, type SourceRecord } from '../sources';
 import { rawFileKey } from '../storage/blob-keys';
 import { RawFileSplitter } from '../storage/raw-files';
 import { loadRunStep, RunFailure, type Processor, type RunStep } from './processor';
@@ -18,7 +22,8 @@ export interface RawRecordLine {
   source_id: string | null;
   imported_at: string;
   imported_by: number;
-  record: Record<string, string>;
+  /** As the source gave it: flat for a CSV or a sheet, nested for JSON. */
+  record: Record<string, unknown>;
 }
 
 export const importProcessor: Processor<'import'> = {
@@ -37,38 +42,60 @@ export const importProcessor: Processor<'import'> = {
 
 async function importSource(ctx: PipelineContext, { run, snapshot, config }: RunStep): Promise<void> {
   const runId = run.id;
-  if (snapshot.source_type !== 'csv') throw new RunFailure(`Source type ${snapshot.source_type} cannot be imported yet`);
-  const upload = (await listFiles(ctx.db, runId, 'upload'))[0];
-  if (!upload) throw new RunFailure('No file was uploaded for this run');
+  const open = sourceOpener(snapshot.source_type);
+  if (!open) throw new RunFailure(`Source type ${snapshot.source_type} cannot be imported yet`);
+  const upload = needsUpload(snapshot.source_type, snapshot.config_params) ? (await listFiles(ctx.db, runId, 'upload'))[0] : null;
+  if (upload === undefined) throw new RunFailure('No file was uploaded for this run');
 
   await deleteRawFiles(ctx.db, runId);
   await deleteImportErrors(ctx.db, runId);
-  // Parse problems go to job_errors in batches as the file streams: a broken file of a million lines
+  // Parse problems go to job_errors in batches as the source streams: a broken file of a million lines
   // must not be held in memory.
-  const problems = new ProblemLog(ctx, runId, upload.id);
-  const fileName = upload.original_name ?? 'The file';
-  let csv;
+  const problems = new ProblemLog(ctx, runId, upload?.id ?? null);
+  const sourceName = upload ? (upload.original_name ?? 'The file') : sourceLabel(config.import.base_url);
+  const failure = (error: unknown) =>
+    error instanceof SourceError || error instanceof HttpError ? new RunFailure(`${sourceName}: ${error.message}`) : error;
+
+  let source;
   try {
-    csv = await openCsv(await ctx.store.get(upload.storage_key), { encoding: config.import.encoding, delimiter: config.import.delimiter },
-      (problem) => problems.add({ line: problem.line, error_type: 'parse_error', error_message: problem.reason }));
+    source = await open(
+      {
+        config, upload: upload ? await ctx.store.get(upload.storage_key) : null, http: httpClientFromSettings(ctx.settings),
+        redis: ctx.redis, queuePrefix: ctx.settings.QUEUE_PREFIX, log: ctx.log.child({ runId }),
+      },
+      (problem) => problems.add({ line: problem.line, error_type: 'parse_error', error_message: problem.reason }),
+    );
   } catch (error) {
-    if (error instanceof CsvFileError) throw new RunFailure(`${fileName}: ${error.message}`);
-    throw error;
+    throw failure(error);
   }
 
+  const records = source.records[Symbol.asyncIterator]();
+  // without a mapping, one is guessed from the source's fields: a file's header, or the paths of its first records
+  let first: SourceRecord[] = [];
   let mapping = config.transform.map_fields as Record<string, string>;
+  try {
+    if (!source.fields) first = await take(records, sampleRecords);
+  } catch (error) {
+    throw failure(error);
+  }
+  const fields = source.fields ?? [...new Set(first.flatMap((record) => leafPaths(record.fields)))];
   if (!Object.keys(mapping).length) {
-    mapping = defaultMapping(csv.headers) as Record<string, string>;
+    mapping = { ...defaultMapping(fields), ...source.mapping } as Record<string, string>;
     await saveSnapshotMapping(ctx.db, runId, mapping);
   }
-  const wanted = [...Object.entries(mapping), ...(config.import.source_id_column ? [['import.source_id_column', config.import.source_id_column]] : [])];
-  const missing = wanted.filter(([, column]) => !csv.headers.includes(column!));
-  if (missing.length) {
-    throw new RunFailure(
-      `The file lacks column(s) the config maps: ${missing.map(([field, column]) => `${field} → "${column}"`).join(', ')}. ` +
-        `Its columns are: ${csv.headers.map((h) => `"${h}"`).join(', ')}`,
-    );
+  const wanted = [...Object.entries(mapping), ...(config.import.source_id_column ? [['import.source_id_column', config.import.source_id_column]] : [])] as [string, string][];
+  const missingFrom = (found: (path: string) => boolean) => wanted.filter(([, path]) => !found(path));
+  // a file's header names columns; a JSON record has fields
+  const noun = source.fields ? 'column' : 'field';
+  const missingMessage = (missing: [string, string][], what: string) =>
+    `${what} lacks ${noun}(s) the config maps: ${missing.map(([field, path]) => `${field} → "${path}"`).join(', ')}. ` +
+    `Its ${noun}s are: ${fields.slice(0, 60).map((name) => `"${name}"`).join(', ')}${fields.length > 60 ? ', …' : ''}`;
+  if (source.fields) {
+    const missing = missingFrom((path) => source.fields!.includes(path));
+    if (missing.length) throw new RunFailure(missingMessage(missing, upload ? 'The file' : sourceName));
   }
+  // records of a JSON source differ: a mapped path must be in at least one of them
+  const unseen = new Set(source.fields ? [] : wanted.map(([, path]) => path));
 
   const naming = { env: ctx.settings.PIPELINE_ENV, domain: run.data_domain, dmoId: run.dmo_id, runId, date: run.created_at };
   const splitter = new RawFileSplitter(
@@ -89,32 +116,63 @@ async function importSource(ctx: PipelineContext, { run, snapshot, config }: Run
   const importedBy = run.created_by ?? 0;
   let recNum = 0;
   try {
-    for await (const { line, fields } of csv.records) {
+    for await (const { line, fields: record } of concat(first, records)) {
       recNum += 1;
-      const sourceId = config.import.source_id_column ? fields[config.import.source_id_column]?.trim() || null : null;
+      for (const path of unseen) if (hasPath(record, path)) unseen.delete(path);
+      const id = config.import.source_id_column ? readPath(record, config.import.source_id_column) : null;
       const raw: RawRecordLine = {
-        rec_num: recNum, line, dmo_id: run.dmo_id, source_id: sourceId, imported_at: importedAt, imported_by: importedBy, record: fields,
+        rec_num: recNum, line, dmo_id: run.dmo_id, source_id: isBlank(id) || typeof id === 'object' ? null : String(id).trim(),
+        imported_at: importedAt, imported_by: importedBy, record,
       };
       await splitter.write(raw);
     }
     await splitter.finish();
   } catch (error) {
     splitter.abort(error as Error);
-    throw error;
+    throw failure(error);
   }
   await problems.flush();
-  // a header-only file is refused rather than taken as an empty snapshot that deletes everything
+  // an empty source is refused rather than taken as an empty snapshot that deletes everything
   if (recNum === 0) {
     throw new RunFailure(
       problems.count
-        ? `${fileName}: none of its ${problems.count} record(s) could be read; the first problem: ${problems.first!.error_message}`
-        : `${fileName}: the file has a header line but no records`,
+        ? `${sourceName}: none of its ${problems.count} record(s) could be read; the first problem: ${problems.first!.error_message}`
+        : upload ? `${sourceName}: the file has a header line but no records` : `${sourceName}: the source gave no records`,
     );
   }
+  if (unseen.size) throw new RunFailure(missingMessage(wanted.filter(([, path]) => unseen.has(path)), `${sourceName}: every one of its ${recNum} record(s)`));
   await markImported(ctx.db, runId, recNum + problems.count, problems.count);
   rowsProcessed.inc({ step: 'import', result: 'read' }, recNum);
   rowsProcessed.inc({ step: 'import', result: 'unreadable' }, problems.count);
   await setRunProgress(ctx.db, runId, 'transform', 0, recNum);
+}
+
+/** How many records a JSON source's mapping is guessed from. */
+const sampleRecords = 50;
+
+async function take<T>(iterator: AsyncIterator<T>, count: number): Promise<T[]> {
+  const items: T[] = [];
+  while (items.length < count) {
+    const next = await iterator.next();
+    if (next.done) break;
+    items.push(next.value);
+  }
+  return items;
+}
+
+async function* concat<T>(first: T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield* first;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
+/** A fetched source in messages: its host, never its query (a key may travel there). */
+function sourceLabel(baseUrl: string | undefined): string {
+  if (!baseUrl) return 'The source';
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return 'The source';
+  }
 }
 
 /** Parse problems of one upload, written to job_errors a batch at a time. */
@@ -123,7 +181,7 @@ class ProblemLog {
   count = 0;
   first: RecordError | null = null;
 
-  constructor(private readonly ctx: PipelineContext, private readonly runId: number, private readonly fileId: number) {}
+  constructor(private readonly ctx: PipelineContext, private readonly runId: number, private readonly fileId: number | null) {}
 
   async add(problem: RecordError): Promise<void> {
     this.count += 1;

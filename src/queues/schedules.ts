@@ -7,7 +7,7 @@ import type { PipelineContext } from '../context';
 import { getConfig, listConfigs, type ConfigRow } from '../db/configs';
 import { purgeExpiredStagedRows } from '../db/retention';
 import { createRun, RunInFlight, runWaitingForFile } from '../db/runs';
-import { fileSourceTypes } from '../domain/config-params';
+import { needsUpload } from '../domain/config-params';
 import { cronPatternOf, isScheduled } from '../domain/schedule';
 import { enqueueImport } from './run-flow';
 
@@ -75,7 +75,7 @@ export async function reconcileSchedules(ctx: PipelineContext): Promise<{ schedu
 export async function startScheduledRun(ctx: PipelineContext, configId: number): Promise<number | null> {
   const config = await getConfig(ctx.db, configId);
   if (!config || !isScheduled(config)) return null; // changed since the trigger was made
-  const needsFile = fileSourceTypes.includes(config.source_type);
+  const needsFile = needsUpload(config.source_type, config.config_params);
   if (needsFile && (await runWaitingForFile(ctx.db, configId))) return null;
   try {
     const runId = await createRun(ctx.db, configId, needsFile ? 'waiting_for_input' : 'queued', null, 'schedule');

@@ -5,6 +5,7 @@
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { isBlank, numberedLines, recordProblem, RecordSplitter } from './csv-records';
+import { SourceError, type SourceOpener } from './source';
 
 export interface CsvOptions {
   delimiter?: string;
@@ -29,7 +30,7 @@ export interface OpenedCsv {
 }
 
 /** The file cannot be read as CSV at all: the run fails with this message. */
-export class CsvFileError extends Error {}
+export class CsvFileError extends SourceError {}
 
 const sampleBytes = 64 * 1024;
 const delimiters = [',', ';', '\t', '|'];
@@ -142,3 +143,10 @@ export async function openCsv(
   }
   return { headers, delimiter, encoding, records: records() };
 }
+
+/** An uploaded CSV as a source, read with the config's encoding and delimiter. */
+export const openCsvSource: SourceOpener = async ({ config, upload }, onProblem) => {
+  if (!upload) throw new SourceError('No file was uploaded for this run');
+  const csv = await openCsv(upload, { encoding: config.import.encoding, delimiter: config.import.delimiter }, onProblem);
+  return { fields: csv.headers, format: { delimiter: csv.delimiter, encoding: csv.encoding }, records: csv.records };
+};

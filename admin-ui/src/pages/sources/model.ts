@@ -23,7 +23,7 @@ export const dmoTypeLabel = (id: number) => dmoTypes[id as DmoTypeId] ?? `type $
 export const isFileSource = (type: SourceType) => fileSourceTypes.includes(type);
 
 const sourceTypeWords: Record<SourceType, string> = {
-  csv: 'CSV file', json: 'JSON', wordpress: 'WordPress site', drupal: 'Drupal site',
+  csv: 'CSV file', json: 'JSON file', xlsx: 'Spreadsheet (XLSX)', wordpress: 'WordPress site', drupal: 'Drupal site',
   website: 'Website (scraped)', api: 'JSON API', poi: 'POI data set (GeoJSON)',
 };
 export const sourceTypeLabel = (type: string) => sourceTypeWords[type as SourceType] ?? type;

@@ -1,0 +1,15 @@
+// The importer of each source type: one module per type, each an async iterable of raw records.
+import type { SourceType } from '../domain/config-params';
+import { openCsvSource } from './csv';
+import type { SourceOpener } from './source';
+
+const openers: Partial<Record<SourceType, SourceOpener>> = {
+  csv: openCsvSource,
+};
+
+/** The importer of a source type, or null while the type has none. */
+export function sourceOpener(sourceType: SourceType): SourceOpener | null {
+  return openers[sourceType] ?? null;
+}
+
+export { SourceError, type OpenedSource, type SourceInput, type SourceRecord } from './source';
