@@ -80,7 +80,9 @@ async function importSource(ctx: PipelineContext, { run, snapshot, config }: Run
   }
   const fields = source.fields ?? [...new Set(first.flatMap((record) => leafPaths(record.fields)))];
   if (!Object.keys(mapping).length) {
-    mapping = { ...defaultMapping(fields), ...source.mapping } as Record<string, string>;
+    // a type's known field is mapped only where the records have it (not every site has featured images)
+    const known = Object.entries(source.mapping ?? {}).filter(([, path]) => source.fields?.includes(path) ?? first.some((record) => hasPath(record.fields, path)));
+    mapping = { ...defaultMapping(fields), ...Object.fromEntries(known) } as Record<string, string>;
     await saveSnapshotMapping(ctx.db, runId, mapping);
   }
   const wanted = [...Object.entries(mapping), ...(config.import.source_id_column ? [['import.source_id_column', config.import.source_id_column]] : [])] as [string, string][];
