@@ -3,12 +3,12 @@
 // imports this file), no node:, no database.
 import { z } from 'zod';
 import { canonicalFields } from '../domain/canonical';
-import { configParamsFor, configParamsSchema, scheduleSchema, sourceTypes, type SourceType } from '../domain/config-params';
+import { configParamsSchema, importSection, importSectionFor, scheduleSchema, sourceTypes, type SourceType } from '../domain/config-params';
 
 // What a config form needs beside the bodies, from the domain modules the server validates with.
 export { canonicalFields, type CanonicalField } from '../domain/canonical';
 export {
-  configParamsFor, configParamsSchema, fileSourceTypes, mergePolicies, namedSchedules, needsUpload, resolveConfig, sourceTypes,
+  configParamsFor, configParamsSchema, fileSourceTypes, mergePolicies, namedSchedules, needsUpload, ownImportKeys, resolveConfig, sourceTypes,
   type ConfigParams, type MergePolicy, type ResolvedConfig, type SourceType,
 } from '../domain/config-params';
 
@@ -47,10 +47,17 @@ const configFields = {
   config_params: configParamsSchema,
 };
 
-/** Issues of config_params against its source type's own import settings, under `config_params`. */
+/**
+ * What config_params break of its source type's own import settings (a sheet on a CSV config), under
+ * `config_params.import`; what the shared schema already refuses is not said twice.
+ */
 export function sourceTypeIssues(sourceType: SourceType, params: unknown): z.core.$ZodIssue[] {
-  const checked = configParamsFor(sourceType).safeParse(params);
-  return checked.success ? [] : checked.error.issues.map((issue) => ({ ...issue, path: ['config_params', ...issue.path] }));
+  const section = (params as { import?: unknown } | null)?.import;
+  if (section === undefined) return [];
+  const said = new Set((importSection.safeParse(section).error?.issues ?? []).map((issue) => `${issue.path.join('.')}:${issue.message}`));
+  return (importSectionFor(sourceType).safeParse(section).error?.issues ?? [])
+    .filter((issue) => !said.has(`${issue.path.join('.')}:${issue.message}`))
+    .map((issue) => ({ ...issue, path: ['config_params', 'import', ...issue.path] }));
 }
 
 export const configBody = z

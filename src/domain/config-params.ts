@@ -83,6 +83,9 @@ const importByType = {
   poi: { base_url: siteUrl.optional() },
 } as const satisfies Record<SourceType, z.ZodRawShape>;
 
+/** The import keys only this source type has: what a change of type leaves behind. */
+export const ownImportKeys = Object.fromEntries(sourceTypes.map((type) => [type, Object.keys(importByType[type])])) as Record<SourceType, string[]>;
+
 // Before the source type is known (a body's shape, a config read back), import takes the keys of any
 // type; configParamsFor checks it against the config's own type.
 const anyImportFields = Object.assign({}, commonImport, ...Object.values(importByType)) as typeof commonImport &
@@ -106,7 +109,7 @@ function importSectionOf<Shape extends z.ZodRawShape>(shape: Shape, sourceType?:
     }
   });
 }
-const importSection = importSectionOf(anyImportFields);
+export const importSection = importSectionOf(anyImportFields);
 /** The `import` section a config of this source type may have. */
 export const importSectionFor = (sourceType: SourceType) => importSectionOf({ ...commonImport, ...importByType[sourceType] }, sourceType);
 

@@ -173,6 +173,37 @@ test('a bad value shows the server’s message beside its field as it is typed, 
   expect(body.configs.filter((c: { dmo_id: number }) => c.dmo_id === dmo.body.id)).toEqual([]);
 });
 
+test('each source type shows its own settings; changing the type drops the settings of the old one', async () => {
+  const dmo = await pipeline.admin.post('/api/v1/pipeline/dmos', { name: 'Lunenburg Heritage', dmo_type_id: 3 });
+  await signIn(tab.page, admin.email, admin.password, `/admin/sources/configs/new?dmo=${dmo.body.id}`);
+  const { page } = tab;
+  const settings = page.locator('section', { has: page.getByRole('heading', { name: 'Where the records come from' }) });
+
+  await choose(page, 'Column separator', 'Semicolon (;)');
+  await choose(page, 'Source type', 'Spreadsheet (XLSX) (xlsx): file upload');
+  await expect(settings.getByLabel('Column separator').count()).resolves.toBe(0);
+  await settings.getByLabel('Sheet (optional)').fill('Listings');
+
+  await choose(page, 'Source type', 'WordPress site (wordpress)');
+  await expect(settings.getByLabel('Sheet (optional)').count()).resolves.toBe(0);
+  await settings.getByLabel('Site address').fill('ftp://lunenburg.example');
+  const bad = { dmo_id: dmo.body.id, source_type: 'wordpress', config_params: { import: { base_url: 'ftp://lunenburg.example' } } };
+  await expect(fieldError(page, 'Site address')).resolves.toBe(schemaMessage(bad));
+  await settings.getByLabel('Site address').fill('https://lunenburg.example');
+  await settings.getByLabel('Post type').fill('listings');
+  await screenshot(page, 'config-dialog-wordpress');
+  await settings.getByLabel('Fetch featured images and terms with each post').uncheck();
+
+  await page.getByRole('button', { name: 'Create config' }).click();
+  const created = page.getByText(/Config #\d+ was created/);
+  await created.waitFor();
+  const configId = Number((await created.textContent())!.match(/#(\d+)/)![1]);
+  const { body: config } = await pipeline.admin.get(`/api/v1/pipeline/configs/${configId}`);
+  expect(config.source_type).toBe('wordpress');
+  expect(config.config_params.import).toEqual({ base_url: 'https://lunenburg.example', post_type: 'listings', embed: false });
+  expect(tab.problems).toEqual([]);
+});
+
 test('saving a config with a run awaiting review asks keep or cancel, and "cancel" cancels that run', async () => {
   const { configId } = await createCsvSource(pipeline.admin, 'Lunenburg Waterfront');
   const runId = await startCsvRun(pipeline.admin, configId, listingsCsv(makeListings(3)));

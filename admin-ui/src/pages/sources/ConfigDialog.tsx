@@ -12,9 +12,11 @@ import { ApiError } from '../../app/api';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { NumberText } from './fields';
 import { MappingSection, type SampleInfo } from './MappingSection';
+import { SourceSettings, type ImportParamSetter } from './SourceSettings';
 import {
   canonicalOptions, draftBody, draftOf, formatPath, isFileSource, isNamedSchedule, mergePolicyOptions, messageAt, newDraft,
-  problemsFromDetails, resolveConfig, scheduleOptions, sourceTypeHint, sourceTypeLabel, sourceTypes, validateConfig, withParam,
+  ownImportKeys, problemsFromDetails, resolveConfig, scheduleOptions, sourceTypeHint, sourceTypeLabel, sourceTypes, validateConfig,
+  withParam, withSourceType,
   type CanonicalField, type Config, type ConfigDraft, type ConfigParams, type Dmo, type FieldProblem, type MergePolicy,
 } from './model';
 import { PendingRunsDialog, pendingRunsOf, type PendingRun } from './PendingRunsDialog';
@@ -29,6 +31,8 @@ const formPaths = [
   p('import', 'source_id_column'), p('import', 'source_id_fields'), p('import', 'full_snapshot'), p('import', 'max_delete_ratio'),
   p('transform', 'round_lat_lng'), p('transform', 'list_separator'), p('transform', 'normalize_fields'),
   p('validate', 'required_fields'), p('promote', 'merge_policy'), p('promote', 'override_manual'), p('promote', 'auto_promote'),
+  // the source settings section shows each type's own import keys
+  ...[...new Set(Object.values(ownImportKeys).flat())].filter((key) => key !== 'query').map((key) => p('import', key)),
 ];
 const shownInForm = (problem: FieldProblem) => formPaths.some((path) => messageAt([problem], path) !== undefined);
 
@@ -158,7 +162,10 @@ export function ConfigDialog({ config, dmos, initialDmoId, onClose, onSaved }: {
           description="Shown beside the config's number" onChange={(e) => update({ name: e.currentTarget.value })} />
         <Select label="Source type" required data={sourceTypeOptions} value={draft.source_type} allowDeselect={false}
           description={sourceTypeHint(draft.source_type)} error={show('source_type')}
-          onChange={(value) => value && update({ source_type: value as ConfigDraft['source_type'] })} />
+          onChange={(value) => value && update({
+            source_type: value as ConfigDraft['source_type'],
+            config_params: withSourceType(draft.config_params, draft.source_type, value as ConfigDraft['source_type']),
+          })} />
         <TextInput label="Data domain" value={draft.data_domain} error={show('data_domain')}
           description="What the records are: listings unless told otherwise" onChange={(e) => update({ data_domain: e.currentTarget.value })} />
         <Select label="Schedule" data={[...scheduleOptions, { value: cronMode, label: 'A cron pattern' }]} value={scheduleMode}
@@ -179,6 +186,9 @@ export function ConfigDialog({ config, dmos, initialDmoId, onClose, onSaved }: {
         onChange={(e) => update({ active: e.currentTarget.checked })} />
     </Stack>
   );
+
+  const importSetter: ImportParamSetter = (key) => param('import', key);
+  const sourceSettings = <SourceSettings sourceType={draft.source_type} values={importParam} param={importSetter} />;
 
   const sourceId = param('import', 'source_id_column');
   const sourceIdFields = param('import', 'source_id_fields');
@@ -295,6 +305,8 @@ export function ConfigDialog({ config, dmos, initialDmoId, onClose, onSaved }: {
                 </Alert>
               )}
               {section('Source', basics)}
+              <Divider />
+              {section('Where the records come from', sourceSettings)}
               <Divider />
               {section('Field mapping', (
                 <MappingSection params={params} onParams={setParams} sample={sample} onSample={takeSample} problems={mappingProblems} />

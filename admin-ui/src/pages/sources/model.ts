@@ -4,11 +4,11 @@
 import { formatPath } from '@contract/errors';
 import type { z } from 'zod';
 import {
-  canonicalFields, configBody, dmoBody, dmoTypes, fileSourceTypes, mergePolicies, namedSchedules, resolveConfig, sourceTypes,
+  canonicalFields, configBody, dmoBody, dmoTypes, fileSourceTypes, mergePolicies, namedSchedules, ownImportKeys, resolveConfig, sourceTypes,
   type CanonicalField, type ConfigBody, type ConfigParams, type DmoBody, type MergePolicy, type SourceType,
 } from '@contract/sources';
 
-export { canonicalFields, fileSourceTypes, mergePolicies, namedSchedules, resolveConfig, sourceTypes };
+export { canonicalFields, fileSourceTypes, mergePolicies, namedSchedules, ownImportKeys, resolveConfig, sourceTypes };
 export type { CanonicalField, ConfigParams, MergePolicy, SourceType };
 
 /** A DMO as GET /dmos answers it: the body it was created with, plus its id and timestamps. */
@@ -29,9 +29,18 @@ const sourceTypeWords: Record<SourceType, string> = {
 export const sourceTypeLabel = (type: string) => sourceTypeWords[type as SourceType] ?? type;
 /** What happens when a config of this type runs, in a content admin's words. */
 export function sourceTypeHint(type: SourceType): string {
-  return isFileSource(type)
-    ? 'You upload a file each time it runs.'
-    : 'Fetched from the address in import.base_url. Not importable yet: it can be saved, but its runs fail.';
+  if (isFileSource(type)) return 'You upload a file each time it runs.';
+  if (type === 'wordpress' || type === 'drupal') return 'Fetched from the site\'s REST API each time it runs.';
+  return 'Fetched from the address in import.base_url. Not importable yet: it can be saved, but its runs fail.';
+}
+
+/** config_params for a new source type: the old type's own import settings (a CSV's delimiter) go, the rest stays. */
+export function withSourceType(params: ConfigParams, from: SourceType, to: SourceType): ConfigParams {
+  if (from === to || !isPlainObject(params.import)) return params;
+  const kept = Object.fromEntries(Object.entries(params.import).filter(([key]) => !ownImportKeys[from].includes(key) || ownImportKeys[to].includes(key)));
+  const next: Record<string, unknown> = { ...params, import: kept };
+  if (!Object.keys(kept).length) delete next.import;
+  return next as ConfigParams;
 }
 
 const scheduleWords: Record<(typeof namedSchedules)[number], string> = {

@@ -1,0 +1,100 @@
+// Where a config's records come from: the import settings of its source type (a CSV's delimiter, a
+// workbook's sheet, a WordPress site's address and post type, a Drupal bundle), each with the words
+// of the type's own tool, and the config_params key it sets.
+import { Select, SimpleGrid, Switch, TagsInput, Text, TextInput } from '@mantine/core';
+import { NumberText } from './fields';
+import type { ConfigParams, SourceType } from './model';
+
+type ImportParams = NonNullable<ConfigParams['import']>;
+export type ImportParamSetter = <K extends keyof ImportParams & string>(key: K) => {
+  error: string | undefined;
+  set: (value: ImportParams[K] | undefined) => void;
+};
+
+const delimiterOptions = [
+  { value: 'auto', label: 'Detect from the first line' },
+  { value: ',', label: 'Comma (,)' }, { value: ';', label: 'Semicolon (;)' }, { value: '\t', label: 'Tab' }, { value: '|', label: 'Pipe (|)' },
+];
+const encodingOptions = [
+  { value: 'auto', label: 'Detect (UTF-8, UTF-16 by its mark, else Windows-1252)' },
+  { value: 'utf-8', label: 'UTF-8' }, { value: 'windows-1252', label: 'Windows-1252 (Excel on Windows)' }, { value: 'latin1', label: 'Latin-1' },
+];
+
+export function SourceSettings({ sourceType, values, param }: { sourceType: SourceType; values: ImportParams; param: ImportParamSetter }) {
+  const text = <K extends keyof ImportParams & string>(key: K, label: string, description: string, placeholder?: string, required = false) => {
+    const field = param(key);
+    return (
+      <TextInput label={label} description={description} placeholder={placeholder} required={required} error={field.error}
+        value={(values[key] as string | undefined) ?? ''} onChange={(e) => field.set(e.currentTarget.value as ImportParams[K])} />
+    );
+  };
+  const number = <K extends keyof ImportParams & string>(key: K, label: string, description: string, placeholder: string) => {
+    const field = param(key);
+    return <NumberText label={label} description={description} placeholder={placeholder} error={field.error} value={values[key]}
+      onValue={(value) => field.set(value as ImportParams[K])} />;
+  };
+  const siteAddress = (example: string) => text('base_url', 'Site address', `The site's home page, needed to run (import.base_url)`, example);
+
+  switch (sourceType) {
+    case 'csv': {
+      const delimiter = param('delimiter');
+      const encoding = param('encoding');
+      return (
+        <SimpleGrid cols={2}>
+          <Select label="Column separator" data={delimiterOptions} value={values.delimiter ?? 'auto'} allowDeselect={false}
+            description="import.delimiter" error={delimiter.error}
+            onChange={(value) => delimiter.set(value === 'auto' || !value ? undefined : value)} />
+          <Select label="Text encoding" data={encodingOptions} value={values.encoding ?? 'auto'} allowDeselect={false}
+            description="import.encoding" error={encoding.error}
+            onChange={(value) => encoding.set(value === 'auto' || !value ? undefined : (value as ImportParams['encoding']))} />
+        </SimpleGrid>
+      );
+    }
+    case 'json':
+      return (
+        <SimpleGrid cols={2}>
+          {text('records_path', 'Where the records are (optional)',
+            'A JSON array or one record per line (NDJSON) needs nothing; for a document such as {"data": {"items": [...]}} write data.items (import.records_path)',
+            'data.items')}
+        </SimpleGrid>
+      );
+    case 'xlsx':
+      return (
+        <SimpleGrid cols={2}>
+          {text('sheet', 'Sheet (optional)', 'The sheet to read, by its name on the tab; the first sheet when empty (import.sheet)', 'Listings')}
+        </SimpleGrid>
+      );
+    case 'wordpress': {
+      const embed = param('embed');
+      return (
+        <SimpleGrid cols={2}>
+          {siteAddress('https://www.visit-example.org')}
+          {text('post_type', 'Post type', 'The REST route of the listings post type: posts, pages, or a custom type such as listings (import.post_type)', 'posts (default)')}
+          {number('per_page', 'Posts per request', 'At most 100, WordPress\'s own limit (import.per_page)', '100 (default)')}
+          <Switch label="Fetch featured images and terms with each post" checked={values.embed ?? true} error={embed.error}
+            description="import.embed (WordPress's _embed)" onChange={(e) => embed.set(e.currentTarget.checked ? undefined : false)} />
+        </SimpleGrid>
+      );
+    }
+    case 'drupal': {
+      const include = param('include');
+      return (
+        <SimpleGrid cols={2}>
+          {siteAddress('https://www.visit-example.org')}
+          {text('bundle', 'Content type (bundle)', 'The machine name of the listings content type, as in /jsonapi/node/<bundle>; needed to run (import.bundle)', 'listing')}
+          {text('entity_type', 'Entity type', 'node for content; taxonomy_term or another entity type if the listings live there (import.entity_type)', 'node (default)')}
+          {number('page_limit', 'Records per request', 'At most 50, JSON:API\'s own limit (import.page_limit)', '50 (default)')}
+          <TagsInput label="Related data to include" description="Relationship fields fetched with each record, e.g. field_image, field_tags (import.include)"
+            value={values.include ?? []} error={include.error} onChange={(value) => include.set(value)} />
+        </SimpleGrid>
+      );
+    }
+    default:
+      return (
+        <SimpleGrid cols={2}>
+          {siteAddress('https://data.example.org')}
+          <Text size="sm" c="dimmed">This source type cannot be imported yet: the config can be saved, but its runs fail.</Text>
+        </SimpleGrid>
+      );
+  }
+}
