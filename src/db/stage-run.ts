@@ -134,29 +134,54 @@ export interface DeletionOutcome {
   guard: string | null;
 }
 
+/** A source that is not a full snapshot: its records go only after this many of its runs missed them. */
+export interface UnseenRule {
+  configId: number;
+  runs: number;
+}
+
 /**
- * A full snapshot: the DMO's visible listing_info not seen in the run become `delete` rows (a record
- * rejected by validation counts as seen). Past max_delete_ratio the run says why and none is proposed.
+ * The DMO's visible listing_info that become `delete` rows (a record rejected by validation counts as
+ * seen). A full snapshot deletes every one the run did not see; a source that is not (`unseen`) only
+ * those it delivered before and missed in its last `runs` staged runs, this one included. Past
+ * max_delete_ratio the run says why and none is proposed.
  */
-export async function proposeDeletions(db: Queryable, runId: number, dmoId: number, maxDeleteRatio: number): Promise<DeletionOutcome> {
+export async function proposeDeletions(db: Queryable, runId: number, dmoId: number, maxDeleteRatio: number, unseen?: UnseenRule): Promise<DeletionOutcome> {
+  const params: unknown[] = [runId, dmoId];
+  let candidates = '';
+  if (unseen) {
+    params.push(unseen.configId, unseen.runs);
+    // last seen: this config's sighting, or the run of this config that last wrote the record
+    candidates = `AND li.id IN (
+        SELECT seen.id FROM (
+          SELECT li2.id, greatest(s.last_seen_job_id, CASE WHEN lj.config_id = $3 THEN li2.last_job_id END) AS last_seen
+            FROM public.listing_info li2
+            LEFT JOIN pipeline.record_sightings s ON s.config_id = $3 AND s.listing_info_id = li2.id
+            LEFT JOIN pipeline.jobs lj ON lj.id = li2.last_job_id
+           WHERE li2.dmo_id = $2 AND li2.info_visible AND (s.listing_info_id IS NOT NULL OR lj.config_id = $3)) seen
+         WHERE 1 + (SELECT count(*) FROM pipeline.jobs j
+                     WHERE j.config_id = $3 AND j.id > seen.last_seen AND j.id < $1 AND j.staged_at IS NOT NULL) >= $4)`;
+  }
   const inserted = await db.query(
     `INSERT INTO staging.rows (job_id, file_seq, rec_num, dmo_id, source_id, match_hash, name, category, google_place_id,
                                address1, address2, city, state, zip, country, lat, lng, region_name, info_name, description,
-                               listing_id, listing_info_id, match_method, action, li_action, l_action, ok_to_promote, geocode_status)
+                               listing_id, listing_info_id, match_method, action, li_action, l_action, ok_to_promote, geocode_status,
+                               warnings)
      SELECT $1, 0, li.id, li.dmo_id, coalesce(li.source_id, 'listing_info:' || li.id), l.match_hash, l.name, l.category,
             l.google_place_id, loc.address1, loc.address2, loc.city, loc.state, loc.zip, loc.country, loc.lat, loc.lng,
             loc.region_name, li.name, li.description, l.id, li.id, 'bridge', 'delete', 'delete',
             CASE WHEN EXISTS (SELECT 1 FROM public.listing_info other
                                WHERE other.listing_id = li.listing_id AND other.id <> li.id AND other.info_visible)
                  THEN 'unchanged' ELSE 'delete' END,
-            false, 'not_needed'
+            false, 'not_needed', $${params.length + 1}::jsonb
        FROM public.listing_info li
        JOIN public.listings l ON l.id = li.listing_id
        LEFT JOIN public.locations loc ON loc.id = l.location_id
       WHERE li.dmo_id = $2 AND li.info_visible
         AND NOT EXISTS (SELECT 1 FROM staging.rows r WHERE r.job_id = $1 AND r.listing_info_id = li.id)
-        AND NOT EXISTS (SELECT 1 FROM pipeline.job_errors e WHERE e.job_id = $1 AND e.source_id = li.source_id)`,
-    [runId, dmoId],
+        AND NOT EXISTS (SELECT 1 FROM pipeline.job_errors e WHERE e.job_id = $1 AND e.source_id = li.source_id)
+        ${candidates}`,
+    [...params, JSON.stringify(unseen ? [`not seen in the last ${unseen.runs} runs of this config (import.unseen_runs_before_delete)`] : [])],
   );
   const proposed = inserted.rowCount ?? 0;
   const { rows } = await db.query<{ n: number }>(
@@ -167,8 +192,8 @@ export async function proposeDeletions(db: Queryable, runId: number, dmoId: numb
   let guard: string | null = null;
   if (proposed > 0 && proposed > visible * maxDeleteRatio) {
     const percent = Math.round((proposed / visible) * 100);
-    guard = `This file would delete ${proposed} of the DMO's ${visible} visible listings (${percent}%), more than ` +
-      `import.max_delete_ratio allows (${Math.round(maxDeleteRatio * 100)}%). The file may be truncated, so no deletion ` +
+    guard = `This ${unseen ? 'run' : 'file'} would delete ${proposed} of the DMO's ${visible} visible listings (${percent}%), more than ` +
+      `import.max_delete_ratio allows (${Math.round(maxDeleteRatio * 100)}%). The ${unseen ? 'source may have missed pages' : 'file may be truncated'}, so no deletion ` +
       'is proposed: approve deletions one by one if those listings are really gone.';
     await db.query(
       `UPDATE staging.rows SET warnings = warnings || to_jsonb($2::text) WHERE job_id = $1 AND file_seq = 0`,
@@ -177,6 +202,24 @@ export async function proposeDeletions(db: Queryable, runId: number, dmoId: numb
   }
   await db.query('UPDATE pipeline.jobs SET delete_guard = $2 WHERE id = $1', [runId, guard]);
   return { proposed, visible, guard };
+}
+
+/**
+ * Which of the DMO's records this run of a config saw (staged, or rejected by validation, which
+ * counts as seen): what the unseen rule counts from. Idempotent: a stage done again writes the same.
+ */
+export async function recordSightings(db: Queryable, runId: number, configId: number, dmoId: number): Promise<void> {
+  await db.query(
+    `INSERT INTO pipeline.record_sightings (config_id, listing_info_id, last_seen_job_id)
+     SELECT $2, seen.id, $1 FROM (
+       SELECT r.listing_info_id AS id FROM staging.rows r WHERE r.job_id = $1 AND r.file_seq > 0 AND r.listing_info_id IS NOT NULL
+       UNION
+       SELECT li.id FROM pipeline.job_errors e JOIN public.listing_info li ON li.dmo_id = $3 AND li.source_id = e.source_id
+        WHERE e.job_id = $1) seen
+     ON CONFLICT (config_id, listing_info_id) DO UPDATE
+       SET last_seen_job_id = greatest(pipeline.record_sightings.last_seen_job_id, EXCLUDED.last_seen_job_id)`,
+    [runId, configId, dmoId],
+  );
 }
 
 /**

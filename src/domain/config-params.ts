@@ -38,6 +38,8 @@ const commonImport = {
   source_id_fields: z.array(canonicalField).min(1).optional(),
   full_snapshot: z.boolean().optional(),
   max_delete_ratio: ratio.optional(),
+  /** Not a full snapshot: a record missed by this many runs of the config in a row is proposed for a soft delete. */
+  unseen_runs_before_delete: z.number().int().min(1).max(1000).optional(),
   split_records: z.number().int().min(1).max(1_000_000).optional(),
   split_bytes: z.number().int().min(1024).optional(),
 };
@@ -200,6 +202,7 @@ export function resolveConfig(params: ConfigParams, sourceType: SourceType) {
       source_id_fields: params.import?.source_id_fields ?? (['listings.name', 'locations.address1', 'locations.city'] as const),
       full_snapshot: params.import?.full_snapshot ?? fileSource,
       max_delete_ratio: params.import?.max_delete_ratio ?? 0.2,
+      unseen_runs_before_delete: params.import?.unseen_runs_before_delete ?? 3,
       delimiter: params.import?.delimiter,
       encoding: params.import?.encoding ?? 'auto',
       split_records: params.import?.split_records ?? 5_000,

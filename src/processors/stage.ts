@@ -34,6 +34,11 @@ export const stageProcessor: Processor<'stage'> = {
       await stage.markDuplicates(client, runId);
       await stage.computeActions(client, runId, { fuzzyMatches: true });
       if (config.import.full_snapshot) await stage.proposeDeletions(client, runId, run.dmo_id, config.import.max_delete_ratio);
+      else {
+        await stage.recordSightings(client, runId, run.config_id, run.dmo_id);
+        await stage.proposeDeletions(client, runId, run.dmo_id, config.import.max_delete_ratio,
+          { configId: run.config_id, runs: config.import.unseen_runs_before_delete });
+      }
       await stage.proposeRows(client, runId);
       const counts = await stage.countResults(client, runId);
       const handedTo = await handOn(client, step);
