@@ -80,9 +80,67 @@ const importByType = {
     page_limit: z.number().int().min(1).max(50).optional(),
     query: extraQuery,
   },
-  api: { base_url: siteUrl.optional() },
-  website: { base_url: siteUrl.optional() },
-  poi: { base_url: siteUrl.optional() },
+  api: {
+    /** The first page's URL. */
+    base_url: siteUrl.optional(),
+    /** Where a page's list of records is (`data.hotels`); unset: the page is the list. */
+    records_path: jsonPath.optional(),
+    pagination: section({
+      /** page: ?page=1,2…; offset: ?offset=0,100…; cursor: the next page's cursor from cursor_path; next_url: the next page's URL from next_path; none: one page. */
+      type: z.enum(['page', 'offset', 'cursor', 'next_url', 'none']),
+      /** The query parameter of the page number, offset or cursor (page, offset, cursor by default). */
+      param: z.string().min(1).max(100).optional(),
+      /** The query parameter of the page size, and the size asked for. */
+      size_param: z.string().min(1).max(100).optional(),
+      page_size: z.number().int().min(1).max(10_000).optional(),
+      /** The first page's number (page) or offset (offset). */
+      start: z.number().int().min(0).optional(),
+      cursor_path: jsonPath.optional(),
+      next_path: jsonPath.optional(),
+      max_pages: z.number().int().min(1).max(1_000_000).optional(),
+    }).optional(),
+    /** How the API key (a credential) is sent: a header (X-Api-Key, or Authorization with a scheme) or a query parameter. */
+    auth: section({
+      header: z.string().regex(/^[A-Za-z0-9-]+$/, { message: 'expected a header name such as X-Api-Key' }).optional(),
+      scheme: z.string().regex(/^[A-Za-z]+$/, { message: 'expected a scheme such as Bearer' }).optional(),
+      query_param: z.string().min(1).max(100).optional(),
+    }).optional(),
+    query: extraQuery,
+    /** Requests per second to the API, shared by the whole fleet. */
+    rate_per_sec: z.number().positive().max(100).optional(),
+  },
+  website: {
+    /** The first list page. */
+    base_url: siteUrl.optional(),
+    /** Each listing on a list page, and the link to its detail page when the fields are read there. */
+    list: section({
+      item: z.string().min(1).max(500),
+      link: z.string().min(1).max(500).optional(),
+    }).optional(),
+    /** The next list page: a link (`a[rel=next]`), or a URL pattern with {page} counted from 1 (or start). */
+    next: section({
+      link: z.string().min(1).max(500).optional(),
+      page_pattern: z.string().min(1).max(2000).refine((value) => value.includes('{page}'), { message: 'expected a URL with {page} in it' }).optional(),
+      start: z.number().int().min(0).optional(),
+    }).optional(),
+    /** Each source field: a selector (in the detail page, or in the list item without one), the text or an attribute, one value or all. */
+    fields: z.record(z.string().min(1).max(100), section({
+      selector: z.string().min(1).max(500),
+      attr: z.string().min(1).max(100).optional(),
+      many: z.boolean().optional(),
+    })).optional(),
+    max_pages: z.number().int().min(1).max(100_000).optional(),
+    /** Per host, shared by the whole fleet: requests per second (default 1) and at a time (default 2). */
+    rate_per_sec: z.number().positive().max(50).optional(),
+    concurrency: z.number().int().min(1).max(16).optional(),
+  },
+  poi: {
+    /** A GeoJSON or POI export to fetch; unset: the file is uploaded with each run. */
+    base_url: siteUrl.optional(),
+    /** geojson (a FeatureCollection), json (a list of records with coordinates) or csv; unset: told from the content. */
+    format: z.enum(['geojson', 'json', 'csv']).optional(),
+    records_path: jsonPath.optional(),
+  },
 } as const satisfies Record<SourceType, z.ZodRawShape>;
 
 /** The import keys only this source type has: what a change of type leaves behind. */
@@ -91,7 +149,8 @@ export const ownImportKeys = Object.fromEntries(sourceTypes.map((type) => [type,
 // Before the source type is known (a body's shape, a config read back), import takes the keys of any
 // type; configParamsFor checks it against the config's own type.
 const anyImportFields = Object.assign({}, commonImport, ...Object.values(importByType)) as typeof commonImport &
-  typeof importByType.csv & typeof importByType.json & typeof importByType.xlsx & typeof importByType.wordpress & typeof importByType.drupal;
+  typeof importByType.csv & typeof importByType.json & typeof importByType.xlsx & typeof importByType.wordpress & typeof importByType.drupal &
+  typeof importByType.api & typeof importByType.website & typeof importByType.poi;
 
 /**
  * An import section of these keys; any other is refused at its own path (`import.source_id_colum`),
@@ -199,6 +258,10 @@ export function resolveConfig(params: ConfigParams, sourceType: SourceType) {
       embed: params.import?.embed ?? true,
       entity_type: params.import?.entity_type ?? 'node',
       page_limit: params.import?.page_limit ?? 50,
+      // a scraped site is asked politely by default; an API's own limit is usually higher
+      rate_per_sec: params.import?.rate_per_sec ?? (sourceType === 'website' ? 1 : 10),
+      concurrency: params.import?.concurrency ?? 2,
+      max_pages: params.import?.max_pages ?? 1_000,
       source_id_fields: params.import?.source_id_fields ?? (['listings.name', 'locations.address1', 'locations.city'] as const),
       full_snapshot: params.import?.full_snapshot ?? fileSource,
       max_delete_ratio: params.import?.max_delete_ratio ?? 0.2,

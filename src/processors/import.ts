@@ -61,6 +61,7 @@ async function importSource(ctx: PipelineContext, { run, snapshot, config }: Run
     source = await open(
       {
         config, upload: upload ? await ctx.store.get(upload.storage_key) : null, http: httpClientFromSettings(ctx.settings),
+        credentials: {},
         redis: ctx.redis, queuePrefix: ctx.settings.QUEUE_PREFIX, log: ctx.log.child({ runId }),
       },
       (problem) => problems.add({ line: problem.line, error_type: 'parse_error', error_message: problem.reason }),

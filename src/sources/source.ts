@@ -43,6 +43,8 @@ export interface SourceInput {
   /** The run's uploaded file (file sources only). */
   upload: Readable | null;
   http: HttpClient;
+  /** The config's credentials (an API key, an application password), decrypted for this run only: never log or store them. */
+  credentials: Readonly<Record<string, string>>;
   /** The fleet-wide limiter's connection, for per-host request rates that replicas share. */
   redis: Redis;
   queuePrefix: string;
