@@ -1,0 +1,139 @@
+import { PassThrough, Readable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import { resolveConfig } from '../domain/config-params';
+import { SourceError, type SourceInput, type SourceRecord } from './source';
+import { openXlsx } from './xlsx';
+
+function input(content: Buffer | Readable, sheet?: string): SourceInput {
+  const upload = Buffer.isBuffer(content) ? Readable.from([content]) : content;
+  return { config: resolveConfig({ import: sheet ? { sheet } : {} }, 'xlsx'), upload } as unknown as SourceInput;
+}
+
+async function read(content: Buffer | Readable, sheet?: string) {
+  const source = await openXlsx(input(content, sheet), () => undefined);
+  const records: SourceRecord[] = [];
+  for await (const record of source.records) records.push(record);
+  return { source, records };
+}
+
+const failure = (content: Buffer | Readable, sheet?: string) =>
+  read(content, sheet).then(() => null, (error: unknown) => {
+    expect(error).toBeInstanceOf(SourceError);
+    return (error as Error).message;
+  });
+
+async function workbook(build: (book: ExcelJS.Workbook) => void): Promise<Buffer> {
+  const book = new ExcelJS.Workbook();
+  build(book);
+  return Buffer.from(await book.xlsx.writeBuffer());
+}
+
+describe('an XLSX workbook', () => {
+  it('reads the first sheet: its first non-empty row the header, each later row a record of text values', async () => {
+    const file = await workbook((book) => {
+      const sheet = book.addWorksheet('Listings');
+      sheet.addRow([]);
+      sheet.addRow([' Name ', 'Opened', 'Lat', 'Site', 'About', 'Total', 'Open', 'Broken', 'Since']);
+      sheet.addRow([
+        'Harbour Place', new Date(Date.UTC(2024, 4, 3)), 44.6 + 0.0001, { text: 'harbour.example', hyperlink: 'https://harbour.example' },
+        { richText: [{ text: 'By the ' }, { text: 'sea', font: { bold: true } }] }, { formula: '0.1+0.2', result: 0.1 + 0.2 }, true,
+        { error: '#N/A' }, { formula: 'DATE(2020,1,2)', result: 43832 },
+      ]);
+      sheet.getCell('B3').numFmt = 'yyyy-mm-dd';
+      sheet.getCell('I3').numFmt = 'd mmm yyyy';
+      sheet.addRow([]);
+      sheet.addRow(['Second', new Date(Date.UTC(2024, 0, 1, 14, 30)), -63, '', '', 3, false]);
+      sheet.getCell('B5').numFmt = 'yyyy-mm-dd hh:mm';
+      book.addWorksheet('Other').addRow(['not', 'this']);
+    });
+    const { source, records } = await read(file);
+    expect(source.fields).toEqual(['Name', 'Opened', 'Lat', 'Site', 'About', 'Total', 'Open', 'Broken', 'Since']);
+    expect(source.format).toEqual({ sheet: 'Listings' });
+    expect(records).toEqual([
+      {
+        line: 3,
+        fields: {
+          Name: 'Harbour Place', Opened: '2024-05-03', Lat: '44.6001', Site: 'harbour.example', About: 'By the sea', Total: '0.3',
+          Open: 'true', Broken: '', Since: '2020-01-02',
+        },
+      },
+      {
+        line: 5,
+        fields: { Name: 'Second', Opened: '2024-01-01T14:30:00', Lat: '-63', Site: '', About: '', Total: '3', Open: 'false', Broken: '', Since: '' },
+      },
+    ]);
+  });
+
+  it('reads the sheet import.sheet names, and names the sheets there are when it is not one of them', async () => {
+    const file = await workbook((book) => {
+      book.addWorksheet('Notes').addRow(['just notes']);
+      const sheet = book.addWorksheet('Listings');
+      sheet.addRow(['Name']);
+      sheet.addRow(['Harbour Place']);
+    });
+    expect((await read(file, 'Listings')).records).toEqual([{ line: 2, fields: { Name: 'Harbour Place' } }]);
+    expect(await failure(file, 'Places')).toBe('The workbook has no sheet named "Places" (import.sheet); its sheets are: "Notes", "Listings"');
+  });
+
+  it('refuses an empty or repeated column name, and a sheet with no rows', async () => {
+    const header = (names: string[]) => workbook((book) => book.addWorksheet('S').addRow(names));
+    expect(await failure(await header(['Name', '', 'City']))).toBe('The header row (row 1) has an empty column name (column B)');
+    expect(await failure(await header(['Name', 'City', 'Name ']))).toBe('The header row (row 1) names column "Name" twice');
+    expect(await failure(await workbook((book) => book.addWorksheet('Empty')))).toBe('The sheet "Empty" is empty: it has no header row');
+  });
+
+  it('refuses an Excel 97-2003 .xls, a file that is not a zip, an empty file and a broken zip', async () => {
+    expect(await failure(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]))).toMatch(/Excel 97-2003 workbook \(.xls\).*save it as .xlsx or CSV/);
+    expect(await failure(Buffer.from('Name,City\nA,B\n'))).toMatch(/not an XLSX workbook/);
+    expect(await failure(Buffer.alloc(0))).toBe('The file is empty');
+    const file = await workbook((book) => book.addWorksheet('S').addRow(['Name']));
+    expect(await failure(file.subarray(0, Math.floor(file.length / 2)))).toMatch(/XLSX workbook/);
+    const garbled = Buffer.from(file);
+    garbled.fill(0x41, 200, 1200);
+    expect(await failure(garbled)).toMatch(/XLSX workbook/);
+  });
+
+  it('fails, not waits, when the upload fails mid-read', async () => {
+    const file = await workbook((book) => {
+      const sheet = book.addWorksheet('S');
+      sheet.addRow(['Name']);
+      for (let i = 0; i < 2000; i += 1) sheet.addRow([`Place ${i}`]);
+    });
+    const upload = Readable.from((async function* () {
+      yield file.subarray(0, 2000);
+      throw new Error('connection reset');
+    })());
+    expect(await failure(upload)).toMatch(/connection reset|XLSX workbook/);
+  });
+
+  it("reads a workbook from exceljs's streaming writer, a date by its style", async () => {
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: true, useStyles: true });
+    const sheet = book.addWorksheet('Places');
+    sheet.addRow(['Name', 'Opened']).commit();
+    const row = sheet.addRow(['Harbour Place', new Date(Date.UTC(2023, 6, 1))]);
+    row.getCell(2).numFmt = 'yyyy-mm-dd';
+    row.commit();
+    sheet.commit();
+    await book.commit();
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      expect((await read(Buffer.concat(chunks), 'Places')).records).toEqual([{ line: 2, fields: { Name: 'Harbour Place', Opened: '2023-07-01' } }]);
+    }
+  });
+
+  it('streams a large sheet a row at a time', async () => {
+    const file = await workbook((book) => {
+      const sheet = book.addWorksheet('Listings');
+      sheet.addRow(['ID', 'Name', 'City']);
+      for (let i = 1; i <= 20_000; i += 1) sheet.addRow([i, `Harbour Place ${i}`, i % 2 ? 'Halifax' : 'Lunenburg']);
+    });
+    let count = 0;
+    for await (const record of (await openXlsx(input(file), () => undefined)).records) {
+      count += 1;
+      if (record.fields.ID !== String(count)) throw new Error(`row ${record.line}: ${JSON.stringify(record.fields)}`);
+    }
+    expect(count).toBe(20_000);
+  }, 60_000);
+});
