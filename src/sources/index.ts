@@ -1,10 +1,14 @@
 // The importer of each source type: one module per type, each an async iterable of raw records.
 import type { SourceType } from '../domain/config-params';
 import { openCsvSource } from './csv';
+import { openJsonFile } from './json-file';
 import type { SourceOpener } from './source';
+import { openXlsx } from './xlsx';
 
 const openers: Partial<Record<SourceType, SourceOpener>> = {
   csv: openCsvSource,
+  json: openJsonFile,
+  xlsx: openXlsx,
 };
 
 /** The importer of a source type, or null while the type has none. */
