@@ -58,6 +58,11 @@ const settingsSchema = z.object({
   S3_ENDPOINT: url(['http:', 'https:'], 'http://127.0.0.1:9000').optional(),
   S3_REGION: z.string().default('us-east-1'),
   PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3000),
+  // Encrypts source credentials (application passwords, API keys) at rest: 32 random bytes, base64
+  // (`openssl rand -base64 32`). Without it, a config that sets a credential is refused.
+  SECRETS_KEY: z.string().refine((text) => Buffer.from(text, 'base64').length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(text), {
+    message: 'expected 32 bytes in base64, e.g. the output of openssl rand -base64 32',
+  }).optional(),
   ADMIN_EMAIL: z.string().email({ message: 'expected an email address' }).optional(),
   ADMIN_PASSWORD: z.string().min(8, { message: 'expected at least 8 characters' }).optional(),
   PIPELINE_ENV: z

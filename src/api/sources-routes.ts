@@ -2,10 +2,13 @@
 import type { Request } from 'express';
 import type { PipelineContext } from '../context';
 import {
-  configBody, configDeleteQuery, configParamsFor, configPatch, dmoBody, dmoPatch, maxBigSerialId, maxSuggestHeaders, suggestMappingBody,
+  configBody, configDeleteQuery, configParamsFor, credentialIssues, configPatch, dmoBody, dmoPatch, maxBigSerialId, maxSuggestHeaders, suggestMappingBody,
   type SuggestMappingResponse,
 } from '../contract/sources';
 import * as configs from '../db/configs';
+import { deleteCredentials, setCredentials, storedCredentialNames } from '../db/credentials';
+import { inTransaction } from '../db/pool';
+import { credentialNames } from '../domain/config-params';
 import { applyRunEvent } from '../db/runs';
 import { removeRunJobs } from '../queues/run-flow';
 import { nextRunAt, nextRunsAt, syncConfigSchedule } from '../queues/schedules';
@@ -43,8 +46,22 @@ async function settlePendingRuns(ctx: PipelineContext, configId: number, choice:
 }
 
 /** A config as the API shows it: with when its schedule next starts a run (null for manual or inactive). */
+/** The names of the credentials a config has set, each "set": the values never leave the server. */
+const credentialsShown = (names: string[] | undefined) => Object.fromEntries((names ?? []).map((name) => [name, 'set' as const]));
+
 async function withNextRun(ctx: PipelineContext, config: configs.ConfigRow) {
-  return { ...config, next_run_at: await nextRunAt(ctx, config.id) };
+  const names = await storedCredentialNames(ctx.db, [config.id]);
+  return { ...config, credentials: credentialsShown(names.get(config.id)), next_run_at: await nextRunAt(ctx, config.id) };
+}
+
+/** Credentials can only be stored encrypted: without SECRETS_KEY, a config that sets one is refused. */
+function assertCanStore(ctx: PipelineContext, credentials: Record<string, string | null> | undefined) {
+  const setting = Object.entries(credentials ?? {}).find(([, value]) => value !== null);
+  if (setting && !ctx.settings.SECRETS_KEY) {
+    throw new ApiError(400, 'secrets_key_missing',
+      `credentials.${setting[0]}: this server cannot store credentials because SECRETS_KEY is not set; ` +
+      'set SECRETS_KEY (32 random bytes in base64, e.g. openssl rand -base64 32) on the server and workers, then save again');
+  }
 }
 
 export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
@@ -84,7 +101,11 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
       method: 'get', path: '/configs', access: 'pipeline:read',
       handler: async () => {
         const next = await nextRunsAt(ctx);
-        return { configs: (await configs.listConfigs(ctx.db)).map((config) => ({ ...config, next_run_at: next.get(config.id) ?? null })) };
+        const list = await configs.listConfigs(ctx.db);
+        const names = await storedCredentialNames(ctx.db, list.map((config) => config.id));
+        return {
+          configs: list.map((config) => ({ ...config, credentials: credentialsShown(names.get(config.id)), next_run_at: next.get(config.id) ?? null })),
+        };
       },
     },
     {
@@ -92,8 +113,13 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
       handler: async (req, res) => {
         const body = parseInput(configBody, req.body);
         await assertDmoExists(ctx, body.dmo_id);
+        assertCanStore(ctx, body.credentials);
         res.status(201);
-        const config = await configs.createConfig(ctx.db, body);
+        const config = await inTransaction(ctx.db, async (client) => {
+          const created = await configs.createConfig(client, body);
+          await setCredentials(client, created.id, body.credentials ?? {}, ctx.settings.SECRETS_KEY);
+          return created;
+        });
         await syncConfigSchedule(ctx, config, config.id);
         return withNextRun(ctx, config);
       },
@@ -119,13 +145,22 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
         const current = await configs.getConfig(ctx.db, id);
         if (!current) throw notFound(`Config ${id}`);
         // a new type or new params are checked together: a csv config's delimiter is refused on a wordpress one
+        const sourceType = patch.source_type ?? current.source_type;
         if (patch.source_type !== undefined || patch.config_params !== undefined) {
-          const sourceType = patch.source_type ?? current.source_type;
           parseInput(configParamsFor(sourceType), patch.config_params ?? current.config_params, 'config_params');
         }
+        const wrongCredential = credentialIssues(sourceType, patch.credentials)[0];
+        if (wrongCredential) throw new ApiError(400, 'invalid_request', `credentials.${String(wrongCredential.path[1])}: ${wrongCredential.message}`);
+        assertCanStore(ctx, patch.credentials);
         if (patch.dmo_id !== undefined) await assertDmoExists(ctx, patch.dmo_id);
         await settlePendingRuns(ctx, id, on_pending_runs);
-        const config = (await configs.updateConfig(ctx.db, id, patch))!;
+        const config = await inTransaction(ctx.db, async (client) => {
+          const updated = (await configs.updateConfig(client, id, patch))!;
+          // a credential of the old type has nothing to do with the new one
+          const stale = (await storedCredentialNames(client, [id])).get(id)?.filter((name) => !credentialNames[sourceType].includes(name)) ?? [];
+          await setCredentials(client, id, { ...Object.fromEntries(stale.map((name) => [name, null])), ...patch.credentials }, ctx.settings.SECRETS_KEY);
+          return updated;
+        });
         await syncConfigSchedule(ctx, config, id);
         return withNextRun(ctx, config);
       },
@@ -138,6 +173,7 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
         if (!(await configs.getConfig(ctx.db, id))) throw notFound(`Config ${id}`);
         await settlePendingRuns(ctx, id, choice);
         await configs.deleteConfig(ctx.db, id);
+        await deleteCredentials(ctx.db, id);
         await syncConfigSchedule(ctx, null, id);
         return { deleted: id };
       },

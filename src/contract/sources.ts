@@ -3,12 +3,14 @@
 // imports this file), no node:, no database.
 import { z } from 'zod';
 import { canonicalFields } from '../domain/canonical';
-import { configParamsSchema, importSection, importSectionFor, scheduleSchema, sourceTypes, type SourceType } from '../domain/config-params';
+import {
+  configParamsSchema, credentialNames, importSection, importSectionFor, scheduleSchema, sourceTypes, type SourceType,
+} from '../domain/config-params';
 
 // What a config form needs beside the bodies, from the domain modules the server validates with.
 export { canonicalFields, type CanonicalField } from '../domain/canonical';
 export {
-  configParamsFor, configParamsSchema, fileSourceTypes, mergePolicies, namedSchedules, needsUpload, ownImportKeys, resolveConfig, sourceTypes,
+  configParamsFor, configParamsSchema, credentialNames, fileSourceTypes, mergePolicies, namedSchedules, needsUpload, ownImportKeys, resolveConfig, sourceTypes,
   type ConfigParams, type MergePolicy, type ResolvedConfig, type SourceType,
 } from '../domain/config-params';
 
@@ -45,7 +47,19 @@ const configFields = {
   schedule: scheduleSchema,
   active: z.boolean(),
   config_params: configParamsSchema,
+  /** Set (a string) or remove (null) a credential; never sent back, GET shows which are set. */
+  credentials: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'expected a credential name such as api_key' }),
+    z.string().min(1, { message: 'send null to remove a credential' }).max(4096).nullable()),
 };
+
+/** Credentials this source type does not have, each at its path. */
+export function credentialIssues(sourceType: SourceType, credentials: Record<string, unknown> | undefined): z.core.$ZodIssue[] {
+  const allowed = credentialNames[sourceType];
+  return Object.keys(credentials ?? {}).filter((name) => !allowed.includes(name)).map((name) => ({
+    code: 'custom', input: undefined, path: ['credentials', name],
+    message: allowed.length ? `not a credential of ${sourceType} sources; expected ${allowed.join(' or ')}` : `${sourceType} sources have no credentials`,
+  }));
+}
 
 /**
  * What config_params break of its source type's own import settings (a sheet on a CSV config), under
@@ -67,9 +81,12 @@ export const configBody = z
     schedule: configFields.schedule.default('manual'),
     active: configFields.active.default(true),
     config_params: configFields.config_params.default({}),
+    credentials: configFields.credentials.optional(),
   })
   .superRefine((body, context) => {
-    for (const issue of sourceTypeIssues(body.source_type, body.config_params)) context.addIssue({ ...issue, code: 'custom' } as never);
+    for (const issue of [...sourceTypeIssues(body.source_type, body.config_params), ...credentialIssues(body.source_type, body.credentials)]) {
+      context.addIssue({ ...issue, code: 'custom' } as never);
+    }
   });
 /** What a caller sends (defaults not yet applied) and what the server works with. */
 export type ConfigBodyInput = z.input<typeof configBody>;

@@ -70,6 +70,8 @@ const importByType = {
     /** Ask for _embed (featured media, terms): on by default. */
     embed: z.boolean().optional(),
     query: extraQuery,
+    /** The WordPress user of an application password (the password itself is a credential). */
+    username: z.string().min(1).max(200).optional(),
   },
   drupal: {
     base_url: siteUrl.optional(),
@@ -79,6 +81,8 @@ const importByType = {
     include: z.array(z.string().regex(/^[a-z0-9_.]+$/, { message: 'expected a relationship field name such as field_image' })).optional(),
     page_limit: z.number().int().min(1).max(50).optional(),
     query: extraQuery,
+    /** The Drupal user for HTTP Basic authentication (the password itself is a credential). */
+    username: z.string().min(1).max(200).optional(),
   },
   api: {
     /** The first page's URL. */
@@ -142,6 +146,17 @@ const importByType = {
     records_path: jsonPath.optional(),
   },
 } as const satisfies Record<SourceType, z.ZodRawShape>;
+
+/**
+ * The credentials a config of each type may set: kept apart from config_params, encrypted at rest
+ * (db/credentials.ts), never shown back.
+ */
+export const credentialNames: Record<SourceType, readonly string[]> = {
+  csv: [], json: [], xlsx: [], poi: [], website: [],
+  wordpress: ['application_password'],
+  drupal: ['password'],
+  api: ['api_key'],
+};
 
 /** The import keys only this source type has: what a change of type leaves behind. */
 export const ownImportKeys = Object.fromEntries(sourceTypes.map((type) => [type, Object.keys(importByType[type])])) as Record<SourceType, string[]>;

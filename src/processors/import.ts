@@ -1,6 +1,7 @@
 // Queue `import`, one job per run: read the source (./sources, by source type), add the metadata columns, write the raw records
 // immutably as split, gzipped files, then add the run's flow (stage ⇐ transform × files).
 import type { PipelineContext } from '../context';
+import { CredentialsUnreadable, loadCredentials } from '../db/credentials';
 import { deleteRawFiles, listFiles, recordFile } from '../db/files';
 import { deleteImportErrors, recordErrors, type RecordError } from '../db/record-errors';
 import { applyRunEvent, markImported, saveSnapshotMapping, setRunProgress } from '../db/runs';
@@ -56,12 +57,18 @@ async function importSource(ctx: PipelineContext, { run, snapshot, config }: Run
   const failure = (error: unknown) =>
     error instanceof SourceError || error instanceof HttpError ? new RunFailure(`${sourceName}: ${error.message}`) : error;
 
+  let credentials;
+  try {
+    credentials = await loadCredentials(ctx.db, run.config_id, ctx.settings.SECRETS_KEY);
+  } catch (error) {
+    throw error instanceof CredentialsUnreadable ? new RunFailure(error.message) : error;
+  }
   let source;
   try {
     source = await open(
       {
         config, upload: upload ? await ctx.store.get(upload.storage_key) : null, http: httpClientFromSettings(ctx.settings),
-        credentials: {},
+        credentials,
         redis: ctx.redis, queuePrefix: ctx.settings.QUEUE_PREFIX, log: ctx.log.child({ runId }),
       },
       (problem) => problems.add({ line: problem.line, error_type: 'parse_error', error_message: problem.reason }),
