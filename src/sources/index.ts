@@ -1,14 +1,18 @@
 // The importer of each source type: one module per type, each an async iterable of raw records.
 import type { SourceType } from '../domain/config-params';
 import { openCsvSource } from './csv';
+import { openDrupal } from './drupal';
 import { openJsonFile } from './json-file';
 import type { SourceOpener } from './source';
+import { openWordPress } from './wordpress';
 import { openXlsx } from './xlsx';
 
 const openers: Partial<Record<SourceType, SourceOpener>> = {
   csv: openCsvSource,
   json: openJsonFile,
   xlsx: openXlsx,
+  wordpress: openWordPress,
+  drupal: openDrupal,
 };
 
 /** The importer of a source type, or null while the type has none. */
