@@ -1,7 +1,8 @@
 // Recurring imports: a config's schedule is a BullMQ job scheduler that follows every change of the
 // config, start-up leaves exactly one per scheduled config, and its triggers start runs of the config.
 import { reconcileSchedules } from '../src/queues/schedules';
-import { createCsvSource, startPipelineUnderTest, waitForRun, type PipelineUnderTest } from './harness/pipeline';
+import { WordPressSite } from './fixtures/wordpress-site';
+import { createCsvSource, makeListings, startPipelineUnderTest, waitForRun, type PipelineUnderTest } from './harness/pipeline';
 import { waitUntil } from './harness/wait';
 
 jest.setTimeout(60_000);
@@ -73,15 +74,34 @@ test('a schedule of a file source starts a run that waits for its file, and does
   expect((await api().get(`/api/v1/pipeline/jobs?configId=${configId}`)).body.jobs).toHaveLength(1);
 });
 
-test('a schedule of a fetching source starts its run straight away', async () => {
-  const dmo = (await api().post('/api/v1/pipeline/dmos', { name: 'Schedule Site', dmo_type_id: 1 })).body;
-  const site = (await api().post('/api/v1/pipeline/configs', {
-    dmo_id: dmo.id, source_type: 'wordpress', schedule: '* * * * * *', config_params: { import: { base_url: 'https://site.example.org' } },
-  })).body;
-  expect(site.next_run_at).not.toBeNull();
-  const run = await waitUntil('a scheduled run', async () => (await api().get(`/api/v1/pipeline/jobs?configId=${site.id}`)).body.jobs[0]);
-  await api().patch(`/api/v1/pipeline/configs/${site.id}`, { schedule: 'manual' });
-  // WordPress imports come with a later issue: the run is queued and its import step says so
-  const ended = await waitForRun(api(), run.id, ['failed']);
-  expect(ended.error_summary).toMatch(/wordpress cannot be imported yet/);
+test('a schedule of a fetching source starts its run straight away, and the run stages what the site holds', async () => {
+  const places = makeListings(12).map((row) => ({
+    key: row.id, name: row.name, description: row.description, address: row.address, city: row.city, lat: Number(row.lat), lng: Number(row.lng),
+  }));
+  const site = await WordPressSite.start(places);
+  try {
+    const dmo = (await api().post('/api/v1/pipeline/dmos', { name: 'Schedule Site', dmo_type_id: 1 })).body;
+    const config = (await api().post('/api/v1/pipeline/configs', {
+      dmo_id: dmo.id, source_type: 'wordpress', schedule: '* * * * * *',
+      config_params: {
+        import: { base_url: site.url, per_page: 5, source_id_column: 'acf.listing_id' },
+        transform: { map_fields: { 'listings.name': 'title.rendered', 'locations.city': 'acf.location.city', 'locations.lat': 'acf.location.lat', 'locations.lng': 'acf.location.lng' } },
+      },
+    })).body;
+    expect(config.next_run_at).not.toBeNull();
+    const run = await waitUntil('a scheduled run', async () => (await api().get(`/api/v1/pipeline/jobs?configId=${config.id}`)).body.jobs[0]);
+    const triggeredBy = (await product.t.ctx.db.query('SELECT triggered_by FROM pipeline.jobs WHERE id = $1', [run.id])).rows[0];
+    expect(triggeredBy.triggered_by).toBe('schedule');
+    // no upload to wait for: the run reads the site's three pages and stages its 12 posts for review
+    const staged = await waitForRun(api(), run.id, ['awaiting_review']);
+    await api().patch(`/api/v1/pipeline/configs/${config.id}`, { schedule: 'manual' });
+    expect(staged.results).toMatchObject({ records_total: 12, records_new: 12, records_error: 0 });
+    const rows = (await product.t.ctx.db.query('SELECT source_id FROM staging.rows WHERE job_id = $1 ORDER BY rec_num', [run.id])).rows;
+    expect(rows.map((row) => row.source_id)).toEqual(places.map((place) => place.key));
+    expect(site.pageRequests.map((request) => request.page)).toEqual([1, 2, 3]);
+    // the run awaiting review is the config's one in flight: later triggers started no other
+    expect((await api().get(`/api/v1/pipeline/jobs?configId=${config.id}`)).body.jobs).toHaveLength(1);
+  } finally {
+    await site.close();
+  }
 });
