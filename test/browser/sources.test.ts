@@ -2,6 +2,7 @@
 // sample with the suggested mapping and its confidences, the server's own messages beside the fields
 // as they are typed, the keep/cancel question for a config with unfinished runs, Run now, and what a
 // viewer may not do.
+import crypto from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { configBody } from '../../src/contract/sources';
 import { launchBrowser, openAdmin, screenshot, signIn, type AdminBrowser } from '../harness/browser';
@@ -17,7 +18,7 @@ let tab: AdminBrowser;
 let admin: { email: string; password: string };
 
 beforeAll(async () => {
-  pipeline = await startPipelineUnderTest();
+  pipeline = await startPipelineUnderTest({ SECRETS_KEY: crypto.randomBytes(32).toString('base64') });
   browser = await launchBrowser();
   admin = await userWithRoles(pipeline.t.ctx, ['pipeline_admin']);
 });
@@ -191,6 +192,9 @@ test('each source type shows its own settings; changing the type drops the setti
   await expect(fieldError(page, 'Site address')).resolves.toBe(schemaMessage(bad));
   await settings.getByLabel('Site address').fill('https://lunenburg.example');
   await settings.getByLabel('Post type').fill('listings');
+  await settings.getByLabel('User (optional)').fill('importer');
+  await settings.getByLabel('Application password').fill('abcd EFGH 1234 ijkl');
+  await page.getByRole('heading', { name: 'Where the records come from' }).evaluate((element) => element.scrollIntoView({ block: 'start' }));
   await screenshot(page, 'config-dialog-wordpress');
   await settings.getByLabel('Fetch featured images and terms with each post').uncheck();
 
@@ -200,7 +204,19 @@ test('each source type shows its own settings; changing the type drops the setti
   const configId = Number((await created.textContent())!.match(/#(\d+)/)![1]);
   const { body: config } = await pipeline.admin.get(`/api/v1/pipeline/configs/${configId}`);
   expect(config.source_type).toBe('wordpress');
-  expect(config.config_params.import).toEqual({ base_url: 'https://lunenburg.example', post_type: 'listings', embed: false });
+  expect(config.config_params.import).toEqual({ base_url: 'https://lunenburg.example', post_type: 'listings', embed: false, username: 'importer' });
+  expect(config.credentials).toEqual({ application_password: 'set' });
+  expect(JSON.stringify(config)).not.toContain('abcd EFGH');
+
+  // opened again: the password is set, never shown; removing it is one click and a save
+  await page.goto(`${pipeline.server.url}/admin/sources/configs/${configId}`);
+  const password = page.getByLabel('Application password');
+  await expect(password.inputValue()).resolves.toBe('');
+  await expect(page.getByText('Set (hidden). Type a new one to replace it.', { exact: false }).count()).resolves.toBe(1);
+  await page.getByRole('button', { name: 'Remove' }).click();
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByText(/Config #\d+ was saved/).waitFor();
+  expect((await pipeline.admin.get(`/api/v1/pipeline/configs/${configId}`)).body.credentials).toEqual({});
   expect(tab.problems).toEqual([]);
 });
 

@@ -12,10 +12,10 @@ import { ApiError } from '../../app/api';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { NumberText } from './fields';
 import { MappingSection, type SampleInfo } from './MappingSection';
-import { SourceSettings, type ImportParamSetter } from './SourceSettings';
+import { SourceSettings, type CredentialEdits, type ImportParamSetter } from './SourceSettings';
 import {
   canonicalOptions, draftBody, draftOf, formatPath, isFileSource, isNamedSchedule, mergePolicyOptions, messageAt, newDraft,
-  ownImportKeys, problemsFromDetails, resolveConfig, scheduleOptions, sourceTypeHint, sourceTypeLabel, sourceTypes, validateConfig,
+  credentialNames, ownImportKeys, problemsFromDetails, resolveConfig, scheduleOptions, sourceTypeHint, sourceTypeLabel, sourceTypes, validateConfig,
   withParam, withSourceType,
   type CanonicalField, type Config, type ConfigDraft, type ConfigParams, type Dmo, type FieldProblem, type MergePolicy,
 } from './model';
@@ -165,6 +165,9 @@ export function ConfigDialog({ config, dmos, initialDmoId, onClose, onSaved }: {
           onChange={(value) => value && update({
             source_type: value as ConfigDraft['source_type'],
             config_params: withSourceType(draft.config_params, draft.source_type, value as ConfigDraft['source_type']),
+            // a credential typed for the old type is not sent; the server drops the stored ones of the old type
+            credentials: Object.fromEntries(Object.entries(draft.credentials)
+              .filter(([name]) => credentialNames[value as ConfigDraft['source_type']].includes(name))),
           })} />
         <TextInput label="Data domain" value={draft.data_domain} error={show('data_domain')}
           description="What the records are: listings unless told otherwise" onChange={(e) => update({ data_domain: e.currentTarget.value })} />
@@ -188,7 +191,17 @@ export function ConfigDialog({ config, dmos, initialDmoId, onClose, onSaved }: {
   );
 
   const importSetter: ImportParamSetter = (key) => param('import', key);
-  const sourceSettings = <SourceSettings sourceType={draft.source_type} values={importParam} param={importSetter} />;
+  const credentialEdits: CredentialEdits = {
+    stored: Object.keys(config?.source_type === draft.source_type ? config.credentials ?? {} : {}),
+    changes: draft.credentials,
+    change: (name, value) => {
+      const next = { ...draft.credentials };
+      if (value === undefined) delete next[name];
+      else next[name] = value;
+      update({ credentials: next });
+    },
+  };
+  const sourceSettings = <SourceSettings sourceType={draft.source_type} values={importParam} param={importSetter} credentials={credentialEdits} />;
 
   const sourceId = param('import', 'source_id_column');
   const sourceIdFields = param('import', 'source_id_fields');

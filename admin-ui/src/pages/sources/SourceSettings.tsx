@@ -1,7 +1,7 @@
 // Where a config's records come from: the import settings of its source type (a CSV's delimiter, a
 // workbook's sheet, a WordPress site's address and post type, a Drupal bundle), each with the words
 // of the type's own tool, and the config_params key it sets.
-import { Select, SimpleGrid, Switch, TagsInput, Text, TextInput } from '@mantine/core';
+import { Button, Group, PasswordInput, Select, SimpleGrid, Switch, TagsInput, Text, TextInput } from '@mantine/core';
 import { NumberText } from './fields';
 import type { ConfigParams, SourceType } from './model';
 
@@ -20,7 +20,40 @@ const encodingOptions = [
   { value: 'utf-8', label: 'UTF-8' }, { value: 'windows-1252', label: 'Windows-1252 (Excel on Windows)' }, { value: 'latin1', label: 'Latin-1' },
 ];
 
-export function SourceSettings({ sourceType, values, param }: { sourceType: SourceType; values: ImportParams; param: ImportParamSetter }) {
+const credentialWords: Record<string, { label: string; description: string }> = {
+  application_password: { label: 'Application password', description: 'Made in WordPress under Users → Profile → Application Passwords, for the user above' },
+  password: { label: 'Password', description: 'The password of the Drupal user above (HTTP Basic authentication)' },
+  api_key: { label: 'API key', description: 'Sent as import.auth says (a header or a query parameter)' },
+};
+
+/** Credential changes being edited: a new value, null to remove, or absent to keep what is stored. */
+export interface CredentialEdits {
+  /** Names the server says are set. */
+  stored: string[];
+  changes: Record<string, string | null>;
+  change: (name: string, value: string | null | undefined) => void;
+}
+
+/** A credential: typed once, then shown only as set; stored encrypted, never sent back. */
+function CredentialInput({ name, edits }: { name: string; edits: CredentialEdits }) {
+  const words = credentialWords[name] ?? { label: name, description: '' };
+  const pending = edits.changes[name];
+  const stored = edits.stored.includes(name);
+  const state = pending === null ? 'Will be removed when you save.' : pending ? 'Will be stored encrypted when you save.'
+    : stored ? 'Set (hidden). Type a new one to replace it.' : 'Not set.';
+  return (
+    <Group align="flex-end" wrap="nowrap">
+      <PasswordInput label={words.label} description={`${words.description}. ${state}`} autoComplete="new-password" style={{ flex: 1 }}
+        placeholder={stored && pending === undefined ? '••••••••' : ''} value={pending ?? ''}
+        onChange={(e) => edits.change(name, e.currentTarget.value || undefined)} />
+      {stored && pending !== null && <Button variant="subtle" color="red" onClick={() => edits.change(name, null)}>Remove</Button>}
+    </Group>
+  );
+}
+
+export function SourceSettings({ sourceType, values, param, credentials }: {
+  sourceType: SourceType; values: ImportParams; param: ImportParamSetter; credentials: CredentialEdits;
+}) {
   const text = <K extends keyof ImportParams & string>(key: K, label: string, description: string, placeholder?: string, required = false) => {
     const field = param(key);
     return (
@@ -73,6 +106,8 @@ export function SourceSettings({ sourceType, values, param }: { sourceType: Sour
           {number('per_page', 'Posts per request', 'At most 100, WordPress\'s own limit (import.per_page)', '100 (default)')}
           <Switch label="Fetch featured images and terms with each post" checked={values.embed ?? true} error={embed.error}
             description="import.embed (WordPress's _embed)" onChange={(e) => embed.set(e.currentTarget.checked ? undefined : false)} />
+          {text('username', 'User (optional)', 'Only for a site that needs signing in: the WordPress user of the application password (import.username)')}
+          <CredentialInput name="application_password" edits={credentials} />
         </SimpleGrid>
       );
     }
@@ -86,9 +121,20 @@ export function SourceSettings({ sourceType, values, param }: { sourceType: Sour
           {number('page_limit', 'Records per request', 'At most 50, JSON:API\'s own limit (import.page_limit)', '50 (default)')}
           <TagsInput label="Related data to include" description="Relationship fields fetched with each record, e.g. field_image, field_tags (import.include)"
             value={values.include ?? []} error={include.error} onChange={(value) => include.set(value)} />
+          {text('username', 'User (optional)', 'Only for a site that needs signing in (import.username)')}
+          <CredentialInput name="password" edits={credentials} />
         </SimpleGrid>
       );
     }
+    case 'api':
+      return (
+        <SimpleGrid cols={2}>
+          {text('base_url', 'First page address', 'The URL of the API\'s first page of records (import.base_url)', 'https://api.example.com/v2/hotels')}
+          {text('records_path', 'Where the records are in a page', 'A dotted path such as data.hotels; empty when the page is the list (import.records_path)', 'data.hotels')}
+          <CredentialInput name="api_key" edits={credentials} />
+          <Text size="sm" c="dimmed">Pagination (import.pagination), how the key is sent (import.auth) and the rate are set in Advanced (JSON).</Text>
+        </SimpleGrid>
+      );
     default:
       return (
         <SimpleGrid cols={2}>

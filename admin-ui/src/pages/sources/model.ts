@@ -4,17 +4,20 @@
 import { formatPath } from '@contract/errors';
 import type { z } from 'zod';
 import {
-  canonicalFields, configBody, dmoBody, dmoTypes, fileSourceTypes, mergePolicies, namedSchedules, ownImportKeys, resolveConfig, sourceTypes,
+  canonicalFields, configBody, credentialNames, dmoBody, dmoTypes, fileSourceTypes, mergePolicies, namedSchedules, ownImportKeys, resolveConfig,
+  sourceTypes,
   type CanonicalField, type ConfigBody, type ConfigParams, type DmoBody, type MergePolicy, type SourceType,
 } from '@contract/sources';
 
-export { canonicalFields, fileSourceTypes, mergePolicies, namedSchedules, ownImportKeys, resolveConfig, sourceTypes };
+export { canonicalFields, credentialNames, fileSourceTypes, mergePolicies, namedSchedules, ownImportKeys, resolveConfig, sourceTypes };
 export type { CanonicalField, ConfigParams, MergePolicy, SourceType };
 
 /** A DMO as GET /dmos answers it: the body it was created with, plus its id and timestamps. */
 export type Dmo = DmoBody & { id: number; created_at: string; updated_at: string };
-/** A config as GET /configs answers it. */
-export type Config = ConfigBody & { id: number; version: number; created_at: string; updated_at: string; next_run_at: string | null };
+/** A config as GET /configs answers it: its credentials only named, each "set". */
+export type Config = Omit<ConfigBody, 'credentials'> & {
+  id: number; version: number; created_at: string; updated_at: string; next_run_at: string | null; credentials?: Record<string, 'set'>;
+};
 
 export type DmoTypeId = keyof typeof dmoTypes;
 export const dmoTypeIds = Object.keys(dmoTypes).map(Number) as DmoTypeId[];
@@ -82,16 +85,18 @@ export interface ConfigDraft {
   schedule: string;
   active: boolean;
   config_params: ConfigParams;
+  /** Credentials to set (a string) or remove (null) with the save; the server never sends them back. */
+  credentials: Record<string, string | null>;
 }
 
 export function newDraft(dmoId: number | null): ConfigDraft {
-  return { dmo_id: dmoId, name: '', source_type: 'csv', data_domain: 'listings', schedule: 'manual', active: true, config_params: {} };
+  return { dmo_id: dmoId, name: '', source_type: 'csv', data_domain: 'listings', schedule: 'manual', active: true, config_params: {}, credentials: {} };
 }
 
 export function draftOf(config: Config): ConfigDraft {
   return {
     dmo_id: config.dmo_id, name: config.name ?? '', source_type: config.source_type, data_domain: config.data_domain,
-    schedule: config.schedule, active: config.active, config_params: config.config_params ?? {},
+    schedule: config.schedule, active: config.active, config_params: config.config_params ?? {}, credentials: {},
   };
 }
 
@@ -105,6 +110,7 @@ export function draftBody(draft: ConfigDraft) {
     schedule: draft.schedule,
     active: draft.active,
     config_params: draft.config_params,
+    ...(Object.keys(draft.credentials).length ? { credentials: draft.credentials } : {}),
   };
 }
 
