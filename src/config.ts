@@ -146,7 +146,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const name = String(issue.path[0]);
-  const got = env[name] === undefined ? '' : ` (got ${JSON.stringify(env[name])})`;
+  // a secret's value is never echoed: the line goes to logs
+  const secret = /KEY|PASSWORD|SECRET|TOKEN/.test(name);
+  const got = env[name] === undefined ? '' : secret ? ` (got ${env[name]!.length} characters)` : ` (got ${JSON.stringify(env[name])})`;
   throw new SettingsError(`Setting ${name} is wrong: ${issue.message}${got}`);
 }
 

@@ -1,6 +1,7 @@
 // Source credentials through the API: kept apart from config_params, sealed with SECRETS_KEY, shown
 // only as "set", refused without a key, and dropped with a change of source type.
 import crypto from 'node:crypto';
+import { loadSettings } from '../src/config';
 import { loadCredentials } from '../src/db/credentials';
 import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './harness/context';
 import { ApiClient } from './harness/http';
@@ -99,4 +100,12 @@ test('without SECRETS_KEY a config that sets a credential is refused naming SECR
     await bareServer.close();
     await bare.close();
   }
+});
+
+test('a wrong SECRETS_KEY stops the process with one line that does not repeat it', () => {
+  const wrong = 'not-a-key-but-secret-anyway';
+  expect(() => loadSettings({ SECRETS_KEY: wrong })).toThrow(
+    `Setting SECRETS_KEY is wrong: expected 32 bytes in base64, e.g. the output of openssl rand -base64 32 (got ${wrong.length} characters)`);
+  expect(() => loadSettings({ SECRETS_KEY: crypto.randomBytes(16).toString('base64') })).toThrow(/SECRETS_KEY is wrong/);
+  expect(loadSettings({ SECRETS_KEY: secretsKey }).SECRETS_KEY).toBe(secretsKey);
 });
