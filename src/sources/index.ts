@@ -4,6 +4,7 @@ import { openCsvSource } from './csv';
 import { openDrupal } from './drupal';
 import { openJsonFile } from './json-file';
 import type { SourceOpener } from './source';
+import { openWebsite } from './website';
 import { openWordPress } from './wordpress';
 import { openXlsx } from './xlsx';
 
@@ -13,6 +14,7 @@ const openers: Partial<Record<SourceType, SourceOpener>> = {
   xlsx: openXlsx,
   wordpress: openWordPress,
   drupal: openDrupal,
+  website: openWebsite,
 };
 
 /** The importer of a source type, or null while the type has none. */
