@@ -1,0 +1,148 @@
+// A POI data set as a source: a GeoJSON FeatureCollection (OSM tags or ESRI attributes as properties),
+// a JSON list of POI records (GeoJSON features, ESRI JSON features, Overpass elements, plain records)
+// or a CSV export, uploaded with each run or fetched from import.base_url. Each feature becomes one
+// record (../domain/poi-record.ts): its properties as given plus id, lat/lng from its geometry, the
+// OSM address and category. An upload is streamed feature by feature; a fetched file comes through
+// the HTTP client whole, so it is limited to HTTP_MAX_BYTES. A feature that cannot be read (no
+// geometry, coordinates out of range) is a problem naming its position and the rest go on; a
+// document that is not a FeatureCollection or is broken fails the run before anything is staged.
+import { featureRecord, poiMapping, poiRecord, type PoiFields } from '../domain/poi-record';
+import { redactUrl, type HttpClient } from '../http/client';
+import { openCsv } from './csv';
+import { jsonListItems, type JsonListOptions } from './json-list';
+import { SourceError, type ProblemSink, type SourceOpener, type SourceRecord } from './source';
+
+type PoiFormat = 'geojson' | 'json' | 'csv';
+
+/** How many records the known fields are looked for in (the import step guesses its mapping from as many). */
+const sampleRecords = 50;
+/** A fetched file is handed to the parser in pieces of this size, as an upload would be. */
+const pieceBytes = 1024 * 1024;
+
+export const openPoi: SourceOpener = async ({ config, upload, http, signal }, onProblem) => {
+  const bytes = upload ?? (await fetchExport(http, config.import.base_url, signal));
+  const head = await peekFirstByte(bytes as AsyncIterable<Buffer>);
+  const format: PoiFormat = config.import.format ?? (head.first === '{' ? (config.import.records_path ? 'json' : 'geojson') : head.first === '[' ? 'json' : 'csv');
+  if (head.first === null && format !== 'csv') throw new SourceError('The file is empty');
+
+  let records: AsyncGenerator<SourceRecord>;
+  if (format === 'csv') {
+    const csv = await openCsv(head.bytes, { encoding: config.import.encoding, delimiter: config.import.delimiter }, onProblem);
+    records = readCsvRecords(csv.records);
+  } else {
+    records = readJsonRecords(utf8Text(head.bytes), jsonListOf(format, config.import.records_path), format, onProblem);
+  }
+  // the known fields are those these records have: OSM's tags or an ESRI layer's attribute names
+  const first = await take(records, sampleRecords);
+  return { fields: null, format: { format }, records: concat(first, records), mapping: poiMapping(first.map((record) => record.fields)) };
+};
+
+/** GET import.base_url; an answer over HTTP_MAX_BYTES is the client's too_large error. */
+async function fetchExport(http: HttpClient, baseUrl: string | undefined, signal: AbortSignal | undefined): Promise<AsyncIterable<Buffer>> {
+  if (!baseUrl) throw new SourceError('No file was uploaded for this run, and import.base_url is not set to fetch one from');
+  const response = await http.getBuffer(baseUrl, {
+    headers: { accept: 'application/geo+json, application/json;q=0.9, text/csv;q=0.8, */*;q=0.5' },
+    ...(signal ? { signal } : {}),
+  });
+  const contentType = String(response.headers['content-type'] ?? '');
+  const start = response.body.subarray(0, 512).toString('utf-8').trimStart();
+  if (/html/i.test(contentType) || /^<(!doctype|html)/i.test(start)) {
+    throw new SourceError(`GET ${redactUrl(baseUrl)} answered an HTML page (${contentType || 'no Content-Type'}), not a GeoJSON, JSON or CSV file: check import.base_url`);
+  }
+  const body = response.body;
+  return (async function* pieces() {
+    for (let at = 0; at < body.length; at += pieceBytes) yield body.subarray(at, at + pieceBytes);
+  })();
+}
+
+function jsonListOf(format: 'geojson' | 'json', recordsPath: string | undefined): JsonListOptions {
+  if (recordsPath) return { path: recordsPath.split('.'), listName: `import.records_path "${recordsPath}"`, hint: 'check import.records_path' };
+  if (format === 'json') return { path: [], listName: 'The document', hint: 'set import.records_path to the list of records inside it' };
+  return {
+    path: ['features'], listName: '"features"',
+    hint: 'a GeoJSON FeatureCollection has one; for another JSON export set import.format to json and import.records_path',
+    onTopLevel: (key, value) => {
+      if (key === 'type' && value !== 'FeatureCollection') {
+        throw new SourceError(`The file is a GeoJSON ${JSON.stringify(value)}, not a FeatureCollection: a POI data set is a FeatureCollection of features`);
+      }
+    },
+  };
+}
+
+async function* readJsonRecords(text: AsyncIterable<string>, list: JsonListOptions, format: 'geojson' | 'json', onProblem: ProblemSink): AsyncGenerator<SourceRecord> {
+  const noun = format === 'geojson' ? 'Feature' : 'Record';
+  let read = 0;
+  for await (const { position, value } of jsonListItems(text, list)) {
+    read += 1;
+    // in a FeatureCollection an item is a Feature (or an ESRI JSON feature), never a record as it is
+    const strict = format === 'geojson' && !(typeof value === 'object' && value !== null && 'attributes' in value);
+    const result = strict ? featureRecord(value, `${noun} ${position}`) : poiRecord(value, `${noun} ${position}`);
+    if (result.ok) yield { line: position, fields: result.fields };
+    // awaited, so a file of nothing but bad features is logged as it streams, not held
+    else await onProblem({ line: position, reason: result.reason });
+  }
+  if (read === 0) throw new SourceError(`${list.path.length ? `The list at ${list.listName}` : 'The list'} is empty: the file has no points of interest`);
+}
+
+async function* readCsvRecords(rows: AsyncIterable<{ line: number; fields: Record<string, string> }>): AsyncGenerator<SourceRecord> {
+  for await (const { line, fields } of rows) {
+    const result = poiRecord(fields, `Line ${line}`);
+    // a CSV row is always a plain record: poiRecord keeps it and adds the OSM address
+    yield { line, fields: result.ok ? result.fields : (fields as PoiFields) };
+  }
+}
+
+/** The first byte that is not white space or a byte-order mark (null for an empty or blank file), and all the bytes again. */
+async function peekFirstByte(source: AsyncIterable<Buffer>): Promise<{ first: string | null; bytes: AsyncIterable<Buffer> }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const seen: Buffer[] = [];
+  let first: string | null = null;
+  let done = false;
+  while (first === null) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+    seen.push(chunk);
+    const text = Buffer.concat(seen).subarray(0, 4096);
+    // a UTF-16 mark: a CSV (Excel's "Unicode text"); JSON is UTF-8 (RFC 8259)
+    if ((text[0] === 0xff && text[1] === 0xfe) || (text[0] === 0xfe && text[1] === 0xff)) first = '';
+    else {
+      const at = text.findIndex((byte, i) => !(byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || (i < 3 && [0xef, 0xbb, 0xbf][i] === byte)));
+      if (at >= 0) first = String.fromCharCode(text[at]!);
+    }
+  }
+  async function* bytes(): AsyncGenerator<Buffer> {
+    yield* seen;
+    if (done) return;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value as Buffer;
+  }
+  return { first, bytes: bytes() };
+}
+
+async function* utf8Text(bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8'); // drops a byte-order mark; a character cut between chunks waits for its rest
+  for await (const chunk of bytes) {
+    const text = decoder.decode(chunk, { stream: true });
+    if (text) yield text;
+  }
+  const tail = decoder.decode();
+  if (tail) yield tail;
+}
+
+async function take<T>(iterator: AsyncIterator<T>, count: number): Promise<T[]> {
+  const items: T[] = [];
+  while (items.length < count) {
+    const next = await iterator.next();
+    if (next.done) break;
+    items.push(next.value);
+  }
+  return items;
+}
+
+async function* concat<T>(first: T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield* first;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
