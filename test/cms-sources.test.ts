@@ -261,6 +261,14 @@ describe('a WordPress site', () => {
     expect(failed.error_summary).toMatch(/import\.base_url is not set/);
   });
 
+  it('a config that would sign in is refused, not read without its credentials', async () => {
+    wordpress.reset(places);
+    const { configId } = await wordpressSource({ username: 'editor' });
+    const failed = await waitForRun(admin, await startSiteRun(configId), ['failed']);
+    expect(failed.error_summary).toMatch(/import\.username is set, but WordPress sources do not sign in yet/);
+    expect(wordpress.requests).toHaveLength(0);
+  });
+
   it('a post type the site does not have names import.post_type', async () => {
     wordpress.reset(places);
     const { configId } = await wordpressSource({ post_type: 'events' });

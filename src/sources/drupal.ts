@@ -4,10 +4,10 @@
 // each relationship resolved from `included` (id, type, attributes; a list for a to-many), so
 // map_fields reads title, body.processed, field_address.locality, field_image.uri.url, field_tags.*.name.
 //
-// Public content only, no authentication yet: a Drupal account's would come from the config's
-// credentials, which the credential store does not hold yet.
+// Public content only: no authentication is sent yet, and a config with import.username or a
+// password is refused. Signing in is for a later change.
 import { redactUrl } from '../http/client';
-import { apiRoot, checkPageCount, describeJson, fetchJsonPage, SeenRecords, siteBaseUrl } from './site-pages';
+import { apiRoot, checkPageCount, describeJson, fetchJsonPage, refuseCredentials, SeenRecords, siteBaseUrl } from './site-pages';
 import { SourceError, type SourceOpener, type SourceRecord } from './source';
 
 /** The canonical fields every Drupal node names, used where the config maps nothing itself. */
@@ -87,9 +87,10 @@ function flatten(resource: Resource, included: Map<string, Resource>, pageUrl: s
   return record;
 }
 
-export const openDrupal: SourceOpener = async ({ config, http, signal, log }) => {
+export const openDrupal: SourceOpener = async ({ config, credentials, http, signal, log }) => {
   const { entity_type: entityType, bundle, include, page_limit: pageLimit, query } = config.import;
   const base = siteBaseUrl(config, 'Drupal');
+  refuseCredentials(config, credentials, 'Drupal');
   if (!bundle) throw new SourceError('import.bundle is not set: name the bundle to read, such as listing (the content type in /jsonapi/node/listing)');
   const first = apiRoot(base, 'jsonapi');
   first.pathname += `/${entityType}/${bundle}`;

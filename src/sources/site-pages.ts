@@ -19,6 +19,17 @@ export function siteBaseUrl(config: ResolvedConfig, site: string): URL {
   return new URL(base);
 }
 
+/**
+ * Until sources send credentials, a config that has them is refused rather than read without them:
+ * the public posts alone would be staged as if they were all the site holds.
+ */
+export function refuseCredentials(config: ResolvedConfig, credentials: Readonly<Record<string, string>>, site: string): void {
+  const given = [...(config.import.username ? ['import.username'] : []), ...Object.keys(credentials).map((name) => `the ${name} credential`)];
+  if (given.length) {
+    throw new SourceError(`${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set, but ${site} sources do not sign in yet; remove ${given.length > 1 ? 'them' : 'it'} to read the site's public content`);
+  }
+}
+
 /** The API's root under the site (`/wp-json`, `/jsonapi`), also when base_url already ends with it. */
 export function apiRoot(base: URL, root: string): URL {
   const url = new URL(base);

@@ -3,10 +3,10 @@
 // page's X-WP-TotalPages says. Each post is one record as WordPress gives it, so map_fields reads
 // title.rendered, acf.*, meta.*, _embedded.wp:featuredmedia.0.source_url.
 //
-// Public posts only, no authentication yet: an application password (for drafts and private post
-// types) would come from the config's credentials, which the credential store does not hold yet.
+// Public posts only: no authentication is sent yet, and a config with import.username or an
+// application_password is refused. Signing in (drafts, private post types) is for a later change.
 import { HttpError, redactUrl } from '../http/client';
-import { apiRoot, checkPageCount, describeJson, fetchJsonPage, maxPages, SeenRecords, siteBaseUrl } from './site-pages';
+import { apiRoot, checkPageCount, describeJson, fetchJsonPage, maxPages, refuseCredentials, SeenRecords, siteBaseUrl } from './site-pages';
 import { SourceError, type SourceOpener, type SourceRecord } from './source';
 
 /** The canonical fields every WordPress post names, used where the config maps nothing itself. */
@@ -30,9 +30,10 @@ function countHeader(value: string | string[] | undefined): number | null {
   return text !== undefined && /^\s*\d+\s*$/.test(text) ? Number(text) : null;
 }
 
-export const openWordPress: SourceOpener = async ({ config, http, signal, log }) => {
+export const openWordPress: SourceOpener = async ({ config, credentials, http, signal, log }) => {
   const { post_type: postType, per_page: perPage, embed, query } = config.import;
   const listUrl = apiRoot(siteBaseUrl(config, 'WordPress'), 'wp-json');
+  refuseCredentials(config, credentials, 'WordPress');
   listUrl.pathname += `/wp/v2/${postType}`;
 
   const pageUrl = (page: number) => {
