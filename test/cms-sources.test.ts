@@ -261,11 +261,11 @@ describe('a WordPress site', () => {
     expect(failed.error_summary).toMatch(/import\.base_url is not set/);
   });
 
-  it('a config that would sign in is refused, not read without its credentials', async () => {
+  it('a config with a user but no password is refused, not read as the public site', async () => {
     wordpress.reset(places);
     const { configId } = await wordpressSource({ username: 'editor' });
     const failed = await waitForRun(admin, await startSiteRun(configId), ['failed']);
-    expect(failed.error_summary).toMatch(/import\.username is set, but WordPress sources do not sign in yet/);
+    expect(failed.error_summary).toMatch(/import\.username is set but the application_password credential is not/);
     expect(wordpress.requests).toHaveLength(0);
   });
 

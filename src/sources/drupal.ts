@@ -4,10 +4,9 @@
 // each relationship resolved from `included` (id, type, attributes; a list for a to-many), so
 // map_fields reads title, body.processed, field_address.locality, field_image.uri.url, field_tags.*.name.
 //
-// Public content only: no authentication is sent yet, and a config with import.username or a
-// password is refused. Signing in is for a later change.
+// A site that needs signing in gets HTTP Basic with import.username and the password credential.
 import { redactUrl } from '../http/client';
-import { apiRoot, checkPageCount, describeJson, fetchJsonPage, refuseCredentials, SeenRecords, siteBaseUrl } from './site-pages';
+import { apiRoot, basicAuth, checkPageCount, describeJson, fetchJsonPage, SeenRecords, siteBaseUrl } from './site-pages';
 import { SourceError, type SourceOpener, type SourceRecord } from './source';
 
 /** The canonical fields every Drupal node names, used where the config maps nothing itself. */
@@ -90,7 +89,7 @@ function flatten(resource: Resource, included: Map<string, Resource>, pageUrl: s
 export const openDrupal: SourceOpener = async ({ config, credentials, http, signal, log }) => {
   const { entity_type: entityType, bundle, include, page_limit: pageLimit, query } = config.import;
   const base = siteBaseUrl(config, 'Drupal');
-  refuseCredentials(config, credentials, 'Drupal');
+  const signIn = basicAuth(config, credentials, 'password', 'Drupal');
   if (!bundle) throw new SourceError('import.bundle is not set: name the bundle to read, such as listing (the content type in /jsonapi/node/listing)');
   const first = apiRoot(base, 'jsonapi');
   first.pathname += `/${entityType}/${bundle}`;
@@ -105,7 +104,7 @@ export const openDrupal: SourceOpener = async ({ config, credentials, http, sign
     for (let url: URL | null = first, page = 1; url; page += 1) {
       checkPageCount(page, url);
       visited.add(url.href);
-      const answer = await fetchJsonPage(http, url, { accept: 'application/vnd.api+json', api, ...(signal ? { signal } : {}) });
+      const answer = await fetchJsonPage(http, url, { accept: 'application/vnd.api+json', api, headers: signIn, ...(signal ? { signal } : {}) });
       visited.add(answer.url);
       const document = jsonApiDocument(answer.body, url);
       for (const resource of document.data) seen.add(resource.id, page, url);

@@ -3,7 +3,7 @@
 // page instead), and the checks that stop a listing that would never end.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ResolvedConfig } from '../domain/config-params';
-import { redactUrl, type HttpClient } from '../http/client';
+import { HttpError, redactUrl, type HttpClient } from '../http/client';
 import { SourceError } from './source';
 
 /**
@@ -20,14 +20,18 @@ export function siteBaseUrl(config: ResolvedConfig, site: string): URL {
 }
 
 /**
- * Until sources send credentials, a config that has them is refused rather than read without them:
- * the public posts alone would be staged as if they were all the site holds.
+ * HTTP Basic sign-in of a site that needs it (a WordPress application password, a Drupal user): both
+ * import.username and the password credential, or neither; one without the other is refused rather
+ * than read as the public site, whose public posts alone would be staged as all the site holds. The
+ * HTTP client drops the header on a redirect to another origin.
  */
-export function refuseCredentials(config: ResolvedConfig, credentials: Readonly<Record<string, string>>, site: string): void {
-  const given = [...(config.import.username ? ['import.username'] : []), ...Object.keys(credentials).map((name) => `the ${name} credential`)];
-  if (given.length) {
-    throw new SourceError(`${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set, but ${site} sources do not sign in yet; remove ${given.length > 1 ? 'them' : 'it'} to read the site's public content`);
-  }
+export function basicAuth(config: ResolvedConfig, credentials: Readonly<Record<string, string>>, passwordName: string, site: string): Record<string, string> {
+  const username = config.import.username;
+  const password = credentials[passwordName];
+  if (!username && !password) return {};
+  if (!username) throw new SourceError(`the ${passwordName} credential is set but import.username is not: a ${site} site signs in with both`);
+  if (!password) throw new SourceError(`import.username is set but the ${passwordName} credential is not: set it on the config (it is stored encrypted)`);
+  return { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
 }
 
 /** The API's root under the site (`/wp-json`, `/jsonapi`), also when base_url already ends with it. */
@@ -53,9 +57,18 @@ export interface JsonPage {
 export async function fetchJsonPage(
   http: HttpClient,
   url: URL,
-  options: { accept: string; api: string; signal?: AbortSignal },
+  options: { accept: string; api: string; headers?: Record<string, string>; signal?: AbortSignal },
 ): Promise<JsonPage> {
-  const response = await http.getBuffer(url, { headers: { accept: options.accept }, ...(options.signal ? { signal: options.signal } : {}) });
+  const response = await http.getBuffer(url, {
+    headers: { ...options.headers, accept: options.accept }, ...(options.signal ? { signal: options.signal } : {}),
+  }).catch((error: unknown) => {
+    if (error instanceof HttpError && (error.status === 401 || error.status === 403)) {
+      throw new SourceError(`${error.message}: ${options.headers?.authorization
+        ? 'the site refused the sign-in; check import.username and the password credential'
+        : 'the site needs signing in; set import.username and the password credential'}`);
+    }
+    throw error;
+  });
   const shown = redactUrl(url);
   const contentType = String(response.headers['content-type'] ?? '');
   const text = new TextDecoder('utf-8').decode(response.body); // JSON is UTF-8 (RFC 8259); TextDecoder drops a BOM

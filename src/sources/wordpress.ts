@@ -3,10 +3,10 @@
 // page's X-WP-TotalPages says. Each post is one record as WordPress gives it, so map_fields reads
 // title.rendered, acf.*, meta.*, _embedded.wp:featuredmedia.0.source_url.
 //
-// Public posts only: no authentication is sent yet, and a config with import.username or an
-// application_password is refused. Signing in (drafts, private post types) is for a later change.
+// A site that needs signing in (private post types, drafts) gets HTTP Basic with import.username
+// and an application password (WordPress 5.6+'s own way for programs to sign in).
 import { HttpError, redactUrl } from '../http/client';
-import { apiRoot, checkPageCount, describeJson, fetchJsonPage, maxPages, refuseCredentials, SeenRecords, siteBaseUrl } from './site-pages';
+import { apiRoot, basicAuth, checkPageCount, describeJson, fetchJsonPage, maxPages, SeenRecords, siteBaseUrl } from './site-pages';
 import { SourceError, type SourceOpener, type SourceRecord } from './source';
 
 /** The canonical fields every WordPress post names, used where the config maps nothing itself. */
@@ -33,7 +33,7 @@ function countHeader(value: string | string[] | undefined): number | null {
 export const openWordPress: SourceOpener = async ({ config, credentials, http, signal, log }) => {
   const { post_type: postType, per_page: perPage, embed, query } = config.import;
   const listUrl = apiRoot(siteBaseUrl(config, 'WordPress'), 'wp-json');
-  refuseCredentials(config, credentials, 'WordPress');
+  const signIn = basicAuth(config, credentials, 'application_password', 'WordPress');
   listUrl.pathname += `/wp/v2/${postType}`;
 
   const pageUrl = (page: number) => {
@@ -60,7 +60,7 @@ export const openWordPress: SourceOpener = async ({ config, credentials, http, s
       checkPageCount(page, url);
       let answer;
       try {
-        answer = await fetchJsonPage(http, url, { accept: 'application/json', api, ...(signal ? { signal } : {}) });
+        answer = await fetchJsonPage(http, url, { accept: 'application/json', api, headers: signIn, ...(signal ? { signal } : {}) });
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
         // past the last page WordPress answers 400 rest_post_invalid_page_number (the client reads no
