@@ -44,6 +44,12 @@ describe('the fields of a scraped page', () => {
     const second = list(list('li').toArray()[1]!);
     expect(readFields(list, second, { name: { selector: 'b' } }, page)).toEqual({ name: 'Two' });
   });
+
+  it('a list item\'s own attributes: the item itself matches first', () => {
+    const list = load('<article data-id="7"><a data-id="8" href="/p/7">Seven</a></article>');
+    expect(readFields(list, list('article'), { id: { selector: '[data-id]', attr: 'data-id' }, ids: { selector: '[data-id]', attr: 'data-id', many: true } }, page))
+      .toEqual({ id: '7', ids: ['7', '8'] });
+  });
 });
 
 describe('a link target', () => {

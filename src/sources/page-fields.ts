@@ -33,9 +33,12 @@ function valueOf($: CheerioAPI, element: AnyNode, rule: FieldRule, base: URL): s
   }
 }
 
-/** The elements a selector matches within the scope (a list item), or in the whole page without one. */
+/**
+ * The elements a selector matches within the scope (a list item), the item itself first when it
+ * matches (so `[data-id]` reads an <article data-id>), or in the whole page without one.
+ */
 export function select($: CheerioAPI, scope: Cheerio<AnyNode> | null, selector: string): Cheerio<AnyNode> {
-  return scope ? scope.find(selector) : $(selector);
+  return scope ? scope.filter(selector).add(scope.find(selector)) : $(selector);
 }
 
 /**

@@ -155,10 +155,11 @@ async function* scrape(settings: ScrapeSettings, input: SourceInput, onProblem: 
   }
   const empty = records ? settings.mappedFields.filter((name) => !filled.has(name)) : [];
   if (empty.length) {
-    const where = settings.link ? 'detail page' : 'list page';
+    const where = settings.link ? `on any of the ${records} detail pages read (the first: ${redactUrl(firstRecordUrl!)})`
+      : `in any of the ${records} listings of the list pages read (the first: ${redactUrl(firstRecordUrl!)})`;
     throw new SourceError(
       empty.map((name) => `import.fields.${name}.selector "${settings.fields[name]!.selector}"`).join(', ') +
-      ` matched nothing on any of the ${records} ${where}s read (the first: ${redactUrl(firstRecordUrl!)}): has the site's layout changed? Nothing was imported`,
+      ` matched nothing ${where}: has the site's layout changed? Nothing was imported`,
     );
   }
 }
