@@ -7,6 +7,10 @@ import http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+const contentTypes: Record<string, string> = {
+  '.csv': 'text/csv', '.json': 'application/json', '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
 export class BenchApi {
   constructor(readonly baseUrl: string, private readonly headers: Record<string, string> = {}) {}
 
@@ -39,7 +43,7 @@ export class BenchApi {
     async function* body() {
       yield `--${boundary}\r\ncontent-disposition: form-data; name="jobId"\r\n\r\n${runId}\r\n`;
       yield `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${path.basename(file)}"\r\n` +
-        'content-type: text/csv\r\n\r\n';
+        `content-type: ${contentTypes[path.extname(file)] ?? 'application/octet-stream'}\r\n\r\n`;
       yield* fs.createReadStream(file);
       yield `\r\n--${boundary}--\r\n`;
     }

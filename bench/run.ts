@@ -1,6 +1,7 @@
 // `npm run bench [-- --rows 10k,100k --concurrency 2]`: CSV runs of generated listings through the
 // real HTTP API and BullMQ workers (in this process), timed from upload to awaiting_review, beside
-// two baselines on the same file and this process's peak memory; then worker processes (fleet.ts) and
+// two baselines on the same file and this process's peak memory; the other sources' import rate at the
+// largest size (sources.ts); then worker processes (fleet.ts) and
 // issue 9's geocoding and matching figures (geocode-match.ts). Exits 1 when a run fails.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,7 @@ import { measurePeakMemory, type MemoryPeak } from './memory';
 import { parseBenchOptions, type BenchOptions } from './options';
 import { createBenchSource, pollMs, timeCsvRun, type RunTiming } from './pipeline-run';
 import { count, megabytes, ratio, seconds, table } from './report';
+import { benchWordPress, benchXlsx, sourcesReport, type SourceFigure } from './sources';
 import { chromiumAvailable, timeReviewInBrowser, type BrowserReviewTiming } from './review-browser';
 import { timeReviewPaging, type ReviewTiming } from './review-paging';
 
@@ -102,7 +104,8 @@ function fleetReport(fleet: FleetResult): string {
   ].join('\n\n');
 }
 
-function report(results: SizeResult[], options: BenchOptions, fleet: FleetResult | null, geocodeMatch: GeocodeMatchResult | null): string {
+function report(results: SizeResult[], options: BenchOptions, fleet: FleetResult | null, geocodeMatch: GeocodeMatchResult | null,
+  sources: SourceFigure[]): string {
   const stepSum = (r: SizeResult) => Object.values(r.run.steps).reduce((sum, ms) => sum + ms, 0);
   const sections = [
     table('Pipeline: upload start → awaiting_review, through the HTTP API', [
@@ -145,6 +148,9 @@ function report(results: SizeResult[], options: BenchOptions, fleet: FleetResult
         'add a larger size (--rows 10k,100k,300k) to see whether the peak keeps growing or levels off.',
     );
   }
+  if (largest && sources.length) {
+    sections.push(sourcesReport({ source: 'CSV upload', rows: largest.rows, bytes: largest.bytes, run: largest.run, memory: largest.memory }, sources));
+  }
   if (fleet) sections.push(fleetReport(fleet));
   if (geocodeMatch) sections.push(geocodeMatchReport(geocodeMatch));
   return sections.join('\n\n');
@@ -159,6 +165,7 @@ async function main(): Promise<number> {
   const results: SizeResult[] = [];
   let fleet: FleetResult | null = null;
   let geocodeMatch: GeocodeMatchResult | null = null;
+  const sources: SourceFigure[] = [];
   let failure: string | null = null;
   let machine = '';
   try {
@@ -169,6 +176,20 @@ async function main(): Promise<number> {
       } catch (error) {
         failure = `${count(rows)} rows: ${(error as Error).message}`;
         break; // a larger size would fail the same way, only slower
+      }
+    }
+    if (!failure) {
+      // the other sources at the largest size, right after its CSV run, so the machine's state is alike
+      const rows = options.sizes[options.sizes.length - 1]!;
+      try {
+        const xlsx = await benchXlsx(env, rows, runTimeoutMs(rows), say);
+        assertStagedAll(xlsx.run, rows);
+        sources.push(xlsx);
+        const wordpress = await benchWordPress(env, rows, runTimeoutMs(rows), say);
+        assertStagedAll(wordpress.run, rows);
+        sources.push(wordpress);
+      } catch (error) {
+        failure = `sources at ${count(rows)} rows: ${(error as Error).message}`;
       }
     }
     if (!failure) {
@@ -192,7 +213,7 @@ async function main(): Promise<number> {
   } finally {
     await env.close();
   }
-  process.stdout.write(`\n${machine}\n\n${report(results, options, fleet, geocodeMatch)}\n`);
+  process.stdout.write(`\n${machine}\n\n${report(results, options, fleet, geocodeMatch, sources)}\n`);
   if (failure) say(`\nBENCH FAILED at ${failure}`);
   return failure ? 1 : 0;
 }
