@@ -90,7 +90,7 @@ async function importSource(ctx: PipelineContext, { run, snapshot, config }: Run
   if (!Object.keys(mapping).length) {
     // a type's known field is mapped only where the records have it (not every site has featured images)
     const known = Object.entries(source.mapping ?? {}).filter(([, path]) => source.fields?.includes(path) ?? first.some((record) => hasPath(record.fields, path)));
-    mapping = { ...defaultMapping(fields), ...Object.fromEntries(known) } as Record<string, string>;
+    mapping = { ...defaultMapping(source.guessFrom ? fields.filter(source.guessFrom) : fields), ...Object.fromEntries(known) } as Record<string, string>;
     await saveSnapshotMapping(ctx.db, runId, mapping);
   }
   const wanted = [...Object.entries(mapping), ...(config.import.source_id_column ? [['import.source_id_column', config.import.source_id_column]] : [])] as [string, string][];

@@ -118,7 +118,7 @@ export const openDrupal: SourceOpener = async ({ config, credentials, http, sign
     }
   }
 
-  return { fields: null, records: resources(), mapping: drupalFields };
+  return { fields: null, records: resources(), mapping: drupalFields, guessFrom: (path) => path.startsWith('field_') };
 };
 
 /** The page links.next names, refused when it goes back to a page already read or to another site. */

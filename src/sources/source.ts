@@ -32,6 +32,11 @@ export interface OpenedSource {
   records: AsyncIterable<SourceRecord>;
   /** The fields this type of source is known to name (WordPress's title.rendered), over a mapping guessed from field names. */
   mapping?: Record<string, string>;
+  /**
+   * The fields a mapping may be guessed from by their names: a CMS's own fields (WordPress's `type`,
+   * `tags` as term ids) say nothing of the place, only its custom fields (acf.*, field_*) do.
+   */
+  guessFrom?: (path: string) => boolean;
 }
 
 /** The source cannot be read at all (an empty file, a site that answers HTML): the run fails with this message. */

@@ -109,5 +109,5 @@ export const openWordPress: SourceOpener = async ({ config, credentials, http, s
     }
   }
 
-  return { fields: null, records: posts(), mapping: wordpressFields };
+  return { fields: null, records: posts(), mapping: wordpressFields, guessFrom: (path) => /^(acf|meta)\./.test(path) };
 };
