@@ -178,6 +178,17 @@ it('at a low rate over a few pages: at most 2 requests a second, and 2 detail pa
   expect(site.maxInFlight).toBe(2);
 });
 
+it('robots.txt\'s Crawl-delay, longer than our rate, slows the scraper to it', async () => {
+  const places = sitePlaces(4);
+  site.reset(places, { perPage: 2, robots: { body: 'User-agent: *\nCrawl-delay: 0.5\n' } });
+  const { configId } = await websiteSource({ rate_per_sec: 50 });
+  const runId = await startRun(configId);
+  await waitForRun(admin, runId, ['awaiting_review']);
+  expect(await stagedCount(runId)).toBe(4);
+  expect(site.requests).toHaveLength(1 + 2 + 4);
+  expect(site.maxArrivalsWithin(rateWindowMs)).toBeLessThanOrEqual(2); // 2 a second, not 50
+});
+
 it('a ?page=N pattern, fields read in the list items, no robots.txt (404): read until a page has no listings', async () => {
   const places = sitePlaces(25).map((place) => ({ ...place, hidden: false }));
   site.reset(places, { perPage: 10, robots: { status: 404, body: 'Not found' } });
@@ -236,6 +247,16 @@ describe('a run fails with a clear error, and stages nothing, when', () => {
     expect(await stagedCount(runId)).toBe(0);
     expect(site.requests.filter((request) => request.path.startsWith('/private'))).toEqual([]);
   });
+});
+
+it('a page pattern the site ignores (every page the first) fails the run instead of reading page 1 a thousand times', async () => {
+  site.reset(sitePlaces(30), { perPage: 10 });
+  const { configId } = await websiteSource({ next: { page_pattern: '/listings?p={page}' } });
+  const runId = await startRun(configId);
+  const failed = await waitForRun(admin, runId, ['failed']);
+  expect(failed.error_summary).toMatch(/list page 2 \(http:\/\/127\.0\.0\.1:\d+\/listings\?p=2\) lists the same listings as http:\/\/127\.0\.0\.1:\d+\/listings\?p=1: the site ignores the page asked for/);
+  expect(await stagedCount(runId)).toBe(0);
+  expect(site.requests.filter((request) => request.path === '/listings')).toHaveLength(2);
 });
 
 it('a config whose mapping names a field it does not scrape fails before any request, naming it', async () => {

@@ -89,6 +89,8 @@ export class HtmlPages {
     return rules;
   }
 
+  // The client's own retries (429, 5xx) happen inside the slot and grant of the first try: they wait
+  // a second or the Retry-After first, longer than any spacing the rate asks for.
   private request<T>(url: URL, rules: RobotsRules, send: () => Promise<T>): Promise<T> {
     const limits = { ...this.limits, perSecond: politeRate(this.limits.perSecond, rules.crawlDelaySec) };
     return this.limiter.run(url.host, limits, send, this.signal);
