@@ -126,13 +126,13 @@ const importByType = {
       link: z.string().min(1).max(500).optional(),
       page_pattern: z.string().min(1).max(2000).refine((value) => value.includes('{page}'), { message: 'expected a URL with {page} in it' }).optional(),
       start: z.number().int().min(0).optional(),
-    }).optional(),
+    }).refine((next) => !(next.link && next.page_pattern), { message: 'set link or page_pattern, not both' }).optional(),
     /** Each source field: a selector (in the detail page, or in the list item without one), the text or an attribute, one value or all. */
     fields: z.record(z.string().min(1).max(100), section({
       selector: z.string().min(1).max(500),
       attr: z.string().min(1).max(100).optional(),
       many: z.boolean().optional(),
-    })).optional(),
+    })).refine((fields) => !('url' in fields), { message: 'url is the page each record was read from: give this field another name', path: ['url'] }).optional(),
     max_pages: z.number().int().min(1).max(100_000).optional(),
     /** Per host, shared by the whole fleet: requests per second (default 1) and at a time (default 2). */
     rate_per_sec: z.number().positive().max(50).optional(),

@@ -35,7 +35,8 @@ const urlField = 'url';
 
 export const openWebsite: SourceOpener = async (input, onProblem) => {
   const settings = scrapeSettings(input.config);
-  return { fields: null, records: scrape(settings, input, onProblem) };
+  // the page a record was read from is the DMO's page, not the business's website: never guessed as one
+  return { fields: null, records: scrape(settings, input, onProblem), guessFrom: (path) => path !== urlField };
 };
 
 function scrapeSettings(config: SourceInput['config']): ScrapeSettings {
