@@ -135,12 +135,47 @@ export function SourceSettings({ sourceType, values, param, credentials }: {
           <Text size="sm" c="dimmed">Pagination (import.pagination), how the key is sent (import.auth) and the rate are set in Advanced (JSON).</Text>
         </SimpleGrid>
       );
-    default:
+    case 'website': {
+      const list = param('list');
+      const next = param('next');
+      const listValue = values.list ?? { item: '' };
+      const nextValue = values.next ?? {};
+      const setList = (change: Partial<NonNullable<ImportParams['list']>>) => {
+        const merged = Object.fromEntries(Object.entries({ ...listValue, ...change }).filter(([, v]) => v !== '' && v !== undefined));
+        list.set(Object.keys(merged).length ? (merged as NonNullable<ImportParams['list']>) : undefined);
+      };
+      const setNext = (change: Partial<NonNullable<ImportParams['next']>>) => {
+        const merged = Object.fromEntries(Object.entries({ ...nextValue, ...change }).filter(([, v]) => v !== '' && v !== undefined));
+        next.set(Object.keys(merged).length ? merged : undefined);
+      };
       return (
         <SimpleGrid cols={2}>
-          {siteAddress('https://data.example.org')}
-          <Text size="sm" c="dimmed">This source type cannot be imported yet: the config can be saved, but its runs fail.</Text>
+          {text('base_url', 'First list page', 'The page listing the places (import.base_url)', 'https://www.visit-example.org/places')}
+          <TextInput label="Each listing on a list page" description="A CSS selector (import.list.item)" placeholder="article.listing"
+            value={listValue.item ?? ''} error={list.error} onChange={(e) => setList({ item: e.currentTarget.value })} />
+          <TextInput label="Link to its detail page (optional)" description="Inside each listing; the fields are then read on that page (import.list.link)"
+            placeholder="a.more" value={listValue.link ?? ''} onChange={(e) => setList({ link: e.currentTarget.value })} />
+          <TextInput label="Next page link" description="A CSS selector (import.next.link), or use a page pattern" placeholder='a[rel="next"]'
+            value={nextValue.link ?? ''} error={next.error} onChange={(e) => setNext({ link: e.currentTarget.value })} />
+          <TextInput label="Or: page pattern" description="A URL with {page} in it, counted from 1 (import.next.page_pattern)"
+            placeholder="https://www.visit-example.org/places?page={page}" value={nextValue.page_pattern ?? ''}
+            onChange={(e) => setNext({ page_pattern: e.currentTarget.value })} />
+          {number('rate_per_sec', 'Requests per second to the site', 'Shared by every worker (import.rate_per_sec); robots.txt\'s Crawl-delay can only lower it', '1 (default)')}
+          {number('concurrency', 'Requests at a time to the site', 'import.concurrency', '2 (default)')}
+          <Text size="sm" c="dimmed">The selector of each field (import.fields: name, address, images…) is set in Advanced (JSON). robots.txt is always obeyed.</Text>
         </SimpleGrid>
       );
+    }
+    case 'poi': {
+      const format = param('format');
+      return (
+        <SimpleGrid cols={2}>
+          {text('base_url', 'Data set address (optional)', 'A GeoJSON or POI export to fetch at each run; empty: you upload the file each time (import.base_url)', 'https://data.example.org/pois.geojson')}
+          <Select label="Format" data={[{ value: 'auto', label: 'Tell from the content' }, { value: 'geojson', label: 'GeoJSON' }, { value: 'json', label: 'JSON list' }, { value: 'csv', label: 'CSV' }]}
+            value={values.format ?? 'auto'} allowDeselect={false} description="import.format" error={format.error}
+            onChange={(value) => format.set(value === 'auto' || !value ? undefined : (value as ImportParams['format']))} />
+        </SimpleGrid>
+      );
+    }
   }
 }

@@ -34,7 +34,9 @@ export const sourceTypeLabel = (type: string) => sourceTypeWords[type as SourceT
 export function sourceTypeHint(type: SourceType): string {
   if (isFileSource(type)) return 'You upload a file each time it runs.';
   if (type === 'wordpress' || type === 'drupal') return 'Fetched from the site\'s REST API each time it runs.';
-  return 'Fetched from the address in import.base_url. Not importable yet: it can be saved, but its runs fail.';
+  if (type === 'poi') return 'Fetched from its address each time it runs, or uploaded when it has none.';
+  if (type === 'website') return 'The site\'s pages are read each time it runs, politely (robots.txt, one request a second).';
+  return 'Fetched from the API page by page each time it runs.';
 }
 
 /** config_params for a new source type: the old type's own import settings (a CSV's delimiter) go, the rest stays. */
