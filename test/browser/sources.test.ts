@@ -220,6 +220,30 @@ test('each source type shows its own settings; changing the type drops the setti
   expect(tab.problems).toEqual([]);
 });
 
+test('the config dialog offers every source type, each with its own settings', async () => {
+  const dmo = await pipeline.admin.post('/api/v1/pipeline/dmos', { name: 'Every Source DMO', dmo_type_id: 3 });
+  await signIn(tab.page, admin.email, admin.password, `/admin/sources/configs/new?dmo=${dmo.body.id}`);
+  const { page } = tab;
+  const own: Record<string, string> = {
+    'CSV file (csv): file upload': 'Column separator', 'JSON file (json): file upload': 'Where the records are (optional)',
+    'Spreadsheet (XLSX) (xlsx): file upload': 'Sheet (optional)', 'WordPress site (wordpress)': 'Post type',
+    'Drupal site (drupal)': 'Content type (bundle)', 'Website (scraped) (website)': 'Each listing on a list page',
+    'JSON API (api)': 'Where the records are in a page', 'POI data set (GeoJSON) (poi)': 'Data set address (optional)',
+  };
+  await page.getByRole('combobox', { name: 'Source type', exact: true }).click();
+  const offered = await page.getByRole('option').allTextContents();
+  await page.keyboard.press('Escape');
+  expect(offered.sort()).toEqual(Object.keys(own).sort());
+  const labelled = (text: string) => page.locator('label').filter({ hasText: new RegExp(`^${text.replace(/[()]/g, '\\$&')}$`) }).count();
+  for (const [option, label] of Object.entries(own)) {
+    await choose(page, 'Source type', option);
+    await expect(labelled(label)).resolves.toBe(1);
+    // and none of the other types' own settings
+    for (const other of Object.values(own).filter((l) => l !== label)) await expect(labelled(other)).resolves.toBe(0);
+  }
+  expect(tab.problems).toEqual([]);
+});
+
 test('saving a config with a run awaiting review asks keep or cancel, and "cancel" cancels that run', async () => {
   const { configId } = await createCsvSource(pipeline.admin, 'Lunenburg Waterfront');
   const runId = await startCsvRun(pipeline.admin, configId, listingsCsv(makeListings(3)));
