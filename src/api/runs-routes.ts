@@ -11,7 +11,7 @@ import { createGunzip } from 'node:zlib';
 import { format as csvFormat } from 'fast-csv';
 import type { PipelineContext } from '../context';
 import {
-  acceptedUploads, countsQuery, errorsCsvColumns, errorsQuery, executeStageBody, jobsQuery, previewQuery, promoteBody,
+  acceptedUploadsFor, countsQuery, errorsCsvColumns, errorsQuery, executeStageBody, jobsQuery, previewQuery, promoteBody,
   reviewBody, rowsQuery, type ExecuteStageResponse, type FilePreview, type JobFile, type RunResponse, type UploadResponse,
 } from '../contract/runs';
 import { maxBigSerialId } from '../contract/sources';
@@ -21,12 +21,16 @@ import { exportErrors, firstLoggedRecord, listErrors } from '../db/record-errors
 import { inTransaction, type Queryable } from '../db/pool';
 import * as review from '../db/review';
 import * as runs from '../db/runs';
-import { needsUpload, resolveConfig } from '../domain/config-params';
+import { needsUpload, resolveConfig, type SourceType } from '../domain/config-params';
+import { flattenRecord, leafPaths } from '../domain/record-paths';
+import { httpClientFromSettings } from '../http/client';
 import { countBlobBytesWritten } from '../metrics';
 import { lifecycle, retryEvent, type RunEvent } from '../domain/run-lifecycle';
 import type { RawRecordLine } from '../processors/import';
 import { activeRunJobs, enqueueImport, enqueuePromote, removeFailedRunJobs, removeRunJobs, resumeRun } from '../queues/run-flow';
-import { CsvFileError, openCsv, type CsvProblem } from '../sources/csv';
+import { SourceError, sourceOpener, type SourceRecord } from '../sources';
+import type { SourceProblem } from '../sources/source';
+import { openCsv, type CsvProblem } from '../sources/csv';
 import { uploadKey } from '../storage/blob-keys';
 import { BlobNotFoundError } from '../storage/blob-store';
 import { ApiError, notFound, parseInput } from './errors';
@@ -34,6 +38,13 @@ import { currentUser, idParam, type RouteSpec } from './routes';
 import { receiveUpload, UploadInFlight } from './upload';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+/** How an upload is sent back, by its format (the run's source type). */
+const uploadContentTypes: Record<string, string> = {
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
 
 /** GET /jobs/:id shape of API.md. */
 function presentRun(run: NonNullable<Awaited<ReturnType<typeof runs.getRunWithResults>>>): RunResponse {
@@ -123,7 +134,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
             return error.status === 'queued' ? { status: 'queued', jobId: error.runId }
               : { status: error.status === 'promoting' ? 'promoting' : 'running', jobId: error.runId, existing: true };
           }
-          if (needsFile) return { status: 'waiting_for_input', inputType: 'file', jobId: runId, accept: acceptedUploads };
+          if (needsFile) return { status: 'waiting_for_input', inputType: 'file', jobId: runId, accept: acceptedUploadsFor(config.source_type) };
           await enqueueImport(ctx, runId);
           res.status(202);
           return { status: 'queued', jobId: runId };
@@ -148,7 +159,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
       method: 'post', path: '/uploadStageFile', access: 'pipeline:write',
       handler: async (req, res): Promise<UploadResponse> => {
         // set while the file part is read: the run it is for, and the run's in-flight mark once claimed
-        const upload: { run?: runs.RunRow; mark?: UploadInFlight | null } = {};
+        const upload: { run?: runs.RunRow; mark?: UploadInFlight | null; sourceType?: SourceType } = {};
         const takenOver = new AbortController();
         try {
           const { file } = await receiveUpload(req, {
@@ -171,7 +182,8 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
                 throw new ApiError(409, 'upload_in_progress', `Run ${runId} is receiving another upload: wait for it to finish, then send yours if it is still needed`);
               }
               upload.run = run;
-              const extension = path.extname(part.fileName).toLowerCase().replace(/[^a-z0-9]/g, '') || 'csv';
+              upload.sourceType = (await runs.getRunSnapshot(ctx.db, runId)).source_type;
+              const extension = path.extname(part.fileName).toLowerCase().replace(/[^a-z0-9]/g, '') || upload.sourceType;
               return uploadKey({ env: ctx.settings.PIPELINE_ENV, domain: run.data_domain, dmoId: run.dmo_id, runId, date: run.created_at },
                 extension, randomBytes(4).toString('hex'));
             },
@@ -182,7 +194,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
             throw new ApiError(400, 'empty_file', `${file.originalName} is empty`);
           }
           const recorded = await recordUpload(ctx.db, {
-            job_id: run.id, storage_key: file.key, original_name: file.originalName.slice(0, 255), format: 'csv',
+            job_id: run.id, storage_key: file.key, original_name: file.originalName.slice(0, 255), format: upload.sourceType!,
             data_domain: run.data_domain, dmo_id: run.dmo_id, bytes: file.bytes,
           }).catch(async (error: unknown) => {
             await ctx.store.delete(file.key);
@@ -225,7 +237,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
       handler: async (req, res) => {
         const file = await requireFile(ctx, idParam(req, 'id', maxBigSerialId), idParam(req, 'fileId', maxBigSerialId));
         const body = await ctx.store.get(file.storage_key);
-        res.setHeader('Content-Type', file.kind === 'raw' ? 'application/gzip' : 'text/csv; charset=utf-8');
+        res.setHeader('Content-Type', file.kind === 'raw' ? 'application/gzip' : uploadContentTypes[file.format] ?? 'application/octet-stream');
         res.setHeader('Content-Disposition', `attachment; filename="${path.basename(file.storage_key).replace(/"/g, '')}"`);
         res.setHeader('X-Content-Type-Options', 'nosniff');
         // pipeline, not pipe: a client that leaves mid-download closes the stored file too
@@ -241,7 +253,7 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
           return await previewFile(ctx, file, limit);
         } catch (error) {
           const name = file.original_name ?? path.basename(file.storage_key);
-          if (error instanceof CsvFileError) throw new ApiError(422, 'unreadable_file', `${name}: ${error.message}`);
+          if (error instanceof SourceError) throw new ApiError(422, 'unreadable_file', `${name}: ${error.message}`);
           if (error instanceof BlobNotFoundError) throw new ApiError(404, 'not_found', `${name} is recorded but missing from the blob store`);
           throw error;
         }
@@ -400,8 +412,9 @@ async function previewRawFile(body: Readable, limit: number): Promise<FilePrevie
     for await (const line of lines) {
       if (!line) continue;
       const raw = JSON.parse(line) as RawRecordLine;
-      if (!preview.columns.length) preview.columns = Object.keys(raw.record);
-      preview.records.push({ line: raw.line, rec_num: raw.rec_num, source_id: raw.source_id, fields: raw.record });
+      // nested records (JSON) are shown by their leaf paths, the names map_fields reads them by
+      for (const column of leafPaths(raw.record)) if (!preview.columns.includes(column)) preview.columns.push(column);
+      preview.records.push({ line: raw.line, rec_num: raw.rec_num, source_id: raw.source_id, fields: flattenRecord(raw.record) });
       if (preview.records.length >= limit) break;
     }
   } finally {
@@ -411,9 +424,10 @@ async function previewRawFile(body: Readable, limit: number): Promise<FilePrevie
   return preview;
 }
 
-/** An uploaded CSV read as the import will read it: the run's encoding and delimiter settings, its reader. */
+/** An upload read as the import will read it: a CSV with the run's encoding and delimiter, JSON and XLSX by their source's reader. */
 async function previewUpload(ctx: PipelineContext, runId: number, body: Readable, limit: number): Promise<FilePreview> {
   const snapshot = await runs.getRunSnapshot(ctx.db, runId);
+  if (snapshot.source_type !== 'csv') return previewSource(ctx, snapshot, body, limit);
   const { import: settings } = resolveConfig(snapshot.config_params, snapshot.source_type);
   // The reader pipes its source without forwarding errors, so neither a stop (the body destroyed
   // below) nor a read failure may surface there: both end its input, and a failure is thrown here.
@@ -450,6 +464,50 @@ async function previewUpload(ctx: PipelineContext, runId: number, body: Readable
   } finally {
     stopped = true;
   }
+}
+
+/**
+ * The first records of a JSON or XLSX upload through its source's opener: columns are the sheet's header,
+ * or the leaf paths of the first records of a JSON file, whose records are shown flattened to those paths.
+ */
+async function previewSource(ctx: PipelineContext, snapshot: runs.RunSnapshot, body: Readable, limit: number): Promise<FilePreview> {
+  const open = sourceOpener(snapshot.source_type);
+  if (!open) throw new ApiError(422, 'unreadable_file', `Uploads of ${snapshot.source_type} sources cannot be previewed yet`);
+  const problems: SourceProblem[] = [];
+  const enoughProblems = new Error('enough problems for a preview');
+  const source = await open(
+    {
+      config: resolveConfig(snapshot.config_params, snapshot.source_type), upload: body, http: httpClientFromSettings(ctx.settings),
+      redis: ctx.redis, queuePrefix: ctx.settings.QUEUE_PREFIX, log: ctx.log.child({ runId: snapshot.job_id }),
+      // an uploaded file is read with no secret
+      credentials: {},
+    },
+    (problem) => {
+      problems.push(problem);
+      if (problems.length >= Math.max(limit, 1)) throw enoughProblems;
+    },
+  );
+  const records: SourceRecord[] = [];
+  const iterator = source.records[Symbol.asyncIterator]();
+  try {
+    // a header alone (limit 0) is enough for a sheet; a JSON file's columns come from its first records
+    const wanted = limit > 0 ? limit : source.fields ? 0 : 20;
+    while (records.length < wanted) {
+      const next = await iterator.next();
+      if (next.done) break;
+      records.push(next.value);
+    }
+  } catch (error) {
+    if (error !== enoughProblems) throw error;
+  } finally {
+    await iterator.return?.(undefined);
+  }
+  const columns = source.fields ?? [...new Set(records.flatMap((record) => leafPaths(record.fields)))];
+  return {
+    columns,
+    records: records.slice(0, limit).map(({ line, fields }) => ({ line, rec_num: null, source_id: null, fields: source.fields ? fields : flattenRecord(fields) })),
+    problems,
+  };
 }
 
 // ---------------------------------------------------------------- errors as CSV

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { canonicalRecordSchema, contactSchema } from '../domain/canonical';
 import { idQuery, idSchema, maxBigSerialId } from './sources';
 
+import type { SourceType } from '../domain/config-params';
 import { runStages, runStatuses } from '../domain/run-lifecycle';
 
 export { runStages, runStatuses, type RunStatus } from '../domain/run-lifecycle';
@@ -24,8 +25,18 @@ const timestamp = z.iso.datetime();
 
 // ---------------------------------------------------------------- starting a run
 
-/** The file types a file-based run accepts, as an <input accept> list. */
-export const acceptedUploads = ['.csv', '.txt', 'text/csv'];
+/** The file types a run of each file source accepts, as <input accept> lists. */
+export const acceptedUploads: Partial<Record<SourceType, readonly string[]>> = {
+  csv: ['.csv', '.txt', 'text/csv'],
+  json: ['.json', '.ndjson', '.jsonl', 'application/json', 'application/x-ndjson'],
+  xlsx: ['.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+};
+
+/** What a run of this source type accepts; empty (any file) for a type that has no list yet. */
+export const acceptedUploadsFor = (sourceType: SourceType): string[] => [...(acceptedUploads[sourceType] ?? [])];
+
+/** A source type's files in words, for "is not a … file". */
+export const uploadKinds: Partial<Record<SourceType, string>> = { csv: 'CSV', json: 'JSON or NDJSON', xlsx: 'XLSX workbook' };
 
 export const executeStageBody = z.union([
   z.strictObject({ configId: runId }),
