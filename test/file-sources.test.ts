@@ -240,3 +240,44 @@ describe('hostile and mistaken files', () => {
     expect(upload.body.error).toMatchObject({ code: 'empty_file', message: 'listings.json is empty' });
   });
 });
+
+describe('suggest-mapping from a JSON, NDJSON or XLSX sample', () => {
+  const places = makeListings(3);
+  const suggest = (content: string | Buffer, fileName: string, fields: Record<string, string> = {}) => {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    form.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)]), fileName);
+    return admin.request('POST', '/api/v1/pipeline/configs/suggest-mapping', form);
+  };
+  const sourcesOf = (mapping: Record<string, { source: string }>) => Object.fromEntries(Object.entries(mapping).map(([field, s]) => [field, s.source]));
+
+  it('maps the leaf paths of the first records of a JSON array and of an NDJSON file', async () => {
+    for (const [content, name] of [
+      [JSON.stringify(places.map(nested)), 'listings.json'],
+      [places.map((place) => JSON.stringify(nested(place))).join('\n'), 'listings.ndjson'],
+    ] as const) {
+      const reply = await suggest(content, name);
+      expect(reply.status).toBe(200);
+      expect(reply.body.headers).toEqual(['id', 'title.rendered', 'address.street', 'address.city', 'location.lat', 'location.lng', 'content.rendered', 'contact.email']);
+      expect(sourcesOf(reply.body.mapping)).toEqual(nestedMapping);
+    }
+  });
+
+  it('reads the list a records_path field names, and says to set it for a document', async () => {
+    const document = JSON.stringify({ data: { items: places.map(nested) } });
+    expect(sourcesOf((await suggest(document, 'export.json', { records_path: 'data.items' })).body.mapping)).toEqual(nestedMapping);
+    const refused = await suggest(document, 'export.json');
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/^export.json: The file is one JSON object.*set import.records_path.*data.items/);
+  });
+
+  it("maps an XLSX workbook's header row, and refuses an .xls by name", async () => {
+    const reply = await suggest(await workbook(places), 'listings.xlsx');
+    expect(reply.status).toBe(200);
+    expect(reply.body.headers).toEqual(['ID', 'Name', 'Address', 'City', 'Latitude', 'Longitude', 'Description', 'Email']);
+    expect(sourcesOf(reply.body.mapping)).toMatchObject(csvMapping);
+    const xls = await suggest(Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0]), Buffer.alloc(100)]), 'old.xls');
+    expect(xls.status).toBe(400);
+    expect(xls.body.error.message).toBe('old.xls: The file is an Excel 97-2003 workbook (.xls), which is not read: save it as .xlsx or CSV');
+  });
+});

@@ -13,10 +13,16 @@ import { applyRunEvent } from '../db/runs';
 import { removeRunJobs } from '../queues/run-flow';
 import { nextRunAt, nextRunsAt, syncConfigSchedule } from '../queues/schedules';
 import { suggestMapping } from '../domain/suggest-mapping';
-import { CsvFileError, openCsv } from '../sources/csv';
+import { Readable } from 'node:stream';
+import { resolveConfig } from '../domain/config-params';
+import { leafPaths } from '../domain/record-paths';
+import { openCsv } from '../sources/csv';
+import { openJsonFile } from '../sources/json-file';
+import { SourceError, type OpenedSource, type SourceInput } from '../sources/source';
+import { openXlsx } from '../sources/xlsx';
 import { ApiError, notFound, parseInput } from './errors';
 import { idParam, type RouteSpec } from './routes';
-import { readUploadSample } from './upload';
+import { readUploadStream } from './upload';
 
 /** As much of a sample file as the CSV reader sniffs delimiter and encoding from. */
 const sampleBytes = 64 * 1024;
@@ -181,7 +187,14 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
   ];
 }
 
-/** A sample CSV (multipart `file`, only its start is read) or `{headers}` → the mapping its columns suggest. */
+/** How many records of a JSON sample its fields are taken from, as the import guesses a mapping from its first records. */
+const sampleRecords = 50;
+
+/**
+ * A sample file (multipart `file`) or `{headers}` → the mapping its fields suggest. A CSV's header line
+ * (only its start is read), an XLSX workbook's header row (the workbook is read up to that row), the
+ * leaf paths of a JSON or NDJSON file's first records (a document's list by a `records_path` field).
+ */
 async function suggestMappingFor(req: Request, dropLimit: number): Promise<SuggestMappingResponse> {
   if (!req.is('multipart/form-data')) {
     const { headers } = parseInput(suggestMappingBody, req.body);
@@ -189,23 +202,91 @@ async function suggestMappingFor(req: Request, dropLimit: number): Promise<Sugge
     if (repeated) throw new ApiError(400, 'invalid_request', `headers: "${repeated}" is named twice; a mapping names each column once`);
     return { delimiter: null, encoding: null, headers, mapping: suggestMapping(headers) };
   }
-  const { sample, fileName, complete } = await readUploadSample(req, sampleBytes, dropLimit);
-  const refuse = (problem: string) => new ApiError(400, 'invalid_sample', `${fileName}: ${problem}`);
-  if (!sample.length) throw refuse('the file is empty');
-  if (!complete && !/[\r\n]/.test(sample.toString('latin1'))) {
-    throw refuse(`the header line is longer than ${sampleBytes / 1024} KiB; is this a CSV file?`);
+  return readUploadStream(req, dropLimit, async (file, fileName, fields) => {
+    const refuse = (problem: string) => new ApiError(400, 'invalid_sample', `${fileName}: ${problem}`);
+    try {
+      const sample = await sampleOf(file);
+      if (!sample.bytes.length) throw refuse('the file is empty');
+      const fromSource = (open: (input: SourceInput) => Promise<OpenedSource>) => open({ upload: Readable.from(sample.all()) } as SourceInput);
+      let found: { delimiter: string | null; encoding: string | null; headers: string[] };
+      if (isWorkbook(fileName, sample.bytes)) {
+        const source = await fromSource((input) => openXlsx({ ...input, config: resolveConfig({}, 'xlsx') }, () => undefined));
+        await source.records[Symbol.asyncIterator]().return?.(undefined);
+        found = { delimiter: null, encoding: null, headers: source.fields ?? [] };
+      } else if (isJson(fileName, sample.bytes)) {
+        const recordsPath = fields.records_path?.trim();
+        const config = resolveConfig({ import: recordsPath ? { records_path: recordsPath } : {} }, 'json');
+        const source = await fromSource((input) => openJsonFile({ ...input, config }, () => undefined));
+        found = { delimiter: null, encoding: source.format?.encoding ?? null, headers: await firstRecordPaths(source) };
+      } else {
+        if (!sample.complete && !/[\r\n]/.test(sample.bytes.toString('latin1'))) {
+          throw refuse(`the header line is longer than ${sampleBytes / 1024} KiB; is this a CSV file?`);
+        }
+        const csv = await openCsv((async function* () {
+          yield sample.bytes;
+        })(), { encoding: 'auto' }, () => undefined);
+        found = { delimiter: csv.delimiter, encoding: csv.encoding, headers: csv.headers };
+      }
+      if (found.headers.length > maxSuggestHeaders) {
+        throw refuse(`it has ${found.headers.length} fields; a listings export has at most ${maxSuggestHeaders}`);
+      }
+      return { ...found, mapping: suggestMapping(found.headers) };
+    } catch (error) {
+      if (error instanceof SourceError) throw refuse(error.message);
+      throw error;
+    } finally {
+      file.resume();
+    }
+  });
+}
+
+/** The start of a sample file, and the whole of it from its start for a reader that needs more. */
+async function sampleOf(file: Readable) {
+  const input = file[Symbol.asyncIterator]();
+  const parts: Buffer[] = [];
+  let size = 0;
+  let complete = false;
+  while (size < sampleBytes) {
+    const next = await input.next();
+    if (next.done) {
+      complete = true;
+      break;
+    }
+    parts.push(next.value as Buffer);
+    size += (next.value as Buffer).length;
   }
-  let csv;
+  const bytes = Buffer.concat(parts);
+  async function* all() {
+    yield bytes;
+    if (complete) return;
+    for (let next = await input.next(); !next.done; next = await input.next()) yield next.value as Buffer;
+  }
+  return { bytes, complete, all };
+}
+
+const isWorkbook = (fileName: string, bytes: Buffer) =>
+  /\.xlsx?$/i.test(fileName) || bytes.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 3, 4])) || bytes.subarray(0, 4).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0]));
+
+function isJson(fileName: string, bytes: Buffer): boolean {
+  if (/\.(json|ndjson|jsonl)$/i.test(fileName)) return true;
+  const start = bytes.subarray(0, 1024).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  return start.startsWith('[') || start.startsWith('{');
+}
+
+/** The leaf paths of a JSON source's first records; a sample cut short still gives the records before the cut. */
+async function firstRecordPaths(source: OpenedSource): Promise<string[]> {
+  const paths = new Set<string>();
+  const records = source.records[Symbol.asyncIterator]();
+  let read = 0;
   try {
-    csv = await openCsv((async function* () {
-      yield sample;
-    })(), { encoding: 'auto' }, () => undefined);
+    for (let next = await records.next(); !next.done && read < sampleRecords; next = await records.next()) {
+      read += 1;
+      for (const path of leafPaths(next.value.fields)) paths.add(path);
+    }
   } catch (error) {
-    if (error instanceof CsvFileError) throw refuse(error.message);
-    throw error;
+    if (!read) throw error;
+  } finally {
+    await records.return?.(undefined);
   }
-  if (csv.headers.length > maxSuggestHeaders) {
-    throw refuse(`the header line has ${csv.headers.length} columns; a listings export has at most ${maxSuggestHeaders}`);
-  }
-  return { delimiter: csv.delimiter, encoding: csv.encoding, headers: csv.headers, mapping: suggestMapping(csv.headers) };
+  return [...paths];
 }

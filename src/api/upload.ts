@@ -201,6 +201,49 @@ export async function readUploadSample(
   });
 }
 
+/**
+ * Hands the `file` part to `read` as it arrives (with the fields sent before it) and stops reading the
+ * request once `read` settles: the rest is dropped as it arrives (up to dropLimit bytes; then the
+ * connection is closed), never kept. For a sample that has to be read as a stream (an XLSX workbook is a
+ * zip: its header row may be anywhere in it).
+ */
+export async function readUploadStream<T>(
+  req: Request,
+  dropLimit: number,
+  read: (file: Readable, fileName: string, fields: Record<string, string>) => Promise<T>,
+): Promise<T> {
+  const parser = openParser(req, { files: 1, fields: 20, fieldSize: 10_000, fileSize: dropLimit }, 'Send a sample file as multipart/form-data with a part named file');
+  const fields: Record<string, string> = {};
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let started = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      stopReading(req, parser, dropLimit);
+      outcome();
+    };
+    parser.on('field', (name, value) => (fields[name] = value));
+    parser.on('file', (name, file, info) => {
+      file.on('error', () => undefined);
+      if (name !== 'file' || started || settled) {
+        file.resume();
+        return;
+      }
+      started = true;
+      read(file, info.filename || 'sample', fields).then((value) => settle(() => resolve(value)), (error: unknown) => settle(() => reject(error)));
+    });
+    parser.on('error', (error: Error) => settle(() => reject(malformed(error))));
+    parser.on('close', () => {
+      if (!started) settle(() => reject(new ApiError(400, 'invalid_request', 'No file part named "file" was sent')));
+    });
+    req.once('close', () => {
+      if (!req.complete) settle(() => reject(interrupted()));
+    });
+    req.pipe(parser);
+  });
+}
+
 // ---------------------------------------------------------------- one upload per run at a time
 
 /** How long a mark outlives the last byte that arrived: a server that died mid-upload frees the run after this. */

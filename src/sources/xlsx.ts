@@ -35,8 +35,22 @@ export const openXlsx: SourceOpener = async ({ config, upload }) => {
       yield { line: step.value.number, fields };
     }
   }
-  return { fields: names, format: { sheet: sheet.name }, records: records() };
+  return { fields: names, format: { sheet: sheet.name }, records: closingRows(records(), rows) };
 };
+
+/** The records, whose return closes the workbook even before the first record was asked for (a header is all a caller wanted). */
+function closingRows(records: AsyncGenerator<SourceRecord>, rows: AsyncIterator<ExcelJS.Row>): AsyncIterable<SourceRecord> {
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => records.next(),
+      return: async () => {
+        await records.return(undefined);
+        await rows.return?.(undefined);
+        return { done: true, value: undefined };
+      },
+    }),
+  };
+}
 
 /**
  * The upload, refused from its first bytes unless it is a zip: an Excel 97-2003 .xls (OLE2) by name,
