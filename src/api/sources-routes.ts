@@ -228,7 +228,8 @@ async function suggestMappingFor(req: Request, dropLimit: number): Promise<Sugge
         found = { delimiter: csv.delimiter, encoding: csv.encoding, headers: csv.headers };
       }
       if (found.headers.length > maxSuggestHeaders) {
-        throw refuse(`it has ${found.headers.length} fields; a listings export has at most ${maxSuggestHeaders}`);
+        const what = found.delimiter ? `the header line has ${found.headers.length} columns` : `it has ${found.headers.length} fields`;
+        throw refuse(`${what}; a listings export has at most ${maxSuggestHeaders}`);
       }
       return { ...found, mapping: suggestMapping(found.headers) };
     } catch (error) {
@@ -245,20 +246,23 @@ async function sampleOf(file: Readable) {
   const input = file[Symbol.asyncIterator]();
   const parts: Buffer[] = [];
   let size = 0;
-  let complete = false;
+  let ended = false;
   while (size < sampleBytes) {
     const next = await input.next();
     if (next.done) {
-      complete = true;
+      ended = true;
       break;
     }
     parts.push(next.value as Buffer);
     size += (next.value as Buffer).length;
   }
-  const bytes = Buffer.concat(parts);
+  const whole = Buffer.concat(parts);
+  // a chunk may run past the sample: the CSV reader is given the sample only, as the import's sniffing reads
+  const bytes = whole.subarray(0, sampleBytes);
+  const complete = ended && whole.length <= sampleBytes;
   async function* all() {
-    yield bytes;
-    if (complete) return;
+    yield whole;
+    if (ended) return;
     for (let next = await input.next(); !next.done; next = await input.next()) yield next.value as Buffer;
   }
   return { bytes, complete, all };

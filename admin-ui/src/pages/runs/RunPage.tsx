@@ -170,7 +170,7 @@ function RunDetails({ run }: { run: RunResponse }) {
         </Card>
       )}
 
-      <UploadDialog runId={run.id} opened={dialogOpen} onClose={closeUpload} />
+      <UploadDialog runId={run.id} sourceType={names.configs.find((config) => config.id === run.config_id)?.source_type} opened={dialogOpen} onClose={closeUpload} />
     </Stack>
   );
 }

@@ -6,7 +6,8 @@ import { Button, Group, Modal, Progress, Stack, Text } from '@mantine/core';
 import { Dropzone, type FileRejection, type FileWithPath } from '@mantine/dropzone';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
-import { acceptedUploads, type ExecuteStageBody, type ExecuteStageResponse, type UploadResponse } from '@contract/runs';
+import { acceptedUploadsFor, uploadKinds, type ExecuteStageBody, type ExecuteStageResponse, type UploadResponse } from '@contract/runs';
+import type { SourceType } from '@contract/sources';
 import { api, ApiError, upload, type UploadHandle } from '../../app/api';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { formatBytes } from '../../components/format';
@@ -17,14 +18,25 @@ type Phase =
   | { name: 'uploading'; file: File; fraction: number }
   | { name: 'continuing'; file: File };
 
-/** The accepted types as react-dropzone wants them: MIME types, each with the file endings. */
-function dropzoneAccept(accept: readonly string[]): Record<string, string[]> {
+/** What the file of each source type is, said under the drop zone. */
+const uploadHints: Partial<Record<SourceType, string>> = {
+  csv: 'A .csv or .txt file with one record a line and the column names on the first line',
+  json: 'A .json file holding a list of records, or an .ndjson file with one record a line',
+  xlsx: 'An .xlsx workbook: the column names on the first row of the sheet, one record a row',
+};
+
+/** The accepted types as react-dropzone wants them: MIME types, each with the file endings; none: any file. */
+function dropzoneAccept(accept: readonly string[]): Record<string, string[]> | undefined {
+  if (!accept.length) return undefined;
   const endings = accept.filter((item) => item.startsWith('.'));
   const mimeTypes = accept.filter((item) => !item.startsWith('.'));
   return Object.fromEntries((mimeTypes.length ? mimeTypes : ['text/plain']).map((mime) => [mime, endings]));
 }
 
-export function UploadDialog({ runId, opened, onClose }: { runId: number; opened: boolean; onClose: () => void }) {
+/** `sourceType`: the run's, whose files the drop zone accepts (as executeStage's `accept` says); unknown while it loads. */
+export function UploadDialog({ runId, sourceType, opened, onClose }: { runId: number; sourceType?: SourceType; opened: boolean; onClose: () => void }) {
+  const accept = sourceType ? acceptedUploadsFor(sourceType) : [];
+  const kind = (sourceType && uploadKinds[sourceType]) ?? 'supported';
   const queryClient = useQueryClient();
   const [phase, setPhase] = useState<Phase>({ name: 'choose' });
   const handle = useRef<UploadHandle<UploadResponse> | null>(null);
@@ -78,7 +90,7 @@ export function UploadDialog({ runId, opened, onClose }: { runId: number; opened
   function rejected(rejections: FileRejection[]) {
     const first = rejections[0];
     const reason = first?.errors[0]?.code === 'file-invalid-type'
-      ? `${first.file.name} is not a CSV file: choose a file ending in ${acceptedUploads.filter((a) => a.startsWith('.')).join(' or ')}`
+      ? `${first.file.name} is not a ${kind} file: choose a file ending in ${accept.filter((a) => a.startsWith('.')).join(' or ')}`
       : first?.errors[0]?.code === 'too-many-files'
         ? 'Drop one file at a time'
         : first?.errors[0]?.message ?? 'This file cannot be used';
@@ -101,13 +113,13 @@ export function UploadDialog({ runId, opened, onClose }: { runId: number; opened
             {phase.notice && <Text size="sm" c="dimmed" role="status">{phase.notice}</Text>}
             <ErrorAlert error={phase.error} title={phase.error instanceof ApiError && phase.error.status === 409 ? 'Not possible right now' : 'The file was not accepted'} />
             <Dropzone onDrop={(files: FileWithPath[]) => files[0] && void send(files[0])} onReject={rejected}
-              accept={dropzoneAccept(acceptedUploads)} multiple={false} aria-label="Drop the file here or click to choose one"
+              accept={dropzoneAccept(accept)} multiple={false} aria-label="Drop the file here or click to choose one"
               data-testid="upload-dropzone">
               <Stack align="center" gap={4} py="xl" style={{ pointerEvents: 'none' }}>
                 <Dropzone.Accept><Text fw={500}>Drop the file to upload it</Text></Dropzone.Accept>
-                <Dropzone.Reject><Text fw={500} c="red">This is not a CSV file</Text></Dropzone.Reject>
-                <Dropzone.Idle><Text fw={500}>Drag the CSV file here, or click to choose it</Text></Dropzone.Idle>
-                <Text size="sm" c="dimmed">A .csv or .txt file with one record a line and the column names on the first line</Text>
+                <Dropzone.Reject><Text fw={500} c="red">This is not a {kind} file</Text></Dropzone.Reject>
+                <Dropzone.Idle><Text fw={500}>Drag the {sourceType && uploadKinds[sourceType] ? `${kind} ` : ''}file here, or click to choose it</Text></Dropzone.Idle>
+                {sourceType && uploadHints[sourceType] && <Text size="sm" c="dimmed">{uploadHints[sourceType]}</Text>}
               </Stack>
             </Dropzone>
           </>

@@ -30,7 +30,8 @@ const sampleBytes = 64 * 1024;
 
 /** The start of the file up to its last whole line, so a large export is not sent just to read its header. */
 async function headOf(file: File): Promise<Blob> {
-  if (file.size <= sampleBytes) return file;
+  // a workbook is a zip, readable only whole: the server reads it up to its header row
+  if (file.size <= sampleBytes || /\.xlsx$/i.test(file.name)) return file;
   const head = new Uint8Array(await file.slice(0, sampleBytes).arrayBuffer());
   const lastNewline = head.lastIndexOf(10);
   return file.slice(0, lastNewline > 0 ? lastNewline + 1 : sampleBytes);
@@ -89,15 +90,19 @@ export const MappingSection = memo(function MappingSection({ params, onParams, s
     <Stack gap="sm">
       <Dropzone
         onDrop={(files) => files[0] && void suggest(files[0])}
-        onReject={() => setError(new Error('Drop one CSV or text file'))}
+        onReject={() => setError(new Error('Drop one CSV, text, JSON, NDJSON or XLSX file'))}
         multiple={false}
         loading={busy}
-        accept={{ 'text/csv': ['.csv'], 'text/plain': ['.txt', '.csv'], 'application/vnd.ms-excel': ['.csv'] }}
+        accept={{
+          'text/csv': ['.csv'], 'text/plain': ['.txt', '.csv'], 'application/vnd.ms-excel': ['.csv'],
+          'application/json': ['.json'], 'application/x-ndjson': ['.ndjson', '.jsonl'],
+          'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': ['.xlsx'],
+        }}
         data-testid="sample-dropzone"
         inputProps={{ 'aria-label': 'Sample CSV file' }}
       >
         <Stack gap={2} align="center" py="sm" style={{ pointerEvents: 'none' }}>
-          <Text fw={500}>Drop a sample CSV here, or click to choose one</Text>
+          <Text fw={500}>Drop a sample CSV, JSON or XLSX file here, or click to choose one</Text>
           <Text size="xs" c="dimmed" ta="center">
             Its columns are matched to the fields below (only the first lines are sent). This replaces the current mapping.
           </Text>
