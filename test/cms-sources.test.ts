@@ -180,13 +180,20 @@ describe('a WordPress site', () => {
     wordpress.reset(places);
     const { configId } = await wordpressSource({}, {});
     const runId = await startSiteRun(configId);
-    // nothing maps a city or coordinates, so every record is refused; the mapping is what is checked
-    expect((await waitForRun(admin, runId, ['awaiting_review'])).results).toMatchObject({ records_total: 260, records_error: 260 });
+    // WordPress's own fields, and the rest guessed from the ACF fields' names alone (not from WordPress's type or tags)
+    const staged = await waitForRun(admin, runId, ['awaiting_review']);
     const { rows } = await t.ctx.db.query('SELECT config_params FROM pipeline.job_configs WHERE job_id = $1', [runId]);
-    expect(rows[0].config_params.transform.map_fields).toMatchObject({
+    expect(rows[0].config_params.transform.map_fields).toEqual({
       'listings.name': 'title.rendered', 'listing_info.description': 'content.rendered',
-      'listing_images.image': '_embedded.wp:featuredmedia.0.source_url',
+      'listing_images.image': '_embedded.wp:featuredmedia.0.source_url', 'locations.address1': 'acf.street_address',
+      'locations.city': 'acf.location.city', 'locations.lat': 'acf.location.lat', 'locations.lng': 'acf.location.lng', 'contact_info.email': 'acf.email',
+      // an ACF Google Map field's parts
+      'listings.google_place_id': 'acf.location.place_id', 'locations.country': 'acf.location.country', 'locations.state': 'acf.location.state',
+      'locations.zip': 'acf.location.post_code',
     });
+    expect(staged.results).toMatchObject({ records_total: 260, records_new: 260, records_error: 0 });
+    const first = (await stagedRows(runId))[0];
+    expect(first).toMatchObject({ name: places[0]!.name, city: places[0]!.city, lat: places[0]!.lat, email: places[0]!.email });
   });
 
   it('a custom post type, the config\'s query and a smaller per_page reach the site; the posts are read in as many pages', async () => {
@@ -300,10 +307,17 @@ describe('a Drupal site', () => {
     drupal.reset(places.slice(0, 30));
     const { configId } = await siteSource('drupal', { base_url: drupal.url, bundle: 'listing' }, {});
     const runId = await startSiteRun(configId);
-    expect((await waitForRun(admin, runId, ['awaiting_review'])).results).toMatchObject({ records_total: 30, records_error: 30 });
+    const staged = await waitForRun(admin, runId, ['awaiting_review']);
     expect(drupal.pageRequests[0]!.query.has('include')).toBe(false);
     const { rows } = await t.ctx.db.query('SELECT config_params FROM pipeline.job_configs WHERE job_id = $1', [runId]);
-    expect(rows[0].config_params.transform.map_fields).toMatchObject({ 'listings.name': 'title', 'listing_info.description': 'body.processed' });
+    // Drupal's own title and body, the rest guessed from the field_* names (never from the tags, which a name alias would take)
+    expect(rows[0].config_params.transform.map_fields).toMatchObject({
+      'listings.name': 'title', 'listing_info.description': 'body.processed', 'locations.city': 'field_address.locality',
+      'locations.lat': 'field_location.lat', 'locations.lng': 'field_location.lon',
+    });
+    // every node read and staged (matched to the listings an earlier test promoted from the same places, or new)
+    expect(staged.results).toMatchObject({ records_total: 30, records_error: 0 });
+    expect(await stagedCount(runId)).toBe(30);
   });
 
   it('a 500 once mid-pagination and a 429 with Retry-After are retried, and the run completes with every node', async () => {

@@ -30,13 +30,14 @@ export const acceptedUploads: Partial<Record<SourceType, readonly string[]>> = {
   csv: ['.csv', '.txt', 'text/csv'],
   json: ['.json', '.ndjson', '.jsonl', 'application/json', 'application/x-ndjson'],
   xlsx: ['.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+  poi: ['.geojson', '.json', '.ndjson', '.csv', 'application/geo+json', 'application/json', 'text/csv'],
 };
 
 /** What a run of this source type accepts; empty (any file) for a type that has no list yet. */
 export const acceptedUploadsFor = (sourceType: SourceType): string[] => [...(acceptedUploads[sourceType] ?? [])];
 
 /** A source type's files in words, for "is not a … file". */
-export const uploadKinds: Partial<Record<SourceType, string>> = { csv: 'CSV', json: 'JSON or NDJSON', xlsx: 'XLSX workbook' };
+export const uploadKinds: Partial<Record<SourceType, string>> = { csv: 'CSV', json: 'JSON or NDJSON', xlsx: 'XLSX workbook', poi: 'GeoJSON, JSON or CSV' };
 
 export const executeStageBody = z.union([
   z.strictObject({ configId: runId }),
