@@ -18,3 +18,10 @@ test('plain text, even with < or &, is left as it is', () => {
   expect(htmlToText('Fish & Chips')).toBe('Fish & Chips');
   expect(htmlToText('Rooms < $100 & > $50')).toBe('Rooms < $100 & > $50');
 });
+
+test('a word in angle brackets is text, not a tag; entities alone are decoded and the line breaks kept', () => {
+  expect(htmlToText('Open "all day" <daily>.')).toBe('Open "all day" <daily>.');
+  expect(htmlToText('Caf&eacute;\n\nOpen &lt;daily&gt;')).toBe('Café\n\nOpen <daily>');
+  expect(htmlToText('<IMG SRC=x onerror=alert(1)>')).toBe('');
+  expect(htmlToText('Sea view<br/>garden')).toBe('Sea view\ngarden');
+});

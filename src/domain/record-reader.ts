@@ -139,7 +139,12 @@ export class RecordReader {
     }
 
     const sourceId = this.sourceId(raw, record);
-    if (!record.name) problems.push({ field: 'listings.name', reason: 'a name is required' });
+    if (!record.name) {
+      const nameSource = this.mapping.find(([field]) => field === 'listings.name')?.[1];
+      // HTML becomes its text: a "name" that is only a tag (<img …>) has none
+      const onlyMarkup = nameSource !== undefined && !isBlank(value(nameSource)) && typeof value(nameSource) === 'string';
+      problems.push({ field: 'listings.name', reason: onlyMarkup ? 'a name is required (the value is only HTML markup, which has no text)' : 'a name is required' });
+    }
     const hasCoordinates = record.lat !== null && record.lng !== null;
     if (!hasCoordinates && !record.city && !problems.some((p) => p.field === 'locations.lat' || p.field === 'locations.lng')) {
       problems.push({ field: 'locations.city', reason: 'a city or both coordinates are required' });

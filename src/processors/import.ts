@@ -2,7 +2,7 @@
 // immutably as split, gzipped files, then add the run's flow (stage ⇐ transform × files).
 import type { PipelineContext } from '../context';
 import { CredentialsUnreadable, loadCredentials } from '../db/credentials';
-import { deleteRawFiles, listFiles, recordFile } from '../db/files';
+import { deleteRawFiles, listFiles, recordFile, type JobFileRow } from '../db/files';
 import { deleteImportErrors, recordErrors, type RecordError } from '../db/record-errors';
 import { applyRunEvent, markImported, saveSnapshotMapping, setRunProgress } from '../db/runs';
 import { needsUpload } from '../domain/config-params';
@@ -11,7 +11,8 @@ import { defaultMapping } from '../domain/suggest-mapping';
 import { isBlank } from '../domain/values';
 import { HttpError, httpClientFromSettings } from '../http/client';
 import { countBlobBytesWritten, rowsProcessed } from '../metrics';
-import { SourceError, sourceOpener, type SourceRecord } from '../sources';
+import { SourceError, sourceOpener, type OpenedSource, type SourceRecord } from '../sources';
+import { prepend, take } from '../sources/iterate';
 import { rawFileKey } from '../storage/blob-keys';
 import { RawFileSplitter } from '../storage/raw-files';
 import { loadRunStep, RunFailure, type Processor, type RunStep } from './processor';
@@ -63,21 +64,40 @@ async function importSource(ctx: PipelineContext, { run, snapshot, config }: Run
   } catch (error) {
     throw error instanceof CredentialsUnreadable ? new RunFailure(error.message) : error;
   }
-  let source;
+  const body = upload ? await ctx.store.get(upload.storage_key) : null;
+  let records: AsyncIterator<SourceRecord> | null = null;
   try {
-    source = await open(
-      {
-        config, upload: upload ? await ctx.store.get(upload.storage_key) : null, http: httpClientFromSettings(ctx.settings),
-        credentials,
-        redis: ctx.redis, queuePrefix: ctx.settings.QUEUE_PREFIX, log: ctx.log.child({ runId }),
-      },
-      (problem) => problems.add({ line: problem.line, error_type: 'parse_error', error_message: problem.reason }),
-    );
-  } catch (error) {
-    throw failure(error);
+    let source;
+    try {
+      source = await open(
+        { config, upload: body, http: httpClientFromSettings(ctx.settings), credentials, redis: ctx.redis, queuePrefix: ctx.settings.QUEUE_PREFIX, log: ctx.log.child({ runId }) },
+        (problem) => problems.add({ line: problem.line, error_type: 'parse_error', error_message: problem.reason }),
+      );
+    } catch (error) {
+      throw failure(error);
+    }
+    records = source.records[Symbol.asyncIterator]();
+    await writeRawRecords(ctx, run, config, { source, records, upload, sourceName, problems, failure });
+  } finally {
+    // a run that fails before the end closes what it read: the upload's stream, a site's pagination
+    await records?.return?.(undefined).catch(() => undefined);
+    body?.destroy();
   }
+}
 
-  const records = source.records[Symbol.asyncIterator]();
+interface ImportReading {
+  source: OpenedSource;
+  records: AsyncIterator<SourceRecord>;
+  upload: JobFileRow | null;
+  sourceName: string;
+  problems: ProblemLog;
+  failure: (error: unknown) => unknown;
+}
+
+/** The source's records, with their metadata, into split raw files; then the run is marked imported. */
+async function writeRawRecords(ctx: PipelineContext, run: RunStep['run'], config: RunStep['config'], reading: ImportReading): Promise<void> {
+  const { source, records, upload, sourceName, problems, failure } = reading;
+  const runId = run.id;
   // without a mapping, one is guessed from the source's fields: a file's header, or the paths of its first records
   let first: SourceRecord[] = [];
   let mapping = config.transform.map_fields as Record<string, string>;
@@ -126,7 +146,7 @@ async function importSource(ctx: PipelineContext, { run, snapshot, config }: Run
   const importedBy = run.created_by ?? 0;
   let recNum = 0;
   try {
-    for await (const { line, fields: record } of concat(first, records)) {
+    for await (const { line, fields: record } of prepend(first, records)) {
       recNum += 1;
       for (const path of unseen) if (hasPath(record, path)) unseen.delete(path);
       const id = config.import.source_id_column ? readPath(record, config.import.source_id_column) : null;
@@ -160,20 +180,6 @@ async function importSource(ctx: PipelineContext, { run, snapshot, config }: Run
 /** How many records a JSON source's mapping is guessed from. */
 const sampleRecords = 50;
 
-async function take<T>(iterator: AsyncIterator<T>, count: number): Promise<T[]> {
-  const items: T[] = [];
-  while (items.length < count) {
-    const next = await iterator.next();
-    if (next.done) break;
-    items.push(next.value);
-  }
-  return items;
-}
-
-async function* concat<T>(first: T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
-  yield* first;
-  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-}
 
 /** A fetched source in messages: its host, never its query (a key may travel there). */
 function sourceLabel(baseUrl: string | undefined): string {

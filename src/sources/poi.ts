@@ -10,6 +10,7 @@ import { featureRecord, poiMapping, poiRecord, type PoiFields } from '../domain/
 import { redactUrl, type HttpClient } from '../http/client';
 import { openCsv } from './csv';
 import { jsonListItems, type JsonListOptions } from './json-list';
+import { prepend, take } from './iterate';
 import { SourceError, type ProblemSink, type SourceOpener, type SourceRecord } from './source';
 
 type PoiFormat = 'geojson' | 'json' | 'csv';
@@ -34,7 +35,7 @@ export const openPoi: SourceOpener = async ({ config, upload, http, signal }, on
   }
   // the known fields are those these records have: OSM's tags or an ESRI layer's attribute names
   const first = await take(records, sampleRecords);
-  return { fields: null, format: { format }, records: concat(first, records), mapping: poiMapping(first.map((record) => record.fields)) };
+  return { fields: null, format: { format }, records: prepend(first, records), mapping: poiMapping(first.map((record) => record.fields)) };
 };
 
 /** GET import.base_url; an answer over HTTP_MAX_BYTES is the client's too_large error. */
@@ -132,17 +133,3 @@ async function* utf8Text(bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {
   if (tail) yield tail;
 }
 
-async function take<T>(iterator: AsyncIterator<T>, count: number): Promise<T[]> {
-  const items: T[] = [];
-  while (items.length < count) {
-    const next = await iterator.next();
-    if (next.done) break;
-    items.push(next.value);
-  }
-  return items;
-}
-
-async function* concat<T>(first: T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
-  yield* first;
-  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-}

@@ -24,8 +24,8 @@ const places: Place[] = [
     hours: 'Mon-Fri 08:00-17:00; Sat 09:00-15:00', images: `${imageHost}/cafe-1.jpg|${imageHost}/cafe-2.jpg`,
   },
   {
-    id: 'NS-002', name: markupName, category: 'Test', address: '2 Script Lane', city: 'Halifax', zip: 'B3H 2B2',
-    lat: '44.64610', lng: '-63.57402', description: 'A record whose name is an HTML tag.', email: 'x@example.org', phone: '',
+    id: 'NS-002', name: 'Script Lane Test House', category: 'Test', address: '2 Script Lane', city: 'Halifax', zip: 'B3H 2B2',
+    lat: '44.64610', lng: '-63.57402', description: 'A record a person renames to an HTML tag.', email: 'x@example.org', phone: '',
     website: '', hours: '', images: '',
   },
   {
@@ -106,6 +106,10 @@ beforeAll(async () => {
   const run = await startCsvRun(pipeline.admin, configId, csvOf(places));
   await waitForRun(pipeline.admin, run, ['awaiting_review']);
   await approveAndPromote(pipeline.admin, run);
+  // an import turns HTML into its text, so markup in a name comes from a person's edit: the pages must show it as text
+  const scripted = await listingNamed('Script Lane Test House');
+  const renamed = await pipeline.admin.patch(`/api/v1/pipeline/listings/${scripted.id}`, { name: markupName });
+  if (renamed.status !== 200) throw new Error(`rename: ${renamed.status} ${JSON.stringify(renamed.body)}`);
 
   // a partner that also lists the café: the same listing gets a second DMO record
   const partner = await createCsvSource(pipeline.admin, 'Maritime Food Trails', 4,
