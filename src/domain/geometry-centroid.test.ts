@@ -52,4 +52,9 @@ describe('geometryCentroid', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toContain(reason);
   });
+
+  it('a MultiPoint of 300,000 positions is their mean, not a stack overflow', () => {
+    const coordinates = Array.from({ length: 300_000 }, (_, i) => [(i % 2) * 2, 44]);
+    expect(geometryCentroid({ type: 'MultiPoint', coordinates })).toEqual({ ok: true, lng: expect.closeTo(1, 9), lat: expect.closeTo(44, 9) });
+  });
 });

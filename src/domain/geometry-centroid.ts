@@ -91,12 +91,14 @@ function polygonCentroid(rings: unknown, where: string): Part {
     if (first[0] !== last[0] || first[1] !== last[1]) throw new InvalidGeometry(`${where} ring ${i + 1} is not closed (its last position is not its first)`);
     return points;
   });
-  const [outer, ...holes] = all.map(ringMoments);
+  const moments = all.map(ringMoments);
+  const outer = moments[0]!;
   // rings may wind either way (RFC 7946 asks for counter-clockwise outers, not every export does)
-  let area = Math.abs(outer!.area);
-  let x = outer!.x * area;
-  let y = outer!.y * area;
-  for (const hole of holes) {
+  let area = Math.abs(outer.area);
+  let x = outer.x * area;
+  let y = outer.y * area;
+  for (let i = 1; i < moments.length; i++) {
+    const hole = moments[i]!;
     const holeArea = Math.abs(hole.area);
     area -= holeArea;
     x -= hole.x * holeArea;
@@ -143,10 +145,17 @@ export function geometryCentroid(geometry: unknown, where = 'The geometry'): Cen
     if (error instanceof InvalidGeometry) return { ok: false, reason: error.message };
     throw error;
   }
-  const dimension = Math.max(...parts.map((part) => part.dimension));
-  const counted = parts.filter((part) => part.dimension === dimension);
-  const weight = counted.reduce((sum, part) => sum + part.weight, 0);
-  const lng = counted.reduce((sum, part) => sum + part.x * part.weight, 0) / weight;
-  const lat = counted.reduce((sum, part) => sum + part.y * part.weight, 0) / weight;
-  return { ok: true, lat, lng };
+  // loops, not Math.max(...parts): a MultiPoint of 300,000 positions is more arguments than the stack holds
+  let dimension = 0;
+  for (const part of parts) if (part.dimension > dimension) dimension = part.dimension;
+  let weight = 0;
+  let x = 0;
+  let y = 0;
+  for (const part of parts) {
+    if (part.dimension !== dimension) continue;
+    weight += part.weight;
+    x += part.x * part.weight;
+    y += part.y * part.weight;
+  }
+  return { ok: true, lat: y / weight, lng: x / weight };
 }
