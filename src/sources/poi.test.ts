@@ -121,6 +121,34 @@ describe('a GeoJSON upload', () => {
   }, 180_000);
 });
 
+describe('the white space before a file', () => {
+  const whitespace = (bytes: number) => Buffer.from(' \n\t\r'.repeat(bytes / 4));
+
+  it('past its first 4 KiB is scanned chunk by chunk and the file read after it', async () => {
+    const file = featureCollection(places.map(osmFeature));
+    const chunks = [...Array.from({ length: 10 }, () => whitespace(1024)), Buffer.from(file)];
+    const { records, source } = await readAll((async function* () { yield* chunks; })());
+    expect(source.format).toEqual({ format: 'geojson' });
+    expect(records).toHaveLength(9);
+  });
+
+  it('of more than 64 KiB fails the run without reading the rest of the file', async () => {
+    let pulled = 0;
+    // 512 KiB of it: enough to tell reading on from stopping, finite so a reader that reads on still ends
+    async function* muchWhitespace() {
+      for (let i = 0; i < 512; i += 1) {
+        pulled += 1;
+        yield whitespace(1024);
+      }
+      yield Buffer.from('[]');
+    }
+    await expect(open(muchWhitespace())).rejects.toThrow(new SourceError(
+      'The file starts with more than 64 KiB of white space and nothing else: it is not a GeoJSON, JSON or CSV file'));
+    // 65 chunks and what the upload stream reads ahead of them, not the 512 there are
+    expect(pulled).toBeLessThan(80);
+  });
+});
+
 describe('JSON and CSV exports', () => {
   it('an Overpass JSON export at import.records_path', async () => {
     const elements = places.slice(0, 3).map((place, i) => ({

@@ -93,13 +93,29 @@ async function* readCsvRecords(rows: AsyncIterable<{ line: number; fields: Recor
   }
 }
 
-/** The first byte that is not white space or a byte-order mark (null for an empty or blank file), and all the bytes again. */
+/** A file that is this much white space before its first character is not a data set (and is not held to find out). */
+const maxLeadingWhitespace = 64 * 1024;
+const isBlankByte = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+const utf8Mark = [0xef, 0xbb, 0xbf];
+
+/**
+ * The first byte that is not white space or a byte-order mark (null for an empty or blank file), and all
+ * the bytes again. Each chunk is scanned once, from where the last one ended.
+ */
 async function peekFirstByte(source: AsyncIterable<Buffer>): Promise<{ first: string | null; bytes: AsyncIterable<Buffer> }> {
   const iterator = source[Symbol.asyncIterator]();
   const seen: Buffer[] = [];
   let first: string | null = null;
   let done = false;
+  /** bytes scanned so far, across chunks */
+  let offset = 0;
+  /** the first two bytes, for a UTF-16 mark that a one-byte first chunk would split */
+  let start = Buffer.alloc(0);
   while (first === null) {
+    if (offset > maxLeadingWhitespace) {
+      await iterator.return?.();
+      throw new SourceError(`The file starts with more than ${maxLeadingWhitespace / 1024} KiB of white space and nothing else: it is not a GeoJSON, JSON or CSV file`);
+    }
     const next = await iterator.next();
     if (next.done) {
       done = true;
@@ -107,13 +123,20 @@ async function peekFirstByte(source: AsyncIterable<Buffer>): Promise<{ first: st
     }
     const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
     seen.push(chunk);
-    const text = Buffer.concat(seen).subarray(0, 4096);
+    if (start.length < 2) start = Buffer.concat([start, chunk.subarray(0, 2 - start.length)]);
     // a UTF-16 mark: a CSV (Excel's "Unicode text"); JSON is UTF-8 (RFC 8259)
-    if ((text[0] === 0xff && text[1] === 0xfe) || (text[0] === 0xfe && text[1] === 0xff)) first = '';
-    else {
-      const at = text.findIndex((byte, i) => !(byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || (i < 3 && [0xef, 0xbb, 0xbf][i] === byte)));
-      if (at >= 0) first = String.fromCharCode(text[at]!);
+    if ((start[0] === 0xff && start[1] === 0xfe) || (start[0] === 0xfe && start[1] === 0xff)) {
+      first = '';
+      break;
     }
+    for (let i = 0; i < chunk.length; i += 1) {
+      const at = offset + i;
+      const byte = chunk[i]!;
+      if (isBlankByte(byte) || (at < 3 && utf8Mark[at] === byte)) continue;
+      first = String.fromCharCode(byte);
+      break;
+    }
+    offset += chunk.length;
   }
   async function* bytes(): AsyncGenerator<Buffer> {
     yield* seen;
