@@ -103,6 +103,25 @@ describe('a POI data set', () => {
     expect(JSON.stringify(errors)).toContain("Feature 10's geometry [-263.5, 44.6] is out of range");
   });
 
+  it('the preview of an upload whose first features have no geometry lists them as problems, not a server error', async () => {
+    const features = places.slice(0, 60).map(osmFeature);
+    for (let i = 0; i < 25; i += 1) features[i] = { ...features[i], geometry: null };
+    const configId = await source('poi', { import: { source_id_column: 'id' } });
+    const first = await admin.post('/api/v1/pipeline/executeStage', { configId });
+    const runId = first.body.jobId as number;
+    const form = new FormData();
+    form.append('jobId', String(runId));
+    form.append('file', new Blob([featureCollection(features)]), 'pois.geojson');
+    expect((await admin.request('POST', '/api/v1/pipeline/uploadStageFile', form)).status).toBe(201);
+    const upload = ((await admin.get(`/api/v1/pipeline/jobs/${runId}/files`)).body.files as any[]).find((file) => file.kind === 'upload');
+    // the admin UI's run page asks for 20
+    const preview = await admin.get(`/api/v1/pipeline/jobs/${runId}/files/${upload.id}/preview?limit=20`);
+    expect(preview.status).toBe(200);
+    expect(preview.body.problems).toHaveLength(20);
+    expect(preview.body.problems[0]).toEqual({ line: 1, reason: 'Feature 1 has no geometry: a point of interest needs a location' });
+    expect(preview.body.problems[19]).toEqual({ line: 20, reason: 'Feature 20 has no geometry: a point of interest needs a location' });
+  });
+
   it.each([
     ['not a FeatureCollection', JSON.stringify(osmFeature(places[0]!)), 'pois.geojson: The file is a GeoJSON "Feature", not a FeatureCollection'],
     ['broken JSON', featureCollection(places.slice(0, 5).map(osmFeature)).replace('"Feature"', '"Feature",,'), 'pois.geojson: The JSON is not valid at line'],

@@ -475,23 +475,28 @@ async function previewSource(ctx: PipelineContext, snapshot: runs.RunSnapshot, b
   if (!open) throw new ApiError(422, 'unreadable_file', `Uploads of ${snapshot.source_type} sources cannot be previewed yet`);
   const problems: SourceProblem[] = [];
   const enoughProblems = new Error('enough problems for a preview');
-  const source = await open(
-    {
-      config: resolveConfig(snapshot.config_params, snapshot.source_type), upload: body, http: httpClientFromSettings(ctx.settings),
-      redis: ctx.redis, queuePrefix: ctx.settings.QUEUE_PREFIX, log: ctx.log.child({ runId: snapshot.job_id }),
-      // an uploaded file is read with no secret
-      credentials: {},
-    },
-    (problem) => {
-      problems.push(problem);
-      if (problems.length >= Math.max(limit, 1)) throw enoughProblems;
-    },
-  );
+  let fields: string[] | null = null;
   const records: SourceRecord[] = [];
-  const iterator = source.records[Symbol.asyncIterator]();
+  let iterator: AsyncIterator<SourceRecord> | undefined;
   try {
+    // inside the try: an opener may read records before it answers (a POI file's first 50, for its
+    // mapping), so enough problems can stop the preview there too
+    const source = await open(
+      {
+        config: resolveConfig(snapshot.config_params, snapshot.source_type), upload: body, http: httpClientFromSettings(ctx.settings),
+        redis: ctx.redis, queuePrefix: ctx.settings.QUEUE_PREFIX, log: ctx.log.child({ runId: snapshot.job_id }),
+        // an uploaded file is read with no secret
+        credentials: {},
+      },
+      (problem) => {
+        problems.push(problem);
+        if (problems.length >= Math.max(limit, 1)) throw enoughProblems;
+      },
+    );
+    fields = source.fields;
+    iterator = source.records[Symbol.asyncIterator]();
     // a header alone (limit 0) is enough for a sheet; a JSON file's columns come from its first records
-    const wanted = limit > 0 ? limit : source.fields ? 0 : 20;
+    const wanted = limit > 0 ? limit : fields ? 0 : 20;
     while (records.length < wanted) {
       const next = await iterator.next();
       if (next.done) break;
@@ -500,12 +505,12 @@ async function previewSource(ctx: PipelineContext, snapshot: runs.RunSnapshot, b
   } catch (error) {
     if (error !== enoughProblems) throw error;
   } finally {
-    await iterator.return?.(undefined);
+    await iterator?.return?.(undefined);
   }
-  const columns = source.fields ?? [...new Set(records.flatMap((record) => leafPaths(record.fields)))];
+  const columns = fields ?? [...new Set(records.flatMap((record) => leafPaths(record.fields)))];
   return {
     columns,
-    records: records.slice(0, limit).map(({ line, fields }) => ({ line, rec_num: null, source_id: null, fields: source.fields ? fields : flattenRecord(fields) })),
+    records: records.slice(0, limit).map((record) => ({ line: record.line, rec_num: null, source_id: null, fields: fields ? record.fields : flattenRecord(record.fields) })),
     problems,
   };
 }
