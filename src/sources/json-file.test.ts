@@ -117,6 +117,18 @@ describe('NDJSON', () => {
     expect(problems[1]).toEqual({ line: 3, reason: 'Line 3 is a number, not a record (a JSON object)' });
   });
 
+  it('fails a file whose last line is cut short (no line end, not valid JSON) rather than giving the lines before it', async () => {
+    const message = await failure('{"name": "A"}\n{"name": "B"}\n{"name": "C", "ci');
+    expect(message).toBe('The file looks cut short at line 3: its last line has no line end and is not valid JSON; '
+      + 'nothing of it is imported, as a cut-short file would propose deleting the listings it lacks');
+  });
+
+  it('keeps a bad line that ends with a line break, even the last, a problem of its own', async () => {
+    const { records, problems } = await read('{"name": "A"}\n{"name": "B", \n');
+    expect(records.map((record) => record.line)).toEqual([1]);
+    expect(problems).toEqual([{ line: 2, reason: expect.stringMatching(/^Line 2 is not valid JSON/) }]);
+  });
+
   it('splits lines that cross chunk boundaries', async () => {
     const text = Array.from({ length: 500 }, (_, i) => JSON.stringify({ n: i + 1, name: `Place ${i + 1}` })).join('\n');
     const bytes = Buffer.from(text);

@@ -70,6 +70,8 @@ async function* ndjsonRecords(text: TextFile, onProblem: ProblemSink): AsyncGene
   let line = 0;
   // a line over the limit is dropped up to its end, not held
   let skipping = false;
+  /** whether the line read last ended with a line break: the last line of a file cut short has none */
+  let ended = true;
   async function* lines(): AsyncGenerator<string | null> {
     for await (const chunk of text.chunks) {
       let from = 0;
@@ -91,6 +93,7 @@ async function* ndjsonRecords(text: TextFile, onProblem: ProblemSink): AsyncGene
       }
     }
     line += 1;
+    ended = false;
     if (skipping) yield null;
     else if (pending) yield pending;
   }
@@ -105,6 +108,11 @@ async function* ndjsonRecords(text: TextFile, onProblem: ProblemSink): AsyncGene
     try {
       value = JSON.parse(body);
     } catch (error) {
+      // a full snapshot of a file cut mid-line would propose deleting the listings after the cut
+      if (!ended) {
+        throw new SourceError(`The file looks cut short at line ${line}: its last line has no line end and is not valid JSON; `
+          + 'nothing of it is imported, as a cut-short file would propose deleting the listings it lacks');
+      }
       await onProblem({ line, reason: `Line ${line} is not valid JSON (${(error as Error).message})` });
       continue;
     }
