@@ -69,6 +69,27 @@ test('null removes a credential, a change of type drops the old type\'s, and a P
   expect(await loadCredentials(t.ctx.db, created.id, secretsKey)).toEqual({});
 });
 
+test('moving base_url to another site needs the credentials sent again, so a stored one never goes elsewhere', async () => {
+  const created = (await admin.post('/api/v1/pipeline/configs', wordpress({ application_password: password }))).body;
+  const elsewhere = { import: { base_url: 'https://collector.example', username: 'importer' } };
+  const moved = await admin.patch(`/api/v1/pipeline/configs/${created.id}`, { config_params: elsewhere });
+  expect(moved.status).toBe(400);
+  expect(moved.body.error.message).toMatch(/credentials\.application_password: import\.base_url moves to https:\/\/collector\.example; send the credentials again/);
+  expect((await admin.get(`/api/v1/pipeline/configs/${created.id}`)).body.config_params.import.base_url).toBe('http://127.0.0.1:9/');
+  // the same site (another path) keeps them; another site with the password sent again is fine
+  const samePlace = await admin.patch(`/api/v1/pipeline/configs/${created.id}`, { config_params: { import: { base_url: 'http://127.0.0.1:9/blog', username: 'importer' } } });
+  expect(samePlace.body.credentials).toEqual({ application_password: 'set' });
+  const resent = await admin.patch(`/api/v1/pipeline/configs/${created.id}`, { config_params: elsewhere, credentials: { application_password: 'for the new site' } });
+  expect(resent.status).toBe(200);
+  expect(await loadCredentials(t.ctx.db, created.id, secretsKey)).toEqual({ application_password: 'for the new site' });
+});
+
+test('a sealed credential whose tag was shortened in the database does not open', async () => {
+  const created = (await admin.post('/api/v1/pipeline/configs', wordpress({ application_password: password }))).body;
+  await t.ctx.db.query('UPDATE pipeline.config_credentials SET tag = substring(tag from 1 for 4) WHERE config_id = $1', [created.id]);
+  await expect(loadCredentials(t.ctx.db, created.id, secretsKey)).rejects.toThrow(/cannot be decrypted with this SECRETS_KEY/);
+});
+
 test.each([
   [{ source_type: 'csv', credentials: { api_key: 'k' } }, /credentials\.api_key: csv sources have no credentials/],
   [wordpress({ api_key: 'k' }), /credentials\.api_key: not a credential of wordpress sources; expected application_password/],

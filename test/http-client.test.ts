@@ -321,6 +321,26 @@ describe('limits', () => {
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 
+  test('a redirect to another origin carries none of the caller\'s headers but the harmless ones, whatever a key header is called', async () => {
+    const other = await startServer('127.0.0.1');
+    try {
+      other.route('/landing', (_request, response) => response.end('landed'));
+      const at = path('moved');
+      source.route(at, (_request, response) => response.writeHead(302, { location: `${other.origin}/landing` }).end());
+      const headers = { apikey: 'secret-one', 'X-ApiKey': 'secret-two', refid: 'secret-three', accept: 'text/plain', 'accept-language': 'fr' };
+      await expect(createHttpClient(local).getText(`${source.origin}${at}`, { headers })).resolves.toBe('landed');
+      const first = source.seen.find((request) => request.path === at)!;
+      expect(first.headers).toMatchObject({ apikey: 'secret-one', 'x-apikey': 'secret-two', refid: 'secret-three' });
+      const landed = other.seen.find((request) => request.path === '/landing')!;
+      expect(landed.headers).toMatchObject({ accept: 'text/plain', 'accept-language': 'fr' });
+      expect(landed.headers.apikey).toBeUndefined();
+      expect(landed.headers['x-apikey']).toBeUndefined();
+      expect(landed.headers.refid).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+
   test('a redirect loop stops at the redirect limit', async () => {
     const at = path('loop');
     source.route(at, (_request, response) => response.writeHead(302, { location: at }).end());

@@ -2,6 +2,8 @@
 // as encrypted credentials, are sent as HTTP Basic, and appear in no API answer, log line, raw file
 // or staged row. A wrong or missing one fails the run saying so.
 import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
@@ -136,4 +138,25 @@ test.each([
   expect(failed.error_summary).toMatch(message);
   expect(failed.error_summary).not.toContain('not the password');
   expect((await admin.get(`/api/v1/pipeline/staging/rows?jobId=${failed.id}`)).body.total).toBe(0);
+});
+
+test('a signed-in site whose address redirects to another origin fails the run naming it, and the password goes only where it was set', async () => {
+  // the DMO's old address, moved to the site: the sign-in must not go on to (or be lost on the way to) another origin
+  const moved = http.createServer((request, response) => response.writeHead(301, { location: `${wordpress.url}${request.url}` }).end());
+  await new Promise<void>((resolve) => moved.listen(0, '127.0.0.1', resolve));
+  const oldAddress = `http://127.0.0.1:${(moved.address() as AddressInfo).port}`;
+  try {
+    wordpress.reset();
+    const configId = await source({ ...wordpressConfig('importer', applicationPassword), config_params: {
+      ...wordpressConfig('importer', applicationPassword).config_params,
+      import: { base_url: oldAddress, username: 'importer', source_id_column: 'acf.listing_id' },
+    } });
+    const failed = await run(configId, ['failed']);
+    expect(failed.error_summary).toContain(`was redirected to ${wordpress.url}/wp-json/wp/v2/posts`);
+    expect(failed.error_summary).toMatch(/which is refused: it is on another origin than http:\/\/127\.0\.0\.1:\d+, and this call signs in only there/);
+    expect(wordpress.requests).toHaveLength(0);
+    expect(failed.error_summary).not.toContain(applicationPassword);
+  } finally {
+    await new Promise((resolve) => moved.close(resolve));
+  }
 });

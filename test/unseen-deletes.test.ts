@@ -81,3 +81,14 @@ test('a full snapshot config ignores the rule: whatever the run missed is propos
   expect(run.results).toMatchObject({ records_deleted: 1 });
   expect((await rowsOf(run.id, 'delete'))[0].warnings).toEqual([]);
 });
+
+test('0 runs means never: a feed of changes only proposes no deletion however long a record is missed', async () => {
+  const { configId } = await createCsvSource(pipeline.admin, 'Visit Change Feed', 3, {
+    import: { source_id_column: 'ID', full_snapshot: false, unseen_runs_before_delete: 0 },
+  });
+  await approveAndPromote(pipeline.admin, (await stage(configId, makeListings(5, 990))).id);
+  for (let i = 0; i < 2; i += 1) {
+    const changes = await stage(configId, makeListings(1, 990));
+    expect(changes.results).toMatchObject({ records_total: 1, records_deleted: 0 });
+  }
+});

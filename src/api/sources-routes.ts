@@ -2,7 +2,7 @@
 import type { Request } from 'express';
 import type { PipelineContext } from '../context';
 import {
-  configBody, configDeleteQuery, configParamsFor, credentialIssues, configPatch, dmoBody, dmoPatch, maxBigSerialId, maxSuggestHeaders, suggestMappingBody,
+  configBody, configDeleteQuery, configParamsFor, credentialIssues, type ConfigPatch, configPatch, dmoBody, dmoPatch, maxBigSerialId, maxSuggestHeaders, suggestMappingBody,
   type SuggestMappingResponse,
 } from '../contract/sources';
 import * as configs from '../db/configs';
@@ -21,6 +21,7 @@ import { openJsonFile } from '../sources/json-file';
 import { SourceError, type OpenedSource, type SourceInput } from '../sources/source';
 import { openXlsx } from '../sources/xlsx';
 import { ApiError, notFound, parseInput } from './errors';
+import { sampleRecords } from '../sources/iterate';
 import { idParam, type RouteSpec } from './routes';
 import { readUploadStream } from './upload';
 
@@ -51,10 +52,10 @@ async function settlePendingRuns(ctx: PipelineContext, configId: number, choice:
   }
 }
 
-/** A config as the API shows it: with when its schedule next starts a run (null for manual or inactive). */
 /** The names of the credentials a config has set, each "set": the values never leave the server. */
 const credentialsShown = (names: string[] | undefined) => Object.fromEntries((names ?? []).map((name) => [name, 'set' as const]));
 
+/** A config as the API shows it: its credentials as set, and when its schedule next starts a run (null for manual or inactive). */
 async function withNextRun(ctx: PipelineContext, config: configs.ConfigRow) {
   const names = await storedCredentialNames(ctx.db, [config.id]);
   return { ...config, credentials: credentialsShown(names.get(config.id)), next_run_at: await nextRunAt(ctx, config.id) };
@@ -67,6 +68,35 @@ function assertCanStore(ctx: PipelineContext, credentials: Record<string, string
     throw new ApiError(400, 'secrets_key_missing',
       `credentials.${setting[0]}: this server cannot store credentials because SECRETS_KEY is not set; ` +
       'set SECRETS_KEY (32 random bytes in base64, e.g. openssl rand -base64 32) on the server and workers, then save again');
+  }
+}
+
+const originOf = (url: string | undefined) => {
+  try {
+    return url ? new URL(url).origin : null;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * A stored credential goes to the site of import.base_url: whoever moves base_url to another site must
+ * send the credentials again (or null them), or anyone who may edit a config could have a password
+ * that is never shown sent to a server of their own.
+ */
+async function assertCredentialsFollow(ctx: PipelineContext, current: configs.ConfigRow, patch: ConfigPatch): Promise<void> {
+  if (patch.config_params === undefined) return;
+  const before = originOf(current.config_params.import?.base_url);
+  const after = originOf(patch.config_params.import?.base_url);
+  if (before === after) return;
+  const stored = (await storedCredentialNames(ctx.db, [current.id])).get(current.id) ?? [];
+  // a change of type drops the old type's credentials anyway
+  const sourceType = patch.source_type ?? current.source_type;
+  const kept = stored.filter((name) => credentialNames[sourceType].includes(name) && !(name in (patch.credentials ?? {})));
+  if (kept.length) {
+    throw new ApiError(400, 'invalid_request',
+      `credentials.${kept[0]}: import.base_url moves to ${after ?? 'no site'}; send the credentials again with this change (or null to remove them): ` +
+      'a stored credential is never sent to another site than the one it was set for');
   }
 }
 
@@ -158,6 +188,7 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
         const wrongCredential = credentialIssues(sourceType, patch.credentials)[0];
         if (wrongCredential) throw new ApiError(400, 'invalid_request', `credentials.${String(wrongCredential.path[1])}: ${wrongCredential.message}`);
         assertCanStore(ctx, patch.credentials);
+        await assertCredentialsFollow(ctx, current, patch);
         if (patch.dmo_id !== undefined) await assertDmoExists(ctx, patch.dmo_id);
         await settlePendingRuns(ctx, id, on_pending_runs);
         const config = await inTransaction(ctx.db, async (client) => {
@@ -187,8 +218,6 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
   ];
 }
 
-/** How many records of a JSON sample its fields are taken from, as the import guesses a mapping from its first records. */
-const sampleRecords = 50;
 
 /**
  * A sample file (multipart `file`) or `{headers}` → the mapping its fields suggest. A CSV's header line

@@ -22,7 +22,7 @@ const keyOf = (secretsKey: string) => Buffer.from(secretsKey, 'base64');
 
 export function sealSecret(secretsKey: string, boundTo: string, plaintext: string): SealedSecret {
   const iv = crypto.randomBytes(12);
-  const cipher = crypto.createCipheriv('aes-256-gcm', keyOf(secretsKey), iv);
+  const cipher = crypto.createCipheriv('aes-256-gcm', keyOf(secretsKey), iv, { authTagLength: 16 });
   cipher.setAAD(Buffer.from(boundTo));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return { iv, ciphertext, tag: cipher.getAuthTag() };
@@ -30,7 +30,9 @@ export function sealSecret(secretsKey: string, boundTo: string, plaintext: strin
 
 /** Throws when the key is not the one it was sealed with, or the row was changed. */
 export function openSecret(secretsKey: string, boundTo: string, sealed: SealedSecret): string {
-  const decipher = crypto.createDecipheriv('aes-256-gcm', keyOf(secretsKey), sealed.iv);
+  // a tag shorter than GCM's full 16 bytes would be accepted by Node and weaken the check
+  if (sealed.tag.length !== 16 || sealed.iv.length !== 12) throw new Error('not a sealed secret of this product');
+  const decipher = crypto.createDecipheriv('aes-256-gcm', keyOf(secretsKey), sealed.iv, { authTagLength: 16 });
   decipher.setAAD(Buffer.from(boundTo));
   decipher.setAuthTag(sealed.tag);
   return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]).toString('utf8');

@@ -38,8 +38,8 @@ const commonImport = {
   source_id_fields: z.array(canonicalField).min(1).optional(),
   full_snapshot: z.boolean().optional(),
   max_delete_ratio: ratio.optional(),
-  /** Not a full snapshot: a record missed by this many runs of the config in a row is proposed for a soft delete. */
-  unseen_runs_before_delete: z.number().int().min(1).max(1000).optional(),
+  /** Not a full snapshot: a record missed by this many runs of the config in a row is proposed for a soft delete; 0: never (a feed of changes only). */
+  unseen_runs_before_delete: z.number().int().min(0).max(1000).optional(),
   split_records: z.number().int().min(1).max(1_000_000).optional(),
   split_bytes: z.number().int().min(1024).optional(),
 };

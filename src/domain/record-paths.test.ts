@@ -41,3 +41,13 @@ test('leaf paths describe a record for a mapping guess and a preview', () => {
   ]);
   expect(flattenRecord({ a: { b: 1 }, c: ['x'] })).toEqual({ 'a.b': 1, c: ['x'] });
 });
+
+test('inherited properties are not fields; a record that is not an object has none; a huge list reads whole', () => {
+  expect(readPath({ items: [{ a: 1 }] }, 'items.constructor')).toBeUndefined();
+  expect(readPath({ items: {} }, 'items.toString')).toBeUndefined();
+  expect(readPath(null as never, 'data.items')).toBeUndefined();
+  expect(hasPath(7 as never, 'a')).toBe(false);
+  const many = Array.from({ length: 300_000 }, (_, i) => ({ url: `https://example.org/${i}.jpg` }));
+  expect((readPath({ many }, 'many.*.url') as unknown[]).length).toBe(300_000);
+  expect((readPath({ many }, 'many.*') as unknown[]).length).toBe(300_000);
+});

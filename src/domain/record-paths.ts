@@ -10,14 +10,15 @@ function step(values: unknown[], segment: string): unknown[] {
   for (const value of values) {
     if (value === null || value === undefined) continue;
     if (segment === '*') {
-      if (Array.isArray(value)) next.push(...value);
-      else if (typeof value === 'object') next.push(...Object.values(value));
+      // loops, not spreads: a list of 300k items must not overflow the call stack
+      if (Array.isArray(value)) for (const item of value) next.push(item);
+      else if (typeof value === 'object') for (const item of Object.values(value)) next.push(item);
       continue;
     }
     if (Array.isArray(value)) {
       if (/^\d+$/.test(segment)) next.push(value[Number(segment)]);
       // a path through a list without an index reads the field of each item
-      else for (const item of value) if (item && typeof item === 'object' && segment in item) next.push((item as SourceFields)[segment]);
+      else for (const item of value) if (item && typeof item === 'object' && Object.prototype.hasOwnProperty.call(item, segment)) next.push((item as SourceFields)[segment]);
       continue;
     }
     if (typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, segment)) next.push((value as SourceFields)[segment]);
@@ -27,6 +28,7 @@ function step(values: unknown[], segment: string): unknown[] {
 
 /** Whether the record has the path at all (a null value counts: the field is there, empty). */
 export function hasPath(record: SourceFields, path: string): boolean {
+  if (record === null || typeof record !== 'object') return false;
   if (Object.prototype.hasOwnProperty.call(record, path)) return true;
   return walk(record, path).found;
 }
@@ -46,11 +48,18 @@ function walk(record: SourceFields, path: string): { found: boolean; values: unk
 
 /** The value at a path: the key as written, else the path; several values (through `*` or a list) as an array. */
 export function readPath(record: SourceFields, path: string): unknown {
+  // a page of an API may be null or a number where an object was expected: nothing is there
+  if (record === null || typeof record !== 'object') return undefined;
   if (Object.prototype.hasOwnProperty.call(record, path)) return record[path];
   const { found, values, many } = walk(record, path);
   if (!found) return undefined;
   if (!many) return values[0];
-  return values.flat().filter((value) => value !== null && value !== undefined && value !== '');
+  const all: unknown[] = [];
+  for (const value of values) {
+    if (Array.isArray(value)) for (const item of value) all.push(item);
+    else all.push(value);
+  }
+  return all.filter((value) => value !== null && value !== undefined && value !== '');
 }
 
 /**

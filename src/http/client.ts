@@ -55,6 +55,8 @@ export interface HttpClientOptions extends HttpLimits {
 
 export interface RequestOptions extends HttpLimits {
   headers?: Record<string, string | undefined>;
+  /** A call that signs in (Basic, a key): a redirect to another origin is refused, as it would go on without the sign-in. */
+  sameOrigin?: boolean;
   searchParams?: Record<string, string | number | boolean | undefined> | URLSearchParams;
   signal?: AbortSignal;
 }
@@ -105,6 +107,9 @@ const defaultLimits: Required<HttpLimits> = {
 // Headers that carry credentials: dropped on a redirect to another origin (got drops Authorization
 // and cookies itself, but cannot know a provider's own key header such as X-Goog-Api-Key).
 const secretHeader = /(^|-)(key|token|secret|auth|authorization|password|signature)$/i;
+// On a redirect to another origin only these of the caller's headers go on: any other may carry a
+// credential under a name of the API's own choosing (`apikey`, `X-ApiKey`, `refid`).
+const portableHeaders = new Set(['accept', 'accept-language', 'accept-encoding', 'user-agent', 'if-none-match', 'if-modified-since', 'content-type', 'content-length']);
 
 /** One failed try, before it is known whether another follows. */
 interface Failure {
@@ -248,6 +253,7 @@ export function httpClientFromSettings(
 /** One request through got, redirects followed; the answer whatever its status, or why there was none. */
 function tryOnce(call: Call, target: URL, headers: Record<string, string>, limits: Required<HttpLimits>, guard: AddressGuard): Promise<HttpBufferResponse | Failure> {
   let currentUrl = target;
+  const callerHeaders = Object.fromEntries(Object.keys(headers).map((name) => [name.toLowerCase(), true]));
   const options: OptionsInit = {
     method: call.method,
     headers,
@@ -269,8 +275,13 @@ function tryOnce(call: Call, target: URL, headers: Record<string, string>, limit
           const previousUrl = currentUrl;
           currentUrl = new URL(String(next.url));
           guard.checkUrl(currentUrl, { allowCredentialsInUrl: limits.allowCredentialsInUrl });
+          if (call.options.sameOrigin && currentUrl.origin !== previousUrl.origin) {
+            throw new UrlRefused(`it is on another origin than ${previousUrl.origin}, and this call signs in only there`);
+          }
           if (currentUrl.origin !== previousUrl.origin) {
-            for (const name of Object.keys(next.headers)) if (secretHeader.test(name)) delete next.headers[name];
+            for (const name of Object.keys(next.headers)) {
+              if (secretHeader.test(name) || (name.toLowerCase() in callerHeaders && !portableHeaders.has(name.toLowerCase()))) delete next.headers[name];
+            }
           }
         },
       ],

@@ -12,7 +12,7 @@ import { isBlank } from '../domain/values';
 import { HttpError, httpClientFromSettings } from '../http/client';
 import { countBlobBytesWritten, rowsProcessed } from '../metrics';
 import { SourceError, sourceOpener, type OpenedSource, type SourceRecord } from '../sources';
-import { prepend, take } from '../sources/iterate';
+import { prepend, sampleRecords, take } from '../sources/iterate';
 import { rawFileKey } from '../storage/blob-keys';
 import { RawFileSplitter } from '../storage/raw-files';
 import { loadRunStep, RunFailure, type Processor, type RunStep } from './processor';
@@ -176,9 +176,6 @@ async function writeRawRecords(ctx: PipelineContext, run: RunStep['run'], config
   rowsProcessed.inc({ step: 'import', result: 'unreadable' }, problems.count);
   await setRunProgress(ctx.db, runId, 'transform', 0, recNum);
 }
-
-/** How many records a JSON source's mapping is guessed from. */
-const sampleRecords = 50;
 
 
 /** A fetched source in messages: its host, never its query (a key may travel there). */

@@ -34,7 +34,7 @@ export const stageProcessor: Processor<'stage'> = {
       await stage.markDuplicates(client, runId);
       await stage.computeActions(client, runId, { fuzzyMatches: true });
       if (config.import.full_snapshot) await stage.proposeDeletions(client, runId, run.dmo_id, config.import.max_delete_ratio);
-      else {
+      else if (config.import.unseen_runs_before_delete > 0) {
         await stage.recordSightings(client, runId, run.config_id, run.dmo_id);
         await stage.proposeDeletions(client, runId, run.dmo_id, config.import.max_delete_ratio,
           { configId: run.config_id, runs: config.import.unseen_runs_before_delete });

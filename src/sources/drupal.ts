@@ -114,22 +114,22 @@ export const openDrupal: SourceOpener = async ({ config, credentials, http, sign
         line += 1;
         yield { line, fields: flatten(resource, included, answer.url) };
       }
-      url = document.next === null ? null : nextPage(document.next, answer.url, visited, page);
+      url = document.next === null ? null : nextPage(document.next, answer.url, first.origin, visited, page);
     }
   }
 
   return { fields: null, records: resources(), mapping: drupalFields, guessFrom: (path) => path.startsWith('field_') };
 };
 
-/** The page links.next names, refused when it goes back to a page already read or to another site. */
-function nextPage(href: string, pageUrl: string, visited: ReadonlySet<string>, page: number): URL {
+/** The page links.next names, refused when it goes back to a page already read or off the site of import.base_url. */
+function nextPage(href: string, pageUrl: string, siteOrigin: string, visited: ReadonlySet<string>, page: number): URL {
   let next: URL;
   try {
     next = new URL(href, pageUrl);
   } catch {
     throw new SourceError(`GET ${redactUrl(pageUrl)}: links.next of page ${page} is not a URL`);
   }
-  if (next.origin !== new URL(pageUrl).origin) {
+  if (next.origin !== siteOrigin) {
     throw new SourceError(`GET ${redactUrl(pageUrl)}: links.next of page ${page} points to another site (${next.origin}), which is not followed`);
   }
   if (visited.has(next.href)) {

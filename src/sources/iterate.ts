@@ -11,8 +11,18 @@ export async function take<T>(iterator: AsyncIterator<T>, count: number): Promis
   return items;
 }
 
-/** The items taken ahead, then the rest of the iterator they came from. */
+/** The items taken ahead, then the rest of the iterator they came from; closing this closes that. */
 export async function* prepend<T>(first: readonly T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
-  yield* first;
-  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+  let finished = false;
+  try {
+    yield* first;
+    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+    finished = true;
+  } finally {
+    // stopped early (a failed run): the source's own finally blocks close its streams
+    if (!finished) await rest.return?.(undefined);
+  }
 }
+
+/** How many records of a source a mapping is guessed from, when nothing names the fields. */
+export const sampleRecords = 50;

@@ -22,8 +22,8 @@ export function siteBaseUrl(config: ResolvedConfig, site: string): URL {
 /**
  * HTTP Basic sign-in of a site that needs it (a WordPress application password, a Drupal user): both
  * import.username and the password credential, or neither; one without the other is refused rather
- * than read as the public site, whose public posts alone would be staged as all the site holds. The
- * HTTP client drops the header on a redirect to another origin.
+ * than read as the public site, whose public posts alone would be staged as all the site holds. A
+ * signed-in page redirected to another origin is refused (fetchJsonPage), for the same reason.
  */
 export function basicAuth(config: ResolvedConfig, credentials: Readonly<Record<string, string>>, passwordName: string, site: string): Record<string, string> {
   const username = config.import.username;
@@ -61,6 +61,8 @@ export async function fetchJsonPage(
 ): Promise<JsonPage> {
   const response = await http.getBuffer(url, {
     headers: { ...options.headers, accept: options.accept }, ...(options.signal ? { signal: options.signal } : {}),
+    // signed in, a redirect off the site would read on without the sign-in: only the public part, taken as all of it
+    sameOrigin: options.headers?.authorization !== undefined,
   }).catch((error: unknown) => {
     if (error instanceof HttpError && (error.status === 401 || error.status === 403)) {
       throw new SourceError(`${error.message}: ${options.headers?.authorization
