@@ -1,7 +1,7 @@
 // One sheet of an XLSX workbook, read with exceljs's streaming reader: rows as they are unzipped, the
 // shared strings in memory (they are what the cells point at), a sheet that comes before them in the
 // zip spooled to a temporary file by exceljs. What exceljs leaves to its caller is handled here: the
-// order of the zip's parts, a failing upload, a broken archive, and stopping early.
+// order of the zip's parts, a failing upload, a broken archive, a sheet cut short, and stopping early.
 import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { SourceError } from './source';
@@ -24,6 +24,34 @@ interface ReaderInternals {
 interface SheetReader extends AsyncIterable<ExcelJS.Row> {
   name: string;
   iterator?: { destroy?: () => void };
+}
+
+/** A sheet's closing tag, with or without a namespace prefix. */
+const sheetEnd = /<\/(?:[\w.-]+:)?worksheet\s*>/;
+
+/**
+ * A sheet's XML as exceljs reads it, watched for its closing tag: exceljs's parser ends where the XML
+ * ends without a word, so a sheet cut short inside a whole zip would read as a sheet of fewer rows.
+ */
+class SheetXml implements AsyncIterable<unknown> {
+  closed = false;
+  constructor(private readonly xml: AsyncIterable<unknown> & { destroy?: () => void }) {}
+
+  /** a sheet not read: its spooled file is closed (exceljs's skip reaches it here) */
+  destroy(): void {
+    this.xml.destroy?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<unknown> {
+    // the end of the previous chunk, for a tag split between two
+    let tail = '';
+    for await (const chunk of this.xml) {
+      const text = tail + (Buffer.isBuffer(chunk) ? chunk.toString('latin1') : String(chunk));
+      if (!this.closed && sheetEnd.test(text)) this.closed = true;
+      tail = text.slice(-32);
+      yield chunk;
+    }
+  }
 }
 
 const unreadable = (error: unknown) =>
@@ -53,7 +81,7 @@ function readSheetsInOrder(reader: ReaderInternals): void {
   reader._parseWorksheet = (iterator, sheetNo) => {
     if (!reader.model) throw new SourceError('The file is a zip archive but not an XLSX workbook: it has no xl/workbook.xml');
     sheetsStarted = true;
-    return parseWorksheet(iterator, sheetNo);
+    return parseWorksheet(new SheetXml(iterator as AsyncIterable<unknown>), sheetNo);
   };
 }
 
@@ -118,6 +146,7 @@ export async function openWorkbookSheet(input: Readable, wanted: string | undefi
   async function* rows(): AsyncGenerator<ExcelJS.Row> {
     const iterator = found[Symbol.asyncIterator]();
     let finished = false;
+    let lastRow = 0;
     try {
       for (;;) {
         let step: IteratorResult<ExcelJS.Row>;
@@ -127,7 +156,12 @@ export async function openWorkbookSheet(input: Readable, wanted: string | undefi
           throw unreadable(error);
         }
         if (step.done) break;
+        lastRow = step.value.number;
         yield step.value;
+      }
+      if (found.iterator instanceof SheetXml && !found.iterator.closed) {
+        throw new SourceError(`The sheet "${name}" is cut short ${lastRow ? `after row ${lastRow}` : 'before its first row'}: its XML ends before </worksheet>; `
+          + 'nothing of it is imported, as a cut-short file would propose deleting the listings it lacks');
       }
       for (let rest = await next(); !rest.done; rest = await next()) skip(rest.value);
       finished = true;

@@ -1,5 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
+// exceljs's own zip library (a dependency of it), to rewrite a workbook's parts as Excel orders them
+import JSZip from 'jszip';
 import { resolveConfig } from '../domain/config-params';
 import { SourceError, type SourceInput, type SourceRecord } from './source';
 import { openXlsx } from './xlsx';
@@ -91,6 +93,36 @@ describe('an XLSX workbook', () => {
     const garbled = Buffer.from(file);
     garbled.fill(0x41, 200, 1200);
     expect(await failure(garbled)).toMatch(/XLSX workbook/);
+  });
+
+  describe('a sheet whose XML is cut short inside a whole zip', () => {
+    /** A workbook rewritten in Excel's part order (workbook, shared strings, then the sheet), its sheet's XML passed through `cut`. */
+    async function excelOrdered(cut: (xml: string) => string): Promise<Buffer> {
+      const file = await workbook((book) => {
+        const sheet = book.addWorksheet('Listings');
+        sheet.addRow(['Name', 'City']);
+        for (let i = 2; i <= 100; i += 1) sheet.addRow([`Place ${i}`, 'Halifax']);
+      });
+      const written = await JSZip.loadAsync(file);
+      const excel = new JSZip();
+      const order = ['[Content_Types].xml', '_rels/.rels', 'xl/workbook.xml', 'xl/_rels/workbook.xml.rels', 'xl/theme/theme1.xml', 'xl/styles.xml',
+        'xl/sharedStrings.xml', 'xl/worksheets/sheet1.xml', 'docProps/app.xml', 'docProps/core.xml'];
+      for (const name of order) {
+        const content = await written.file(name)!.async('string');
+        excel.file(name, name === 'xl/worksheets/sheet1.xml' ? cut(content) : content);
+      }
+      return excel.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+    }
+
+    it('is read whole when it is whole (the rewritten zip is a workbook)', async () => {
+      expect((await read(await excelOrdered((xml) => xml))).records).toHaveLength(99);
+    });
+
+    it('fails the run naming the last row read, rather than giving the rows before the cut', async () => {
+      const file = await excelOrdered((xml) => xml.slice(0, xml.indexOf('<row r="60"') + 40));
+      expect(await failure(file)).toBe('The sheet "Listings" is cut short after row 59: its XML ends before </worksheet>; '
+        + 'nothing of it is imported, as a cut-short file would propose deleting the listings it lacks');
+    });
   });
 
   it('fails, not waits, when the upload fails mid-read', async () => {
