@@ -4,7 +4,7 @@ import type { PipelineContext } from '../context';
 import { CredentialsUnreadable, loadCredentials } from '../db/credentials';
 import { deleteRawFiles, listFiles, recordFile, type JobFileRow } from '../db/files';
 import { deleteImportErrors, recordErrors, type RecordError } from '../db/record-errors';
-import { applyRunEvent, markImported, saveSnapshotMapping, setRunProgress } from '../db/runs';
+import { applyRunEvent, getRun, markImported, saveSnapshotMapping, setRunProgress } from '../db/runs';
 import { needsUpload } from '../domain/config-params';
 import { hasPath, leafPaths, readPath } from '../domain/record-paths';
 import { defaultMapping } from '../domain/suggest-mapping';
@@ -37,12 +37,15 @@ export const importProcessor: Processor<'import'> = {
     // a queued run starts; a running one is this same step again (a stalled job, or Redis was lost)
     if (step.run.status === 'queued' && !(await applyRunEvent(ctx.db, runId, 'import_started', { stage: 'import' })).moved) return 'skipped';
     // written before: the next step (the stage flow, run-flow.ts) is only added again
-    if (!step.run.imported_at) await importSource(ctx, step);
+    if (!step.run.imported_at && (await importSource(ctx, step)) === 'moved_on') return 'skipped';
     return 'success';
   },
 };
 
-async function importSource(ctx: PipelineContext, { run, snapshot, config }: RunStep): Promise<void> {
+/** How often a long import (a site scraped at 1 request/s) looks whether its run was cancelled meanwhile. */
+const runCheckMs = 5_000;
+
+async function importSource(ctx: PipelineContext, { run, snapshot, config }: RunStep): Promise<'imported' | 'moved_on'> {
   const runId = run.id;
   const open = sourceOpener(snapshot.source_type);
   if (!open) throw new RunFailure(`Source type ${snapshot.source_type} cannot be imported yet`);
@@ -65,25 +68,46 @@ async function importSource(ctx: PipelineContext, { run, snapshot, config }: Run
     throw error instanceof CredentialsUnreadable ? new RunFailure(error.message) : error;
   }
   const body = upload ? await ctx.store.get(upload.storage_key) : null;
+  // a run cancelled (or superseded) while its source is read stops the reading: its requests are aborted
+  const movedOn = new AbortController();
+  const watch = setInterval(() => {
+    getRun(ctx.db, runId).then((current) => {
+      if (current?.status !== 'running') movedOn.abort();
+    }, () => undefined);
+  }, runCheckMs);
   let records: AsyncIterator<SourceRecord> | null = null;
   try {
     let source;
     try {
       source = await open(
-        { config, upload: body, http: httpClientFromSettings(ctx.settings), credentials, redis: ctx.redis, queuePrefix: ctx.settings.QUEUE_PREFIX, log: ctx.log.child({ runId }) },
+        {
+          config, upload: body, http: httpClientFromSettings(ctx.settings), credentials, redis: ctx.redis,
+          queuePrefix: ctx.settings.QUEUE_PREFIX, log: ctx.log.child({ runId }), signal: movedOn.signal,
+        },
         (problem) => problems.add({ line: problem.line, error_type: 'parse_error', error_message: problem.reason }),
       );
     } catch (error) {
       throw failure(error);
     }
     records = source.records[Symbol.asyncIterator]();
-    await writeRawRecords(ctx, run, config, { source, records, upload, sourceName, problems, failure });
+    await writeRawRecords(ctx, run, config, { source, records, upload, sourceName, problems, failure, signal: movedOn.signal });
+    return 'imported';
+  } catch (error) {
+    if (movedOn.signal.aborted) {
+      ctx.log.info({ runId }, 'the run moved on while its source was read: the import stopped');
+      return 'moved_on';
+    }
+    throw error;
   } finally {
+    clearInterval(watch);
     // a run that fails before the end closes what it read: the upload's stream, a site's pagination
     await records?.return?.(undefined).catch(() => undefined);
     body?.destroy();
   }
 }
+
+/** Thrown between records once the run moved on. */
+class RunMovedOn extends Error {}
 
 interface ImportReading {
   source: OpenedSource;
@@ -92,11 +116,12 @@ interface ImportReading {
   sourceName: string;
   problems: ProblemLog;
   failure: (error: unknown) => unknown;
+  signal: AbortSignal;
 }
 
 /** The source's records, with their metadata, into split raw files; then the run is marked imported. */
 async function writeRawRecords(ctx: PipelineContext, run: RunStep['run'], config: RunStep['config'], reading: ImportReading): Promise<void> {
-  const { source, records, upload, sourceName, problems, failure } = reading;
+  const { source, records, upload, sourceName, problems, failure, signal } = reading;
   const runId = run.id;
   // without a mapping, one is guessed from the source's fields: a file's header, or the paths of its first records
   let first: SourceRecord[] = [];
@@ -147,6 +172,7 @@ async function writeRawRecords(ctx: PipelineContext, run: RunStep['run'], config
   let recNum = 0;
   try {
     for await (const { line, fields: record } of prepend(first, records)) {
+      if (signal.aborted) throw new RunMovedOn();
       recNum += 1;
       for (const path of unseen) if (hasPath(record, path)) unseen.delete(path);
       const id = config.import.source_id_column ? readPath(record, config.import.source_id_column) : null;
