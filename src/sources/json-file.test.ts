@@ -96,6 +96,11 @@ describe('a JSON document with its records inside', () => {
     expect(await failure(document, 'data.missing')).toBe('import.records_path "data.missing" is not in the document (its lists of objects: data.items)');
   });
 
+  it('names the lists of objects in it, not an empty list met before an object', async () => {
+    expect(await failure('{"tags": [], "meta": {"count": 1}, "places": [{"name": "A"}]}')).toBe(
+      'The file is one JSON object, not a list of records: set import.records_path to the list of records inside it (its lists of objects: places)');
+  });
+
   it('reads a list inside a list by its index', async () => {
     const { records } = await read('{"pages": [{"results": [{"name": "A"}]}]}', 'pages.0.results');
     expect(records).toEqual([{ line: 1, fields: { name: 'A' } }]);

@@ -1,26 +1,16 @@
 // An uploaded JSON file as a source: a JSON array of records, NDJSON (one record a line), or a JSON
 // document whose list of records import.records_path names (`data.items`). Never parsed whole: a
-// document goes through stream-json's tokenizer and one record is assembled at a time; NDJSON is read
-// a line at a time. A document that is not valid JSON (a truncated export) fails the run, naming where,
+// document goes through the streamed list reader of json-list.ts, one record assembled at a time; NDJSON
+// is read a line at a time. A document that is not valid JSON (a truncated export) fails the run, naming where,
 // as its records would be a partial snapshot that proposes deleting the listings it lacks.
-import { pipeline, Readable } from 'node:stream';
-import Assembler from 'stream-json/assembler.js';
-import parser from 'stream-json/parser.js';
-import batch from 'stream-json/utils/batch.js';
-import { jsonVerifier } from 'stream-json/utils/verifier.js';
+import { jsonListItems } from './json-list';
 import { openText, type TextFile } from './text-file';
 import { SourceError, type ProblemSink, type SourceOpener, type SourceRecord } from './source';
 
-/** Deeper than this is not a listing (and would overflow the stack of what reads it next). */
-const maxDepth = 64;
 /** An NDJSON line longer than this is a problem of its own, not read into memory. */
 const maxLineChars = 16 * 1024 * 1024;
 /** How far past the start of a document that is one object the lists in it are looked for, for the message. */
 const listSearchTokens = 2_000_000;
-
-type Token = { name: string; value?: unknown };
-/** A scalar token's value as JSON.parse would give it (the tokenizer keeps numbers as text). */
-const scalarOf = (token: Token) => (token.name === 'numberValue' ? Number(token.value) : token.value);
 
 /** An uploaded JSON array, NDJSON file or JSON document as a source; records differ, so `fields` is null. */
 export const openJsonFile: SourceOpener = async ({ config, upload }, onProblem) => {
@@ -124,130 +114,23 @@ async function* ndjsonRecords(text: TextFile, onProblem: ProblemSink): AsyncGene
   }
 }
 
-/** Where the reader is in the document: the containers around the current value. */
-interface Container {
-  isArray: boolean;
-  /** an object's current key; an array's items are numbered by index */
-  key: string | null;
-  index: number;
-  /** this array is the list of records */
-  records: boolean;
-}
-
 async function* documentRecords(text: TextFile, recordsPath: string | undefined, onProblem: ProblemSink): AsyncGenerator<SourceRecord> {
-  const target = recordsPath ? recordsPath.split('.') : [];
-  const verify = jsonVerifier();
-  let lines = 1;
-  async function* verified(): AsyncGenerator<string> {
-    for await (const chunk of text.chunks) {
-      // the tokenizer says only that the text is wrong; the verifier says where
-      verify(chunk);
-      for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) lines += 1;
-      yield chunk;
-    }
+  let count = 0;
+  const items = jsonListItems(text.chunks, {
+    path: recordsPath ? recordsPath.split('.') : [],
+    itemName: 'Record',
+    listSearchTokens,
+    refusal: (found, lists) => {
+      const note = lists.length ? ` (its lists of objects: ${lists.slice(0, 10).join(', ')})` : '';
+      if (!recordsPath) return `The file is one JSON object, not a list of records: set import.records_path to the list of records inside it${note}`;
+      if (found) return `import.records_path "${recordsPath}" names ${found}, not a list of records${note}`;
+      return `import.records_path "${recordsPath}" is not in the document${note}`;
+    },
+  });
+  for await (const { position, value } of items) {
+    count += 1;
+    if (isRecord(value)) yield { line: position, fields: value };
+    else await onProblem({ line: position, reason: `Record ${position} is ${kindOf(value)}, not a record (a JSON object)` });
   }
-  const tokens = pipeline(
-    Readable.from(verified()), parser.asStream({ packValues: true, streamValues: false }), batch.asStream({ batchSize: 1000 }),
-    () => undefined,
-  );
-
-  const stack: Container[] = [];
-  /** lists of objects met on the way, for a message that says where the records may be */
-  const lists: string[] = [];
-  let listCandidate: string | null = null;
-  let record: Assembler | null = null;
-  let found = false;
-  let records = 0;
-  let problems = 0;
-  /** set when the document cannot give records: what to say once the lists in it are known */
-  let refusal: string | null = null;
-  let searched = 0;
-
-  const here = () => stack.map((container) => (container.isArray ? String(container.index) : container.key ?? ''));
-  const atTarget = () => stack.length === target.length && here().every((segment, i) => segment === target[i]);
-  const afterValue = () => {
-    const top = stack.at(-1);
-    if (top?.isArray) top.index += 1;
-  };
-  const listsNote = () => (lists.length ? ` (its lists of objects: ${lists.slice(0, 10).join(', ')})` : '');
-  const refuse = (message: string) => new SourceError(`${message}${listsNote()}`);
-  const problem = async (position: number, value: unknown) => {
-    problems += 1;
-    await onProblem({ line: position, reason: `Record ${position} is ${kindOf(value)}, not a record (a JSON object)` });
-  };
-
-  try {
-    for await (const batchOfTokens of tokens as AsyncIterable<Token[]>) {
-      for (const token of batchOfTokens) {
-        if (record) {
-          record.consume(token as never);
-          if (record.depth + stack.length > maxDepth) throw new SourceError(`Record ${stack.at(-1)!.index + 1} is nested deeper than ${maxDepth} levels`);
-          if (!record.done) continue;
-          const position = stack.at(-1)!.index + 1;
-          if (isRecord(record.current)) {
-            records += 1;
-            yield { line: position, fields: record.current };
-          } else await problem(position, record.current);
-          record = null;
-          afterValue();
-          continue;
-        }
-        if (refusal !== null && (searched += 1) > listSearchTokens) throw refuse(refusal);
-        if (token.name === 'keyValue') {
-          stack.at(-1)!.key = token.value as string;
-          continue;
-        }
-        if (token.name === 'endObject' || token.name === 'endArray') {
-          stack.pop();
-          afterValue();
-          continue;
-        }
-        const top = stack.at(-1);
-        const opens = token.name === 'startObject' || token.name === 'startArray';
-        if (top?.records) {
-          if (opens) {
-            record = new Assembler();
-            record.consume(token as never);
-          } else {
-            await problem(top.index + 1, scalarOf(token));
-            afterValue();
-          }
-          continue;
-        }
-        if (listCandidate !== null) {
-          if (token.name === 'startObject') lists.push(listCandidate);
-          listCandidate = null;
-        }
-        if (stack.length >= maxDepth) throw new SourceError(`The document is nested deeper than ${maxDepth} levels at line ${lines}`);
-        const isTarget = refusal === null && atTarget();
-        if (token.name === 'startArray') {
-          if (isTarget) found = true;
-          else if (stack.length < 4) listCandidate = here().join('.');
-          stack.push({ isArray: true, key: null, index: 0, records: isTarget });
-          continue;
-        }
-        if (isTarget) {
-          refusal = !recordsPath
-            ? 'The file is one JSON object, not a list of records: set import.records_path to the list of records inside it'
-            : `import.records_path "${recordsPath}" names ${token.name === 'startObject' ? 'an object' : kindOf(scalarOf(token))}, not a list of records`;
-        }
-        if (token.name === 'startObject') stack.push({ isArray: false, key: null, index: 0, records: false });
-        else afterValue();
-      }
-    }
-  } catch (error) {
-    if (error instanceof SourceError) throw error;
-    const where = error as { line?: unknown; pos?: unknown; message?: string };
-    const cause = 'nothing of it is imported, as a broken or cut-short file would propose deleting the listings it lacks';
-    if (typeof where.line === 'number') {
-      const reason = (where.message ?? '').replace(/^.*?cannot parse input: /, '');
-      throw new SourceError(`The JSON is not valid at line ${where.line}, position ${where.pos} (${reason}); ${cause}`);
-    }
-    throw new SourceError(`The JSON ends before it is complete, at line ${lines}: the file looks cut short; ${cause}`);
-  } finally {
-    tokens.destroy();
-  }
-  if (refusal !== null) throw refuse(refusal);
-  if (!found) throw refuse(`import.records_path "${recordsPath}" is not in the document`);
-  if (records + problems === 0) throw new SourceError(`The ${recordsPath ? `list at import.records_path "${recordsPath}"` : 'JSON array'} is empty: the file has no records`);
+  if (count === 0) throw new SourceError(`The ${recordsPath ? `list at import.records_path "${recordsPath}"` : 'JSON array'} is empty: the file has no records`);
 }

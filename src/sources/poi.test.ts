@@ -160,6 +160,11 @@ describe('JSON and CSV exports', () => {
       lat: places[0]!.lat, lng: places[0]!.lng, address: places[0]!.street, category: 'hotel' });
   });
 
+  it('import.records_path reads through a list by its index, as a JSON file source does', async () => {
+    const { records } = await readAll(JSON.stringify({ pages: [{ results: [{ NAME: 'A', LAT: 44.1, LON: -63.2 }] }] }), { records_path: 'pages.0.results' });
+    expect(records).toEqual([{ line: 1, fields: { NAME: 'A', LAT: 44.1, LON: -63.2 } }]);
+  });
+
   it('a JSON list of plain records is kept as given', async () => {
     const { records } = await readAll(JSON.stringify([{ NAME: 'A', LAT: 44.1, LON: -63.2 }, 7]));
     expect(records).toEqual([{ line: 1, fields: { NAME: 'A', LAT: 44.1, LON: -63.2 } }]);

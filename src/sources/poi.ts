@@ -56,12 +56,20 @@ async function fetchExport(http: HttpClient, baseUrl: string | undefined, signal
   })();
 }
 
-function jsonListOf(format: 'geojson' | 'json', recordsPath: string | undefined): JsonListOptions {
-  if (recordsPath) return { path: recordsPath.split('.'), listName: `import.records_path "${recordsPath}"`, hint: 'check import.records_path' };
-  if (format === 'json') return { path: [], listName: 'The document', hint: 'set import.records_path to the list of records inside it' };
+/** Where a POI export's list is, and the name messages give it (`"features"`, `import.records_path "elements"`). */
+interface PoiList extends JsonListOptions {
+  listName: string;
+}
+
+function jsonListOf(format: 'geojson' | 'json', recordsPath: string | undefined): PoiList {
+  const list = (path: string[], listName: string, hint: string, itemName: string): PoiList => ({
+    path, listName, itemName,
+    refusal: (found) => (found ? `${listName} is ${found}, not a list: ${hint}` : `The document has no ${listName}: ${hint}`),
+  });
+  if (recordsPath) return list(recordsPath.split('.'), `import.records_path "${recordsPath}"`, 'check import.records_path', format === 'geojson' ? 'Feature' : 'Record');
+  if (format === 'json') return list([], 'The document', 'set import.records_path to the list of records inside it', 'Record');
   return {
-    path: ['features'], listName: '"features"',
-    hint: 'a GeoJSON FeatureCollection has one; for another JSON export set import.format to json and import.records_path',
+    ...list(['features'], '"features"', 'a GeoJSON FeatureCollection has one; for another JSON export set import.format to json and import.records_path', 'Feature'),
     onTopLevel: (key, value) => {
       if (key === 'type' && value !== 'FeatureCollection') {
         throw new SourceError(`The file is a GeoJSON ${JSON.stringify(value)}, not a FeatureCollection: a POI data set is a FeatureCollection of features`);
@@ -70,14 +78,13 @@ function jsonListOf(format: 'geojson' | 'json', recordsPath: string | undefined)
   };
 }
 
-async function* readJsonRecords(text: AsyncIterable<string>, list: JsonListOptions, format: 'geojson' | 'json', onProblem: ProblemSink): AsyncGenerator<SourceRecord> {
-  const noun = format === 'geojson' ? 'Feature' : 'Record';
+async function* readJsonRecords(text: AsyncIterable<string>, list: PoiList, format: 'geojson' | 'json', onProblem: ProblemSink): AsyncGenerator<SourceRecord> {
   let read = 0;
   for await (const { position, value } of jsonListItems(text, list)) {
     read += 1;
     // in a FeatureCollection an item is a Feature (or an ESRI JSON feature), never a record as it is
     const strict = format === 'geojson' && !(typeof value === 'object' && value !== null && 'attributes' in value);
-    const result = strict ? featureRecord(value, `${noun} ${position}`) : poiRecord(value, `${noun} ${position}`);
+    const result = strict ? featureRecord(value, `${list.itemName} ${position}`) : poiRecord(value, `${list.itemName} ${position}`);
     if (result.ok) yield { line: position, fields: result.fields };
     // awaited, so a file of nothing but bad features is logged as it streams, not held
     else await onProblem({ line: position, reason: result.reason });
