@@ -303,3 +303,28 @@ describe('createBlobStore', () => {
     expect(() => createBlobStore(storageUrl, { region: 'eu-west-1' })).toThrow(/STORAGE_URL .*expected file:\/\/\//);
   });
 });
+
+describe('raw files on S3', () => {
+  it('carry what they are as object metadata: run, DMO, domain, source type, format, sequence, first record', async () => {
+    const subject = await openS3Store();
+    try {
+      const { RawFileSplitter } = await import('../src/storage/raw-files');
+      const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+      const written: string[] = [];
+      const splitter = new RawFileSplitter(subject.store, (seq) => `dev-data/raw/listings/7/20261203/job-000042-0${seq}.ndjson.gz`,
+        { records: 2, bytes: 1024 * 1024 }, async (file) => void written.push(file.key),
+        { 'run-id': '42', 'dmo-id': '7', 'data-domain': 'listings', 'source-type': 'wordpress', format: 'ndjson' });
+      for (let n = 1; n <= 3; n += 1) await splitter.write({ rec_num: n });
+      await splitter.finish();
+      expect(written).toHaveLength(2);
+      const endpoint = (subject.store as unknown as { client: S3Client }).client;
+      const second = await endpoint.send(new HeadObjectCommand({ Bucket: 'test-bucket', Key: `pipeline-test/${written[1]}` }));
+      expect(second.Metadata).toEqual({
+        'run-id': '42', 'dmo-id': '7', 'data-domain': 'listings', 'source-type': 'wordpress', format: 'ndjson', seq: '2', 'first-rec-num': '3',
+      });
+      expect(second.ContentType).toBe('application/gzip');
+    } finally {
+      await subject.close();
+    }
+  });
+});

@@ -90,7 +90,7 @@ async function importSource(ctx: PipelineContext, { run, snapshot, config }: Run
       throw failure(error);
     }
     records = source.records[Symbol.asyncIterator]();
-    await writeRawRecords(ctx, run, config, { source, records, upload, sourceName, problems, failure, signal: movedOn.signal });
+    await writeRawRecords(ctx, run, config, { source, records, upload, sourceName, problems, failure, signal: movedOn.signal, sourceType: snapshot.source_type });
     return 'imported';
   } catch (error) {
     if (movedOn.signal.aborted) {
@@ -117,11 +117,12 @@ interface ImportReading {
   problems: ProblemLog;
   failure: (error: unknown) => unknown;
   signal: AbortSignal;
+  sourceType: string;
 }
 
 /** The source's records, with their metadata, into split raw files; then the run is marked imported. */
 async function writeRawRecords(ctx: PipelineContext, run: RunStep['run'], config: RunStep['config'], reading: ImportReading): Promise<void> {
-  const { source, records, upload, sourceName, problems, failure, signal } = reading;
+  const { source, records, upload, sourceName, problems, failure, signal, sourceType } = reading;
   const runId = run.id;
   // without a mapping, one is guessed from the source's fields: a file's header, or the paths of its first records
   let first: SourceRecord[] = [];
@@ -165,6 +166,8 @@ async function writeRawRecords(ctx: PipelineContext, run: RunStep['run'], config
       countBlobBytesWritten(run.dmo_id, 'raw', file.bytes);
       await setRunProgress(ctx.db, runId, 'import', file.firstRecNum + file.recordCount - 1, 0);
     },
+    // known when a file starts: its size and record count are in job_files once it is written
+    { 'run-id': String(runId), 'dmo-id': String(run.dmo_id), 'data-domain': run.data_domain, 'source-type': sourceType, format: 'ndjson' },
   );
 
   const importedAt = new Date().toISOString();

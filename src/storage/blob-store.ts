@@ -8,7 +8,7 @@ import { S3BlobStore } from './s3-store';
 
 export interface BlobStore {
   /** Streams body into key; resolves with the number of bytes stored. Overwrites. */
-  put(key: string, body: Readable, options?: { contentType?: string }): Promise<{ bytes: number }>;
+  put(key: string, body: Readable, options?: PutOptions): Promise<{ bytes: number }>;
   /** A stream of the object's bytes; rejects with BlobNotFoundError when key is absent. */
   get(key: string): Promise<Readable>;
   /** Size in bytes, or null when absent. */
@@ -17,6 +17,12 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** e.g. "file:///abs/dir" or "s3://bucket", for logs */
   readonly url: string;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /** Said with the object where the store keeps metadata (S3's x-amz-meta-*): what it is, for whoever lists the bucket. */
+  metadata?: Record<string, string>;
 }
 
 export class BlobNotFoundError extends Error {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
-import { assertValidBlobKey, BlobNotFoundError, byteCounter, type BlobStore } from './blob-store';
+import { assertValidBlobKey, BlobNotFoundError, byteCounter, type BlobStore, type PutOptions } from './blob-store';
 
 export class FsBlobStore implements BlobStore {
   readonly url: string;
@@ -21,8 +21,8 @@ export class FsBlobStore implements BlobStore {
     this.url = pathToFileURL(this.root).href;
   }
 
-  // contentType is not kept: files have no metadata, and readers know their keys' formats.
-  async put(key: string, body: Readable, _options?: { contentType?: string }): Promise<{ bytes: number }> {
+  // contentType and metadata are not kept: files have none, readers know their keys' formats, and job_files says the rest.
+  async put(key: string, body: Readable, _options?: PutOptions): Promise<{ bytes: number }> {
     const target = this.fileOf(key);
     const directory = path.dirname(target);
     // Beside the target so the rename is atomic (same filesystem); dotted and random so it is

@@ -42,6 +42,8 @@ export class RawFileSplitter {
     private readonly keyFor: (seq: number) => string,
     private readonly limits: SplitLimits,
     private readonly onFileWritten: (file: WrittenFile) => Promise<void>,
+    /** Said with each object where the store keeps metadata (S3), beside its sequence and first record. */
+    private readonly metadata: Record<string, string> = {},
   ) {}
 
   async write(record: { rec_num: number }): Promise<void> {
@@ -76,7 +78,9 @@ export class RawFileSplitter {
     const gzip = createGzip({ level: 1 });
     // pipeline, not pipe: an aborted input must fail the gzip stream too, or the put would wait forever
     pipeline(input, gzip, () => undefined);
-    const stored = this.store.put(key, gzip, { contentType: 'application/gzip' });
+    const stored = this.store.put(key, gzip, {
+      contentType: 'application/gzip', metadata: { ...this.metadata, seq: String(this.seq), 'first-rec-num': String(firstRecNum) },
+    });
     stored.catch(() => undefined); // observed in closeCurrent
     return { seq: this.seq, key, input, pending: '', stored, records: 0, bytes: 0, firstRecNum };
   }

@@ -3,7 +3,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } fr
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertValidBlobKey, BlobNotFoundError, byteCounter, type BlobStore } from './blob-store';
+import { assertValidBlobKey, BlobNotFoundError, byteCounter, type BlobStore, type PutOptions } from './blob-store';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -41,12 +41,12 @@ export class S3BlobStore implements BlobStore {
     });
   }
 
-  async put(key: string, body: Readable, options?: { contentType?: string }): Promise<{ bytes: number }> {
+  async put(key: string, body: Readable, options?: PutOptions): Promise<{ bytes: number }> {
     const Key = this.objectKey(key);
     const counter = byteCounter();
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key, Body: counter.stream, ContentType: options?.contentType },
+      params: { Bucket: this.bucket, Key, Body: counter.stream, ContentType: options?.contentType, Metadata: options?.metadata },
       partSize,
       queueSize,
     });
