@@ -235,6 +235,8 @@ describe('a run fails with a clear error, and stages nothing, when', () => {
       /import\.fields\.name\.selector "h1\[itemprop=name\]" matched nothing on any of the 30 detail pages read \(the first: http:\/\/127\.0\.0\.1:\d+\/places\/l1\): has the site's layout changed\?/],
     ['robots.txt answers 503', () => site.reset(places, { perPage: 10, robots: { status: 503 } }),
       /GET http:\/\/127\.0\.0\.1:\d+\/robots\.txt answered 503: a site whose robots\.txt cannot be read .* may not be crawled at all/],
+    ['robots.txt asks for a Crawl-delay of an hour', () => site.reset(places, { perPage: 10, robots: { body: 'User-agent: *\nCrawl-delay: 3600\n' } }),
+      /http:\/\/127\.0\.0\.1:\d+\/robots\.txt asks for Crawl-delay: 3600, more than the 60 s between requests a crawl waits: the site asks for less than a crawl can do \(1,000 pages would take 42 days\)/],
     ['robots.txt disallows the list itself', () => site.reset(places, { perPage: 10, robots: { body: 'User-agent: listings-pipeline\nDisallow: /listings\n' } }),
       /robots\.txt of 127\.0\.0\.1:\d+ disallows http:\/\/127\.0\.0\.1:\d+\/listings \(import\.base_url\) to us; nothing was read/],
   ])('%s', async (_, hostile, message) => {

@@ -1,10 +1,13 @@
 // One fleet-wide rate limit per key (a provider endpoint, a host): however many workers on however
 // many machines ask, at most `perSecond` grants fall in any one-second window, with room to spare for
 // the network between a grant and its request reaching the provider. Redis decides, in one
-// script, on its own clock (TIME), so machines whose clocks differ still agree. Nothing here sleeps:
-// a refused caller learns how long until a slot frees and hands its job back (BullMQ's
-// worker.rateLimit + RateLimitError), so it holds no worker slot while it waits.
+// script, on its own clock (TIME), so machines whose clocks differ still agree. acquire() never
+// sleeps: a refused caller learns how long until a slot frees and hands its job back (BullMQ's
+// worker.rateLimit + RateLimitError), so it holds no worker slot while it waits. Only a caller
+// midway through something it cannot hand back (a source reading page after page) waits, in
+// waitForGrant().
 import crypto from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 
 /** A grant says when it was given, in Redis's clock (µs since the epoch), the one all machines share. */
@@ -47,6 +50,9 @@ return {0, tostring(math.floor(wait / 1000) + 1)}
  */
 export const transitMarginMicros = 100_000;
 
+/** The longest a Node timer waits: a longer delay fires after 1 ms, and a loop on it would ask Redis every millisecond. */
+export const longestTimerMs = 2 ** 31 - 1;
+
 export class RateLimiter {
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
 
@@ -60,6 +66,15 @@ export class RateLimiter {
     const window = windowMicros + transitMarginMicros;
     const [granted, value] = (await this.redis.eval(acquireScript, 1, this.keyOf(key), limit, crypto.randomUUID(), window)) as [number, string];
     return granted === 1 ? { granted: true, atMicros: Number(value) } : { granted: false, retryAfterMs: Number(value) };
+  }
+
+  /** Waits until `key` has a grant (asking again after each refusal's wait, at most a timer's longest). */
+  async waitForGrant(key: string, perSecond: number, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const decision = await this.acquire(key, perSecond);
+      if (decision.granted) return;
+      await sleep(Math.min(decision.retryAfterMs, longestTimerMs), undefined, signal ? { signal } : undefined);
+    }
   }
 
   private keyOf(key: string): string {

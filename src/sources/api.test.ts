@@ -39,6 +39,19 @@ async function read(importParams: NonNullable<ConfigParams['import']>, credentia
   return { records: read, problems };
 }
 
+/** Redis whose rate-limiter calls (EVAL) are counted. */
+function countingEvals(target: Redis): { redis: Redis; evals: () => number } {
+  let evals = 0;
+  const redis = new Proxy(target, {
+    get(object, name) {
+      const value = Reflect.get(object, name, object) as unknown;
+      if (typeof value !== 'function') return value;
+      return name === 'eval' ? (...args: unknown[]) => { evals += 1; return (value as (...a: unknown[]) => unknown).apply(object, args); } : value.bind(object);
+    },
+  });
+  return { redis, evals: () => evals };
+}
+
 /** The error a read fails with, and that its every word is free of the key. */
 async function failure(importParams: NonNullable<ConfigParams['import']>): Promise<Error> {
   const error = await read(importParams).then(() => null, (thrown: Error) => thrown);
@@ -99,6 +112,23 @@ describe('the API key', () => {
 });
 
 describe('the rate', () => {
+  it('a rate so low its wait passes 2^31 ms sleeps as long as a timer can, not 1 ms in a loop on Redis', async () => {
+    const counted = countingEvals(redis);
+    const cancel = new AbortController();
+    const source = await openApi({
+      config: resolveConfig({ import: { base_url: api.hotelsUrl, records_path: records, rate_per_sec: 1e-7, pagination: offsetPaging } }, 'api'),
+      upload: null, http, credentials: { api_key: key }, redis: counted.redis, queuePrefix: `{test-${crypto.randomBytes(4).toString('hex')}}`,
+      log: undefined as never, signal: cancel.signal,
+    }, () => {});
+    const reading = (async () => { for await (const _record of source.records); })();
+    reading.catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    cancel.abort(new Error('run cancelled'));
+    await expect(reading).rejects.toThrow();
+    expect(api.pageRequests).toHaveLength(1); // the first page; the second waits ~3 years for its grant
+    expect(counted.evals()).toBe(2);
+  });
+
   it('import.rate_per_sec spaces the pages of the whole fleet to the API\'s origin', async () => {
     const started = performance.now();
     const { records: got } = await read({ pagination: { type: 'page', size_param: 'rows', page_size: 25 }, rate_per_sec: 5 });

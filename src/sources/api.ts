@@ -8,7 +8,6 @@
 // again, more than max_pages pages) fails the run, as do the HTTP client's refusals (size, timeout,
 // a redirect to a private address).
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { readPath } from '../domain/record-paths';
 import { HttpError, redactUrl, type HttpClient } from '../http/client';
 import { RateLimiter } from '../queues/rate-limiter';
@@ -158,7 +157,7 @@ class ApiPages {
       }
     }
     const shown = this.scrub(redactUrl(pageUrl));
-    await this.waitForRate(url.origin);
+    await this.limiter.waitForGrant(`api:${url.origin}`, this.perSecond, this.signal);
     let response;
     try {
       response = await this.http.getBuffer(url, { headers, ...(this.signal ? { signal: this.signal } : {}) });
@@ -178,15 +177,6 @@ class ApiPages {
       return JSON.parse(text);
     } catch (error) {
       throw new SourceError(`GET ${shown} answered ${text.trim() ? `malformed JSON (${this.scrub((error as Error).message)})` : 'an empty body'}, not the JSON of a page`);
-    }
-  }
-
-  /** A grant of the fleet-wide limiter for the API's origin; a refusal says how long to wait. */
-  private async waitForRate(origin: string): Promise<void> {
-    for (;;) {
-      const decision = await this.limiter.acquire(`api:${origin}`, this.perSecond);
-      if (decision.granted) return;
-      await sleep(decision.retryAfterMs, undefined, this.signal ? { signal: this.signal } : undefined);
     }
   }
 }

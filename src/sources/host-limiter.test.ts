@@ -1,4 +1,6 @@
-import { HostSlots } from './host-limiter';
+import type { Redis } from 'ioredis';
+import { RateLimiter, type RateDecision } from '../queues/rate-limiter';
+import { HostLimiter, HostSlots } from './host-limiter';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -61,5 +63,26 @@ describe('requests in flight per host', () => {
     expect(slots.inFlight('h')).toBe(1);
     release();
     expect(slots.inFlight('h')).toBe(0);
+  });
+});
+
+describe('waiting for the rate', () => {
+  it('a refusal longer than a timer can hold (2^31 ms) sleeps as long as one can, not 1 ms in a loop on Redis', async () => {
+    const asked: string[] = [];
+    // a limiter whose every answer is "in 3,000,000 s" (about 35 days)
+    class RefusingLimiter extends RateLimiter {
+      override async acquire(key: string): Promise<RateDecision> {
+        asked.push(key);
+        return { granted: false, retryAfterMs: 3_000_000_000 };
+      }
+    }
+    const limiter = new HostLimiter(new RefusingLimiter(undefined as unknown as Redis, 'test'), new HostSlots());
+    const cancel = new AbortController();
+    const run = limiter.run('slow.example', { perSecond: 1e-9, concurrency: 1 }, async () => 'read', cancel.signal);
+    run.catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    cancel.abort(new Error('run cancelled'));
+    await expect(run).rejects.toThrow();
+    expect(asked).toEqual(['website:slow.example']);
   });
 });

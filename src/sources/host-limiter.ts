@@ -1,7 +1,6 @@
 // How hard the scraper may press a host: at most `concurrency` requests in flight at once from this
 // process (HostSlots), and at most `perSecond` a second from the whole fleet (the RateLimiter in
 // Redis, keyed by host, so replicas scraping the same site share one limit).
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { RateLimiter } from '../queues/rate-limiter';
 
 interface Waiter {
@@ -87,11 +86,7 @@ export class HostLimiter {
     try {
       // the grant last, just before the request: a grant held while waiting for a slot would let
       // the request reach the host later, bunched with the grants after it
-      for (;;) {
-        const decision = await this.rate.acquire(`website:${host}`, limits.perSecond);
-        if (decision.granted) break;
-        await sleep(decision.retryAfterMs, undefined, signal ? { signal } : undefined);
-      }
+      await this.rate.waitForGrant(`website:${host}`, limits.perSecond, signal);
       return await request();
     } finally {
       release();

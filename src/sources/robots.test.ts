@@ -1,4 +1,5 @@
-import { parseRobots, politeRate, robotsAnswerOf } from './robots';
+import { maxCrawlDelaySec, parseRobots, politeRate, robotsAnswerOf } from './robots';
+import { SourceError } from './source';
 
 const ua = 'listings-pipeline/0.5.2 (+https://github.com/listings-pipeline/listings-pipeline)';
 const robotsUrl = new URL('https://www.example.org/robots.txt');
@@ -41,6 +42,19 @@ describe('the rules for our user agent', () => {
   it('a Crawl-delay of 0 or nonsense is no delay', () => {
     expect(parseRobots(robotsUrl, 'User-agent: *\nCrawl-delay: 0\n', ua).crawlDelaySec).toBeNull();
     expect(parseRobots(robotsUrl, 'User-agent: *\nCrawl-delay: soon\n', ua).crawlDelaySec).toBeNull();
+  });
+});
+
+describe('a Crawl-delay longer than a crawl can wait', () => {
+  it('up to a minute is honoured', () => {
+    expect(maxCrawlDelaySec).toBe(60);
+    expect(parseRobots(robotsUrl, 'User-agent: *\nCrawl-delay: 60\n', ua).crawlDelaySec).toBe(60);
+  });
+
+  it.each([['an hour', '3600'], ['beyond a timer (3,000,000 s)', '3000000']])('%s fails, naming it and what it asks', (_name, delay) => {
+    const parse = () => parseRobots(robotsUrl, `User-agent: *\nCrawl-delay: ${delay}\n`, ua);
+    expect(parse).toThrow(SourceError);
+    expect(parse).toThrow(`${robotsUrl.href} asks for Crawl-delay: ${delay}, more than the ${maxCrawlDelaySec} s between requests a crawl waits`);
   });
 });
 
