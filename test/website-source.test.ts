@@ -251,6 +251,40 @@ describe('a run fails with a clear error, and stages nothing, when', () => {
   });
 });
 
+describe('a listing read only in part fails the run (its unread pages would read as listings gone, proposed for deletion)', () => {
+  const places = sitePlaces(30).map((place) => ({ ...place, hidden: false }));
+  const pattern = { next: { page_pattern: '/listings?page={page}' } };
+  const partial = 'a listing read in part would propose deleting the listings not read; nothing was imported';
+
+  it.each([
+    ['the next link leads past import.max_pages', { max_pages: 2 }, () => {},
+      `list page 3 \\(http://127\\.0\\.0\\.1:\\d+/listings\\?page=3\\) is past import\\.max_pages \\(2\\): the site has more list pages; raise import\\.max_pages`],
+    ['a page pattern has listings past import.max_pages', { max_pages: 2, ...pattern }, () => {},
+      `list page 3 \\(http://127\\.0\\.0\\.1:\\d+/listings\\?page=3\\) is past import\\.max_pages \\(2\\): the site has more list pages; raise import\\.max_pages`],
+    ['robots.txt disallows list page 3', {}, () => site.reset(places, { perPage: 10, robots: { body: 'User-agent: *\nDisallow: /listings?page=3\n' } }),
+      `robots\\.txt of 127\\.0\\.0\\.1:\\d+ disallows list page 3 \\(http://127\\.0\\.0\\.1:\\d+/listings\\?page=3\\) to us, so the listing cannot be read whole`],
+    ['list page 2, reached by its next link, has no listings (a maintenance page served as 200)', {}, () => site.inject(2, 'maintenance'),
+      `list page 2 \\(http://127\\.0\\.0\\.1:\\d+/listings\\?page=2\\), linked by import\\.next\\.link "a\\[rel=next\\]" from page 1, has no listings \\(import\\.list\\.item "article\\.listing" matched nothing\\): is the site down for maintenance\\?`],
+  ])('%s', async (_, importParams, hostile, message) => {
+    site.reset(places, { perPage: 10 });
+    hostile();
+    const { configId } = await websiteSource(importParams);
+    const runId = await startRun(configId);
+    const failed = await waitForRun(admin, runId, ['failed']);
+    expect(failed.error_summary).toMatch(new RegExp(`^import step failed: 127\\.0\\.0\\.1:\\d+: ${message}.*; ${partial}$`));
+    expect(await stagedCount(runId)).toBe(0);
+  });
+
+  it('a page pattern whose pages number exactly import.max_pages ends at the empty page after them, as a whole listing', async () => {
+    site.reset(places, { perPage: 10 });
+    const { configId } = await websiteSource({ max_pages: 3, ...pattern });
+    const runId = await startRun(configId);
+    await waitForRun(admin, runId, ['awaiting_review']);
+    expect(await stagedCount(runId)).toBe(30);
+    expect(site.requests.filter((request) => request.page !== null).map((request) => request.page)).toEqual([1, 2, 3, 4]);
+  });
+});
+
 it('a page pattern the site ignores (every page the first) fails the run instead of reading page 1 a thousand times', async () => {
   site.reset(sitePlaces(30), { perPage: 10 });
   const { configId } = await websiteSource({ next: { page_pattern: '/listings?p={page}' } });

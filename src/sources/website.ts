@@ -5,7 +5,9 @@
 // rate and concurrency) is ./html-pages.ts's.
 //
 // A selector that matches nothing fails the run, naming it and the page: a site whose layout changed
-// must not read as a site with no listings, which would propose deleting every one.
+// must not read as a site with no listings, which would propose deleting every one. So does a listing
+// that cannot be read whole (past import.max_pages, a list page robots.txt disallows, a linked list
+// page without listings): its unread tail would read as listings gone.
 import { createHash } from 'node:crypto';
 import { load, type Cheerio } from 'cheerio';
 import type { AnyNode } from 'domhandler';
@@ -200,18 +202,32 @@ async function readItem(settings: ScrapeSettings, pages: HtmlPages, listed: List
   return { record: { line, fields } };
 }
 
-/** The site's list pages in order, each with at least one listing, until the last or import.max_pages. */
+/**
+ * What a list page that is not read says of the listing: it is incomplete, and a listing read in
+ * part would propose deleting (after unseen_runs_before_delete runs, or at once with full_snapshot)
+ * the listings of the pages not read.
+ */
+const partialListing = 'a listing read in part would propose deleting the listings not read; nothing was imported';
+
+/**
+ * The site's list pages in order, each with at least one listing, until the last. The last is the
+ * one without a next link (import.next.link), or the one before a page without listings or a 404
+ * (import.next.page_pattern). A listing that cannot be read whole (more pages than import.max_pages,
+ * a page robots.txt disallows, a linked page without listings) fails the run.
+ */
 async function* listPages(settings: ScrapeSettings, pages: HtmlPages, input: SourceInput): AsyncGenerator<HtmlPage> {
   const { next, maxPages } = settings;
+  const byPattern = next !== null && 'pattern' in next;
   const visited = new Set<string>();
   /** A hash of each page's listings: a site that ignores ?page= serves page 1 again and again. */
   const listings = new Map<string, string>();
   let url: URL | null = next && 'pattern' in next ? new URL(next.pattern.replaceAll('{page}', String(next.start)), settings.baseUrl) : settings.baseUrl;
   for (let number = 1; url; number += 1) {
-    if (number > maxPages) {
-      input.log.warn({ maxPages, next: redactUrl(url) }, 'the site has more list pages than import.max_pages; the rest were not read');
-      return;
-    }
+    const pastMaxPages = () => new SourceError(
+      `list page ${number} (${redactUrl(url!)}) is past import.max_pages (${maxPages}): the site has more list pages; raise import.max_pages; ${partialListing}`,
+    );
+    // a next link says there is a page more; a pattern's page past max_pages is read to see whether it is the empty one after the last
+    if (number > maxPages && !byPattern) throw pastMaxPages();
     if (visited.has(url.href)) {
       throw new SourceError(`the next link of list page ${number - 1} (import.next.link) leads back to ${redactUrl(url)}, already read: the pages would never end; nothing was imported`);
     }
@@ -221,7 +237,7 @@ async function* listPages(settings: ScrapeSettings, pages: HtmlPages, input: Sou
       page = await pages.get(url);
     } catch (error) {
       // past the last page, many sites answer 404 to ?page=N rather than an empty page
-      if (number > 1 && next && 'pattern' in next && error instanceof HttpError && (error.status === 404 || error.status === 410)) {
+      if (number > 1 && byPattern && error instanceof HttpError && (error.status === 404 || error.status === 410)) {
         input.log.info({ url: redactUrl(url), pages: number - 1 }, 'the page after the last answered 404: the last was read');
         return;
       }
@@ -229,8 +245,7 @@ async function* listPages(settings: ScrapeSettings, pages: HtmlPages, input: Sou
     }
     if (!page) {
       if (number === 1) throw new SourceError(`robots.txt of ${url.host} disallows ${redactUrl(url)} (import.base_url) to us; nothing was read`);
-      input.log.warn({ url: redactUrl(url), page: number }, 'robots.txt disallows this list page: the listing ends before it');
-      return;
+      throw new SourceError(`robots.txt of ${url.host} disallows list page ${number} (${redactUrl(url)}) to us, so the listing cannot be read whole; ${partialListing}`);
     }
     visited.add(page.url.href);
     const items = page.$(settings.item);
@@ -238,9 +253,16 @@ async function* listPages(settings: ScrapeSettings, pages: HtmlPages, input: Sou
       if (number === 1) {
         throw new SourceError(`import.list.item "${settings.item}" matched nothing on ${redactUrl(page.url)}: has the site's layout changed? Nothing was imported`);
       }
+      if (next && 'link' in next) {
+        throw new SourceError(
+          `list page ${number} (${redactUrl(page.url)}), linked by import.next.link "${next.link}" from page ${number - 1}, has no listings ` +
+          `(import.list.item "${settings.item}" matched nothing): is the site down for maintenance? Run it again once it is back; ${partialListing}`,
+        );
+      }
       input.log.info({ url: redactUrl(page.url), pages: number - 1 }, 'a list page without listings: the last was read');
       return;
     }
+    if (number > maxPages) throw pastMaxPages();
     const signature = createHash('sha1').update(items.toArray().map((item) => page.$(item).html() ?? '').join('\u0000')).digest('hex');
     const same = listings.get(signature);
     if (same) {
