@@ -1,8 +1,12 @@
 // The one HTTP client (src/http/client.ts) against real local servers: retries and Retry-After, the
 // refusal of private addresses (literal, resolved, redirected), size and time limits, redirects, JSON
-// and schemas, the User-Agent, and keys kept out of messages. No mock of got: every case is a socket.
+// and schemas, the User-Agent, keys kept out of messages, and getStream's body read as it arrives.
+// No mock of got: every case is a socket.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import zlib from 'node:zlib';
 import { z } from 'zod';
 import packageJson from '../package.json';
@@ -54,6 +58,12 @@ async function startServer(host: string): Promise<TestServer> {
       server.close(() => resolve());
     }),
   };
+}
+
+/** Writes `text` every `everyMs` until the client goes: a body that never ends. */
+function dripForever(response: http.ServerResponse, text: string, everyMs = 5): void {
+  const timer = setInterval(() => response.write(text), everyMs);
+  response.on('close', () => clearInterval(timer));
 }
 
 /** The HttpError a call fails with; fails the test when it succeeds or throws anything else. */
@@ -267,10 +277,10 @@ describe('private addresses', () => {
 describe('limits', () => {
   const small = { ...local, maxBytes: 1_000 };
 
-  test('a body announced larger than the limit is refused', async () => {
+  test.each(['getBuffer', 'getStream'] as const)('a body announced larger than the limit is refused by %s before it is read', async (call) => {
     const at = path('announced');
     source.route(at, (_request, response) => response.writeHead(200, { 'content-length': 5_000 }).end('x'.repeat(5_000)));
-    const error = await failure(createHttpClient(small).getBuffer(`${source.origin}${at}`));
+    const error = await failure(createHttpClient(small)[call](`${source.origin}${at}`));
     expect(error).toMatchObject({ kind: 'too_large' });
     expect(error.message).toMatch(/announced 5000 bytes, more than the 1000 allowed/);
   });
@@ -280,8 +290,7 @@ describe('limits', () => {
     source.route(at, (_request, response) => {
       // never ends: only a client that counts as it reads gets past this
       response.writeHead(200, { 'content-type': 'text/plain' });
-      const timer = setInterval(() => response.write('y'.repeat(256)), 5);
-      response.on('close', () => clearInterval(timer));
+      dripForever(response, 'y'.repeat(256));
     });
     const error = await failure(createHttpClient({ ...small, timeoutMs: 5_000, retries: 0 }).getText(`${source.origin}${at}`));
     expect(error).toMatchObject({ kind: 'too_large' });
@@ -434,5 +443,191 @@ describe('answers', () => {
     expect(error.kind).toBe('aborted');
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(source.hits(at)).toBe(1);
+  });
+});
+
+/** Reads a getStream body to its end or its error: the bytes that arrived, and the error if any. */
+async function drain(body: Readable): Promise<{ bytes: number; error?: unknown }> {
+  let bytes = 0;
+  try {
+    for await (const chunk of body) bytes += (chunk as Buffer).length;
+    return { bytes };
+  } catch (error) {
+    return { bytes, error };
+  }
+}
+
+/** A body of `total` bytes written as the client reads it, so the server holds no more than a chunk. */
+function slowlyRead(total: number, chunk = Buffer.alloc(64 * 1024, 'g')): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      const size = Math.min(chunk.length, total - sent);
+      sent += size;
+      this.push(size > 0 ? chunk.subarray(0, size) : null);
+    },
+  });
+}
+
+describe('getStream', () => {
+  test('a 50 MB body arrives as a stream, the heap growing by a small part of it', async () => {
+    const total = 50 * 1024 * 1024;
+    const at = path('big-geojson');
+    source.route(at, (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/geo+json', 'content-length': total });
+      slowlyRead(total).pipe(response);
+    });
+    // jest runs without --expose-gc; as bench/memory.ts does, switch it on to measure what is held, not garbage
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const held = () => {
+      gc();
+      gc(); // the second waits for the first's sweep of ArrayBuffers, which runs beside the program
+      const usage = process.memoryUsage();
+      return usage.heapUsed + usage.arrayBuffers; // Buffers live outside the JS heap
+    };
+    const before = held();
+    let peak = 0;
+    let bytes = 0;
+    let nextSample = 0;
+    // the client's limit stays at 20 MB: this call asks for more
+    const response = await createHttpClient({ ...local, maxBytes: 20 * 1024 * 1024 }).getStream(`${source.origin}${at}`, { maxBytes: 64 * 1024 * 1024 });
+    expect(response).toMatchObject({ status: 200, url: `${source.origin}${at}` });
+    expect(response.headers['content-type']).toBe('application/geo+json');
+    for await (const chunk of response.body) {
+      bytes += (chunk as Buffer).length;
+      if (bytes >= nextSample) {
+        peak = Math.max(peak, held() - before);
+        nextSample += 5 * 1024 * 1024;
+      }
+    }
+    expect(bytes).toBe(total);
+    expect(peak).toBeLessThan(total / 5);
+  }, 30_000);
+
+  test('a 503 is retried before the body begins, and the 200 after it streamed', async () => {
+    const at = path('stream-busy');
+    let calls = 0;
+    source.route(at, (_request, response) => {
+      if (++calls === 1) response.writeHead(503, { 'retry-after': '0' }).end();
+      else response.end('{"type":"FeatureCollection","features":[]}');
+    });
+    const response = await createHttpClient(local).getStream(`${source.origin}${at}`);
+    expect(response.status).toBe(200);
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('{"type":"FeatureCollection","features":[]}');
+    expect(source.hits(at)).toBe(2);
+  });
+
+  test('a status that is not an answer fails the call like the others, its body unread', async () => {
+    const at = path('stream-missing');
+    source.route(at, (_request, response) => response.writeHead(404).end('not here'));
+    const error = await failure(createHttpClient(local).getStream(`${source.origin}${at}`));
+    expect(error).toMatchObject({ kind: 'status', status: 404, attempts: 1 });
+    expect(error.message).toBe(`GET ${source.origin}${at} answered 404`);
+  });
+
+  test('a connection cut mid-body destroys the stream with an HttpError naming the URL, redacted, and the bytes received', async () => {
+    const at = path('stream-cut');
+    source.route(at, (request, response) => {
+      response.writeHead(200, { 'content-length': 100_000 });
+      response.write(Buffer.alloc(30_000, 'c'), () => setTimeout(() => request.socket.destroy(), 50));
+    });
+    const response = await createHttpClient(local).getStream(`${source.origin}${at}?key=SecretKey123`);
+    const { bytes, error } = await drain(response.body);
+    expect(bytes).toBe(30_000);
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({ kind: 'network', url: `${source.origin}${at}?key=REDACTED` });
+    const { message } = error as HttpError;
+    expect(message).toMatch(new RegExp(`^GET ${source.origin}${at}\\?key=REDACTED failed: .* after 30000 bytes of its body$`));
+    expect(message).not.toContain('SecretKey123');
+    expect(source.hits(at)).toBe(1); // a body once begun is not tried again
+  });
+
+  test('a body that grows past maxBytes, counted inflated, destroys the stream with too_large', async () => {
+    const endless = path('stream-endless');
+    source.route(endless, (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      dripForever(response, 'y'.repeat(256));
+    });
+    const bomb = zlib.gzipSync(Buffer.alloc(200_000, '0'));
+    const gzip = path('stream-gzip-bomb');
+    source.route(gzip, (_request, response) => response.writeHead(200, { 'content-encoding': 'gzip', 'content-length': bomb.length }).end(bomb));
+    const client = createHttpClient({ ...local, maxBytes: 10_000 });
+    for (const at of [endless, gzip]) {
+      const { bytes, error } = await drain((await client.getStream(`${source.origin}${at}`)).body);
+      expect(bytes).toBeLessThanOrEqual(10_000);
+      expect(error).toBeInstanceOf(HttpError);
+      expect(error).toMatchObject({ kind: 'too_large', message: expect.stringMatching(/sent more than the 10000 bytes allowed/) });
+    }
+  });
+
+  test('timeoutMs bounds the wait for the headers and each pause of the body, not the whole download', async () => {
+    const silent = path('stream-silent');
+    source.route(silent, () => undefined);
+    const client = createHttpClient({ ...local, timeoutMs: 300, retries: 0 });
+    const started = Date.now();
+    const noAnswer = await failure(client.getStream(`${source.origin}${silent}`));
+    expect(noAnswer).toMatchObject({ kind: 'timeout', message: `GET ${source.origin}${silent} sent no answer within 300 ms (timeoutMs, HTTP_TIMEOUT_MS)` });
+    expect(Date.now() - started).toBeLessThan(1_500);
+
+    const stalled = path('stream-stalled');
+    source.route(stalled, (_request, response) => {
+      response.writeHead(200);
+      response.write('z'.repeat(1_000)); // then nothing, the connection held open
+    });
+    const { bytes, error } = await drain((await client.getStream(`${source.origin}${stalled}`)).body);
+    expect(bytes).toBe(1_000);
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({
+      kind: 'timeout',
+      message: `GET ${source.origin}${stalled} sent nothing for 300 ms after 1000 bytes of its body (timeoutMs, HTTP_TIMEOUT_MS)`,
+    });
+
+    // 1.2 s of body in steps of 100 ms: longer than timeoutMs in all, never silent that long
+    const steady = path('stream-steady');
+    source.route(steady, (_request, response) => {
+      response.writeHead(200);
+      let sent = 0;
+      const timer = setInterval(() => {
+        response.write('s'.repeat(100));
+        if (++sent === 12) {
+          clearInterval(timer);
+          response.end();
+        }
+      }, 100);
+      response.on('close', () => clearInterval(timer));
+    });
+    await expect(drain((await client.getStream(`${source.origin}${steady}`)).body)).resolves.toEqual({ bytes: 1_200 });
+  });
+
+  test('a redirect to a private address is refused before the body, without connecting', async () => {
+    const at = path('stream-redirect');
+    source.route(at, (_request, response) => response.writeHead(302, { location: `http://[::1]:${target.port}/` }).end());
+    const before = target.hits('/');
+    const error = await failure(createHttpClient(local).getStream(`${source.origin}${at}`));
+    expect(error).toMatchObject({ kind: 'blocked_address', attempts: 1 });
+    expect(error.message).toContain(`GET ${source.origin}${at} was redirected to http://[::1]:${target.port}/, which is refused: `);
+    expect(target.hits('/')).toBe(before);
+  });
+
+  test('a caller that has read enough destroys the body, and the request is aborted', async () => {
+    const at = path('stream-enough');
+    let serverSawClose!: () => void;
+    const closed = new Promise<void>((resolve) => { serverSawClose = resolve; });
+    source.route(at, (_request, response) => {
+      response.writeHead(200);
+      dripForever(response, 'e'.repeat(4_096));
+      response.on('close', () => serverSawClose());
+    });
+    const { body } = await createHttpClient(local).getStream(`${source.origin}${at}`);
+    const errors: unknown[] = [];
+    body.on('error', (error) => errors.push(error));
+    await new Promise((resolve) => body.once('data', resolve));
+    body.destroy();
+    await closed;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(errors).toEqual([]);
   });
 });

@@ -3,8 +3,9 @@
 // the same retries, the same refusal of private addresses (./address-guard.ts) and the same errors
 // (./errors.ts). Built on got's stream so the body is counted as it arrives and cut at the limit.
 import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import got, { MaxRedirectsError, RequestError, TimeoutError, type OptionsInit } from 'got';
+import got, { MaxRedirectsError, RequestError, TimeoutError, type OptionsInit, type Request } from 'got';
 import type { ZodType } from 'zod';
 import packageJson from '../../package.json';
 import type { Settings } from '../config';
@@ -21,7 +22,10 @@ export const productUserAgent = `listings-pipeline/${packageJson.version} (+${pr
 
 /** What a client sets for all its calls and a call may change for itself. */
 export interface HttpLimits {
-  /** One try, from its start to the last byte of the answer (HTTP_TIMEOUT_MS). */
+  /**
+   * One try, from its start to the last byte of the answer (HTTP_TIMEOUT_MS). For getStream, whose
+   * body may take minutes, from its start to the answer's headers, then the longest pause in the body.
+   */
   timeoutMs?: number;
   /** DNS, TCP and TLS each: an address that does not answer fails fast instead of using all of timeoutMs. */
   connectTimeoutMs?: number;
@@ -80,6 +84,21 @@ export interface HttpBufferResponse {
   url: string;
 }
 
+export interface HttpStreamResponse {
+  /** 2xx: any other status is an HttpError before the body. */
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Where the answer came from, after redirects. */
+  url: string;
+  /**
+   * The body as decoded (a gzip body arrives inflated). A failure once it has begun (a dropped
+   * connection, a pause longer than timeoutMs, more than maxBytes) destroys it with an HttpError
+   * naming the bytes that had arrived, so read it with pipeline() or for await. Destroying it stops
+   * the download.
+   */
+  body: Readable;
+}
+
 export interface HttpClient {
   readonly userAgent: string;
   getJson<T>(url: string | URL, options: RequestOptions & SchemaOption<T>): Promise<T>;
@@ -90,6 +109,14 @@ export interface HttpClient {
   getBuffer(url: string | URL, options?: RequestOptions): Promise<HttpBufferResponse>;
   /** The body as text, decoded by the charset the server names (UTF-8 when it names none). */
   getText(url: string | URL, options?: RequestOptions): Promise<string>;
+  /**
+   * The body as a stream, for files too large to hold (a GeoJSON file of hundreds of MB: pass a
+   * maxBytes above HTTP_MAX_BYTES). Refusals, redirects, headers, retries and errors are the other
+   * calls'; retries happen only before the body begins. Time is bounded differently: timeoutMs bounds
+   * the wait for the answer's headers, and then each pause of the body (no byte for timeoutMs), not
+   * the whole download. A pause the caller makes by not reading is not timed.
+   */
+  getStream(url: string | URL, options?: RequestOptions): Promise<HttpStreamResponse>;
 }
 
 const defaultLimits: Required<HttpLimits> = {
@@ -110,6 +137,9 @@ const secretHeader = /(^|-)(key|token|secret|auth|authorization|password|signatu
 // On a redirect to another origin only these of the caller's headers go on: any other may carry a
 // credential under a name of the API's own choosing (`apikey`, `X-ApiKey`, `refid`).
 const portableHeaders = new Set(['accept', 'accept-language', 'accept-encoding', 'user-agent', 'if-none-match', 'if-modified-since', 'content-type', 'content-length']);
+
+/** The status line and headers of an answer, its body still to come. */
+type Answer = Omit<HttpBufferResponse, 'body'>;
 
 /** One failed try, before it is known whether another follows. */
 interface Failure {
@@ -133,13 +163,36 @@ interface Call {
   notModifiedIsAnswer: boolean;
 }
 
+/** What one try needs, and how it fails (its message names the call and counts this try). */
+interface Attempt {
+  call: Call;
+  target: URL;
+  headers: Record<string, string>;
+  limits: Required<HttpLimits>;
+  guard: AddressGuard;
+  fail: (failure: Failure) => HttpError;
+}
+
+/** One try that has its answer's headers: the answer, got's stream of its body, and how a transport error of this try reads. */
+interface Exchange {
+  answer: Answer;
+  stream: Request;
+  failureOf: (error: Error) => Failure;
+}
+
+/**
+ * How timeoutMs bounds a try: its whole answer (calls that hold the body), or the answer's headers
+ * and then each pause in the body (getStream, whose body may rightly take minutes).
+ */
+type TimeBound = 'whole answer' | 'headers, then pauses';
+
 export function createHttpClient(clientOptions: HttpClientOptions = {}): HttpClient {
   const guard = createAddressGuard(clientOptions.allowPrivateHosts ?? []);
   const userAgent = clientOptions.userAgentContact ? `${productUserAgent.slice(0, -1)}; ${clientOptions.userAgentContact})` : productUserAgent;
   const clientLimits = limitsOf(clientOptions);
 
-  /** The answer, and how to fail about it afterwards (a body that is not the JSON expected). */
-  async function send(call: Call): Promise<{ response: HttpBufferResponse; fail: (failure: Failure) => HttpError }> {
+  /** The answer of the first try that has one, and how to fail about it afterwards (a body that is not the JSON expected). */
+  async function send<R>(call: Call, tryOnce: (attempt: Attempt) => Promise<R | Failure>): Promise<{ response: R; fail: (failure: Failure) => HttpError }> {
     const limits: Required<HttpLimits> = { ...defaultLimits, ...clientLimits, ...limitsOf(call.options) };
     const { method } = call;
     const retryable = idempotentMethods.has(method) || call.idempotent === true;
@@ -171,11 +224,10 @@ export function createHttpClient(clientOptions: HttpClientOptions = {}): HttpCli
 
     for (let attempt = 1; ; attempt += 1) {
       if (call.options.signal?.aborted) throw fail(abortedFailure, attempt - 1);
-      const outcome = await tryOnce(call, target, headers, limits, guard);
-      if ('body' in outcome && isAnswer(outcome.status, call.notModifiedIsAnswer)) {
-        return { response: outcome, fail: (failure) => fail(failure, attempt) };
-      }
-      const failure = 'body' in outcome ? statusFailure(outcome) : outcome;
+      const failAttempt = (failure: Failure) => fail(failure, attempt);
+      const outcome = await tryOnce({ call, target, headers, limits, guard, fail: failAttempt });
+      if (!isFailure(outcome)) return { response: outcome, fail: failAttempt };
+      const failure = outcome;
       const mayRetry = failure.transient && retryable && attempt <= limits.retries && !call.options.signal?.aborted;
       if (!mayRetry) throw fail(failure, attempt);
       if (failure.retryAfterMs !== undefined && failure.retryAfterMs > limits.maxRetryWaitMs) {
@@ -195,7 +247,7 @@ export function createHttpClient(clientOptions: HttpClientOptions = {}): HttpCli
   }
 
   async function json(call: Call, schema: ZodType | undefined): Promise<unknown> {
-    const { response, fail } = await send(call);
+    const { response, fail } = await send(call, tryOnce);
     const invalid = (what: string) => fail({ kind: 'invalid_json', what, status: response.status, transient: false });
     let value: unknown;
     try {
@@ -228,11 +280,14 @@ export function createHttpClient(clientOptions: HttpClientOptions = {}): HttpCli
       return json(call, options.schema);
     },
     async getBuffer(url, options = {}) {
-      return (await send(get(url, options, '*/*', true))).response;
+      return (await send(get(url, options, '*/*', true), tryOnce)).response;
     },
     async getText(url, options = {}) {
-      const { response } = await send(get(url, options, 'text/html, text/plain;q=0.9, */*;q=0.8'));
+      const { response } = await send(get(url, options, 'text/html, text/plain;q=0.9, */*;q=0.8'), tryOnce);
       return decodeText(response.body, response.headers['content-type']);
+    },
+    async getStream(url, options = {}) {
+      return (await send(get(url, options, '*/*'), openStreamOnce)).response;
     },
   } as HttpClient;
 }
@@ -250,8 +305,41 @@ export function httpClientFromSettings(
   });
 }
 
-/** One request through got, redirects followed; the answer whatever its status, or why there was none. */
-function tryOnce(call: Call, target: URL, headers: Record<string, string>, limits: Required<HttpLimits>, guard: AddressGuard): Promise<HttpBufferResponse | Failure> {
+/** One request through got, redirects followed, with its whole body; or why there was none. */
+function tryOnce(attempt: Attempt): Promise<HttpBufferResponse | Failure> {
+  return requestOnce(attempt, 'whole answer', ({ answer, stream }, settle) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    stream.on('data', (chunk: Buffer) => {
+      received += chunk.length; // decoded bytes: got inflates before it hands chunks on
+      const tooLarge = overLimit(received, attempt.limits);
+      if (!tooLarge) chunks.push(chunk);
+      else {
+        settle(tooLarge);
+        stream.destroy();
+      }
+    });
+    stream.on('end', () => settle({ ...answer, body: Buffer.concat(chunks) }));
+  });
+}
+
+/** One request through got, redirects followed, answered with its body still to read (getStream); or why there was none. */
+function openStreamOnce(attempt: Attempt): Promise<HttpStreamResponse | Failure> {
+  return requestOnce(attempt, 'headers, then pauses', (exchange, settle) => settle({ ...exchange.answer, body: bodyStream(exchange, attempt) }));
+}
+
+/**
+ * One request through got, redirects followed, up to its answer's headers; `readBody` takes it from
+ * there and settles the try. A status that is not an answer, or a body announced larger than
+ * maxBytes, fails the try with its body unread. A transport error settles it too, unless readBody
+ * has settled it first (getStream's body then says the error itself).
+ */
+function requestOnce<R>(
+  attempt: Attempt,
+  bound: TimeBound,
+  readBody: (exchange: Exchange, settle: (outcome: R | Failure) => void) => void,
+): Promise<R | Failure> {
+  const { call, target, headers, limits, guard } = attempt;
   let currentUrl = target;
   const callerHeaders = Object.fromEntries(Object.keys(headers).map((name) => [name.toLowerCase(), true]));
   const options: OptionsInit = {
@@ -261,7 +349,7 @@ function tryOnce(call: Call, target: URL, headers: Record<string, string>, limit
     retry: { limit: 0 }, // ours, in send(): got's cannot fail on a long Retry-After with its value
     maxRedirects: limits.maxRedirects,
     timeout: {
-      request: limits.timeoutMs,
+      ...(bound === 'whole answer' ? { request: limits.timeoutMs } : {}), // else: headersTimer below, then bodyStream's pauses
       lookup: limits.connectTimeoutMs,
       connect: limits.connectTimeoutMs,
       secureConnect: limits.connectTimeoutMs,
@@ -289,47 +377,113 @@ function tryOnce(call: Call, target: URL, headers: Record<string, string>, limit
     ...(call.body ? { body: call.body.bytes } : {}),
     ...(call.options.signal ? { signal: call.options.signal } : {}),
   };
+  const failureOf = (error: Error) => (call.options.signal?.aborted ? abortedFailure : transportFailure(error, limits, currentUrl !== target ? currentUrl : undefined));
 
   return new Promise((resolve) => {
     const stream = got.stream(target, options);
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let answer: Omit<HttpBufferResponse, 'body'> | undefined;
-    const tooLarge = (what: string) => {
-      resolve({ kind: 'too_large', what, transient: false });
+    let settled = false;
+    let headersTimer: NodeJS.Timeout | undefined;
+    const settle = (outcome: R | Failure) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(headersTimer);
+      resolve(outcome);
+    };
+    const refuse = (failure: Failure) => {
+      settle(failure);
       stream.destroy();
     };
+    if (bound === 'headers, then pauses') {
+      headersTimer = setTimeout(() => refuse({
+        kind: 'timeout', what: `sent no answer within ${limits.timeoutMs} ms (timeoutMs, HTTP_TIMEOUT_MS)`, transient: true, code: 'ETIMEDOUT',
+      }), limits.timeoutMs);
+    }
 
     stream.on('response', (response: { statusCode: number; headers: IncomingHttpHeaders; rawHeaders: string[]; url: string }) => {
-      answer = { status: response.statusCode, headers: response.headers, url: response.url };
-      if (!isAnswer(response.statusCode, call.notModifiedIsAnswer)) {
-        // The body of a refusal is not read: the status says it all, and it may be large.
-        resolve({ ...answer, body: Buffer.alloc(0) });
-        stream.destroy();
-        return;
-      }
-      const announced = wireContentLength(response.rawHeaders);
-      if (announced !== undefined && announced > limits.maxBytes) {
-        tooLarge(`announced ${announced} bytes, more than the ${limits.maxBytes} allowed (maxBytes, HTTP_MAX_BYTES)`);
-      }
+      clearTimeout(headersTimer);
+      const answer: Answer = { status: response.statusCode, headers: response.headers, url: response.url };
+      // The body of a refusal is not read: the status says it all, and it may be large.
+      const refusal = isAnswer(answer.status, call.notModifiedIsAnswer) ? announcedOverLimit(response.rawHeaders, limits) : statusFailure(answer);
+      if (refusal) refuse(refusal);
+      else readBody({ answer, stream, failureOf }, settle);
     });
-    stream.on('data', (chunk: Buffer) => {
-      received += chunk.length; // decoded bytes: got inflates before it hands chunks on
-      if (received > limits.maxBytes) tooLarge(`sent more than the ${limits.maxBytes} bytes allowed (maxBytes, HTTP_MAX_BYTES)`);
-      else chunks.push(chunk);
-    });
-    stream.on('end', () => {
-      if (answer) resolve({ ...answer, body: Buffer.concat(chunks) });
-    });
-    stream.on('error', (error) => resolve(call.options.signal?.aborted ? abortedFailure : transportFailure(error, limits, currentUrl !== target ? currentUrl : undefined)));
+    stream.on('error', (error) => settle(failureOf(error)));
   });
+}
+
+/**
+ * getStream's body: got's stream counted against maxBytes and watched for pauses, read only as fast
+ * as the caller reads. Any failure destroys it with an HttpError saying how much had arrived;
+ * destroying it destroys got's stream, which aborts the request.
+ */
+function bodyStream({ stream: source, failureOf }: Exchange, { limits, fail }: Attempt): Readable {
+  let received = 0;
+  let pauseTimer: NodeJS.Timeout | undefined;
+  const stop = (failure: Failure) => body.destroy(fail(failure));
+  // Armed only while the caller waits for bytes: a caller that stops reading is not the server pausing.
+  const awaitBytes = () => {
+    clearTimeout(pauseTimer);
+    pauseTimer = setTimeout(() => stop({
+      kind: 'timeout',
+      what: `sent nothing for ${limits.timeoutMs} ms after ${received} bytes of its body (timeoutMs, HTTP_TIMEOUT_MS)`,
+      transient: true,
+      code: 'ETIMEDOUT',
+    }), limits.timeoutMs);
+  };
+  const body = new Readable({
+    read() {
+      awaitBytes();
+      source.resume();
+    },
+    destroy(error, callback) {
+      clearTimeout(pauseTimer);
+      source.destroy();
+      callback(error);
+    },
+  });
+
+  source.pause(); // until the caller reads
+  source.on('data', (chunk: Buffer) => {
+    received += chunk.length; // decoded bytes, as tryOnce counts them
+    const tooLarge = overLimit(received, limits);
+    if (tooLarge) stop(tooLarge);
+    else if (body.push(chunk)) awaitBytes();
+    else {
+      clearTimeout(pauseTimer);
+      source.pause();
+    }
+  });
+  source.on('end', () => {
+    clearTimeout(pauseTimer);
+    body.push(null);
+  });
+  source.on('error', (error) => {
+    const failure = failureOf(error);
+    stop({ ...failure, what: `${failure.what} after ${received} bytes of its body` });
+  });
+  return body;
+}
+
+function isFailure<R>(outcome: R | Failure): outcome is Failure {
+  return typeof outcome === 'object' && outcome !== null && 'kind' in outcome && 'transient' in outcome;
+}
+
+function overLimit(received: number, limits: Required<HttpLimits>): Failure | undefined {
+  if (received <= limits.maxBytes) return undefined;
+  return { kind: 'too_large', what: `sent more than the ${limits.maxBytes} bytes allowed (maxBytes, HTTP_MAX_BYTES)`, transient: false };
+}
+
+function announcedOverLimit(rawHeaders: string[], limits: Required<HttpLimits>): Failure | undefined {
+  const announced = wireContentLength(rawHeaders);
+  if (announced === undefined || announced <= limits.maxBytes) return undefined;
+  return { kind: 'too_large', what: `announced ${announced} bytes, more than the ${limits.maxBytes} allowed (maxBytes, HTTP_MAX_BYTES)`, transient: false };
 }
 
 function isAnswer(status: number, notModifiedIsAnswer: boolean): boolean {
   return (status >= 200 && status < 300) || (notModifiedIsAnswer && status === 304);
 }
 
-function statusFailure(response: HttpBufferResponse): Failure {
+function statusFailure(response: Answer): Failure {
   const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
   return {
     kind: 'status',
