@@ -1,5 +1,5 @@
 // The blob store's contract, checked the same way against a directory and a real S3 protocol server.
-import { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { BlobNotFoundError, createBlobStore, InvalidBlobKeyError, type BlobStore } from '../src/storage/blob-store';
+import { RawFileSplitter } from '../src/storage/raw-files';
 
 // s3rver ships no type declarations; this is the part of its API the tests use.
 interface S3rverServer {
@@ -308,8 +309,6 @@ describe('raw files on S3', () => {
   it('carry what they are as object metadata: run, DMO, domain, source type, format, sequence, first record', async () => {
     const subject = await openS3Store();
     try {
-      const { RawFileSplitter } = await import('../src/storage/raw-files');
-      const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
       const written: string[] = [];
       const splitter = new RawFileSplitter(subject.store, (seq) => `dev-data/raw/listings/7/20261203/job-000042-0${seq}.ndjson.gz`,
         { records: 2, bytes: 1024 * 1024 }, async (file) => void written.push(file.key),
