@@ -2,6 +2,8 @@
 // credentials, as the import step will pass it once the credential store exists: how the key travels,
 // that it never reaches a message, and the fleet-wide rate. Real Redis for the limiter.
 import crypto from 'node:crypto';
+import nodeHttp from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { resolveConfig, type ConfigParams } from '../domain/config-params';
 import { createHttpClient, HttpError } from '../http/client';
@@ -108,6 +110,32 @@ describe('the API key', () => {
     const { records: got } = await read({ auth: { header: 'Authorization', scheme: 'Bearer' } });
     expect(got).toHaveLength(100);
     expect(api.requests.map((request) => request.answer)).toEqual(['ok']);
+  });
+});
+
+describe('a redirect to another origin', () => {
+  let redirector: nodeHttp.Server;
+  let redirectorUrl: string;
+  beforeAll(async () => {
+    // another origin (another port) that sends every request on to the partner API, query and all
+    redirector = nodeHttp.createServer((request, response) => {
+      response.writeHead(302, { location: `${api.url}${request.url}` });
+      response.end();
+    });
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    redirectorUrl = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => redirector.close(resolve)));
+
+  it.each([
+    ['a header', { header: 'X-Api-Key' }],
+    ['a query parameter', { query_param: 'refid' }],
+  ])('with the key in %s is refused: the key never goes there, nor is the API read on without it', async (_where, auth) => {
+    const error = await failure({ base_url: `${redirectorUrl}/v2/hotels`, auth });
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error.message).toContain(`was redirected to ${api.url}/v2/hotels`);
+    expect(error.message).toContain(`which is refused: it is on another origin than ${redirectorUrl}`);
+    expect(api.requests).toHaveLength(0);
   });
 });
 

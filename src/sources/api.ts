@@ -6,12 +6,13 @@
 // Read a page at a time. The key never appears in a message, a log line or a record: every error of
 // a page is scrubbed of it. A listing that would never end (the same cursor, next URL or page content
 // again, more than max_pages pages) fails the run, as do the HTTP client's refusals (size, timeout,
-// a redirect to a private address).
+// a redirect to a private address, or, while the key goes with the request, to another origin: the
+// key must not go there, nor the API be read on without it). A page is site-pages' fetchJsonPage.
 import { createHash } from 'node:crypto';
 import { readPath } from '../domain/record-paths';
-import { HttpError, redactUrl, type HttpClient } from '../http/client';
+import { redactUrl, type HttpClient } from '../http/client';
 import { RateLimiter } from '../queues/rate-limiter';
-import { describeJson } from './site-pages';
+import { describeJson, fetchJsonPage } from './site-pages';
 import { SourceError, type ProblemSink, type SourceInput, type SourceOpener, type SourceRecord } from './source';
 
 type ImportSettings = SourceInput['config']['import'];
@@ -133,7 +134,7 @@ async function* apiRecords(
   }
 }
 
-/** The API's pages as JSON: the fleet-wide rate first, the key added, HTML refused, errors scrubbed of the key. */
+/** The API's pages as JSON: the fleet-wide rate first, then fetchJsonPage with the key, held to the API's origin, scrubbed from every message. */
 class ApiPages {
   constructor(
     private readonly http: HttpClient,
@@ -146,38 +147,23 @@ class ApiPages {
   ) {}
 
   async get(pageUrl: URL): Promise<unknown> {
-    const url = new URL(pageUrl);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = {};
+    let secretQuery: Record<string, string> | undefined;
     if (this.key) {
       // without import.auth a key goes in X-Api-Key, the commonest header for it
       const auth = this.auth ?? { header: 'X-Api-Key' };
-      if (auth.query_param) url.searchParams.set(auth.query_param, this.key);
+      if (auth.query_param) secretQuery = { [auth.query_param]: this.key };
       if (auth.header || !auth.query_param) {
         headers[auth.header ?? 'Authorization'] = auth.scheme ? `${auth.scheme} ${this.key}` : this.key;
       }
     }
-    const shown = this.scrub(redactUrl(pageUrl));
-    await this.limiter.waitForGrant(`api:${url.origin}`, this.perSecond, this.signal);
-    let response;
-    try {
-      response = await this.http.getBuffer(url, { headers, ...(this.signal ? { signal: this.signal } : {}) });
-    } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      throw new HttpError(this.scrub(error.message), {
-        kind: error.kind, method: error.method, url: this.scrub(error.url), status: error.status, retryAfterMs: error.retryAfterMs, attempts: error.attempts, code: error.code,
-      });
-    }
-    const contentType = String(response.headers['content-type'] ?? '');
-    const text = new TextDecoder('utf-8').decode(response.body); // JSON is UTF-8 (RFC 8259); TextDecoder drops a BOM
-    if (/html/i.test(contentType) || /^\s*</.test(text)) {
-      const title = /<title[^>]*>([^<]{1,200})<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, ' ').trim();
-      throw new SourceError(`GET ${shown} answered an HTML page${title ? ` ("${this.scrub(title.slice(0, 80))}")` : ''} (${contentType || 'no Content-Type'}), not JSON: check import.base_url and the API key`);
-    }
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      throw new SourceError(`GET ${shown} answered ${text.trim() ? `malformed JSON (${this.scrub((error as Error).message)})` : 'an empty body'}, not the JSON of a page`);
-    }
+    await this.limiter.waitForGrant(`api:${pageUrl.origin}`, this.perSecond, this.signal);
+    const page = await fetchJsonPage(this.http, pageUrl, {
+      accept: 'application/json', api: 'a page', notHtml: { expected: 'JSON', check: 'check import.base_url and the API key' },
+      headers, ...(secretQuery ? { secretQuery } : {}), sameOrigin: Boolean(this.key), scrub: this.scrub, refusal: 'as-is',
+      ...(this.signal ? { signal: this.signal } : {}),
+    });
+    return page.body;
   }
 }
 

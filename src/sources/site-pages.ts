@@ -49,42 +49,67 @@ export interface JsonPage {
   body: unknown;
 }
 
+export interface JsonPageOptions {
+  accept: string;
+  /** What the page is the JSON of, in messages ("the WordPress REST API"). */
+  api: string;
+  /** What an HTML answer is said not to be, and what to check (default: the JSON of `api`; base_url, and that the site's API is on and public). */
+  notHtml?: { expected: string; check: string };
+  headers?: Record<string, string>;
+  /** Added to the URL's query, never shown in a message (an API key in a query parameter). */
+  secretQuery?: Record<string, string>;
+  /**
+   * The call carries a credential (a key in a header or the query): a redirect to another origin is
+   * refused, so the credential never goes there and the API is not read on without it. An
+   * authorization header sets it by itself.
+   */
+  sameOrigin?: boolean;
+  /** Takes the credential out of every message, the HTTP client's included (in a parameter of any name, echoed in a page). */
+  scrub?: (text: string) => string;
+  /** A 401 or 403 is a sign-in refused or missing, said so (WordPress, Drupal); 'as-is': the client's error, scrubbed. */
+  refusal?: 'sign-in' | 'as-is';
+  signal?: AbortSignal;
+}
+
 /**
  * One page of a site's API as JSON. Retries, limits and the address guard are the HTTP client's; an
  * HTML answer (a maintenance page, a login wall, a CDN's challenge) is refused here, naming the page's
  * title, since "malformed JSON at position 0" would not tell an admin what the site said.
  */
-export async function fetchJsonPage(
-  http: HttpClient,
-  url: URL,
-  options: { accept: string; api: string; headers?: Record<string, string>; signal?: AbortSignal },
-): Promise<JsonPage> {
+export async function fetchJsonPage(http: HttpClient, url: URL, options: JsonPageOptions): Promise<JsonPage> {
+  const scrub = options.scrub ?? ((text: string) => text);
+  const signedIn = options.headers?.authorization !== undefined;
   const response = await http.getBuffer(url, {
     headers: { ...options.headers, accept: options.accept }, ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.secretQuery ? { searchParams: options.secretQuery } : {}),
     // signed in, a redirect off the site would read on without the sign-in: only the public part, taken as all of it
-    sameOrigin: options.headers?.authorization !== undefined,
+    sameOrigin: signedIn || options.sameOrigin === true,
   }).catch((error: unknown) => {
-    if (error instanceof HttpError && (error.status === 401 || error.status === 403)) {
-      throw new SourceError(`${error.message}: ${options.headers?.authorization
+    if (!(error instanceof HttpError)) throw error;
+    if ((options.refusal ?? 'sign-in') === 'sign-in' && (error.status === 401 || error.status === 403)) {
+      throw new SourceError(`${scrub(error.message)}: ${signedIn
         ? 'the site refused the sign-in; check import.username and the password credential'
         : 'the site needs signing in; set import.username and the password credential'}`);
     }
-    throw error;
+    if (!options.scrub) throw error;
+    throw new HttpError(scrub(error.message), {
+      kind: error.kind, method: error.method, url: scrub(error.url), status: error.status, retryAfterMs: error.retryAfterMs, attempts: error.attempts, code: error.code,
+    });
   });
-  const shown = redactUrl(url);
+  const shown = scrub(redactUrl(url));
   const contentType = String(response.headers['content-type'] ?? '');
   const text = new TextDecoder('utf-8').decode(response.body); // JSON is UTF-8 (RFC 8259); TextDecoder drops a BOM
   if (/html/i.test(contentType) || /^\s*</.test(text)) {
     const title = /<title[^>]*>([^<]{1,200})<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, ' ').trim();
+    const { expected, check } = options.notHtml ?? { expected: `the JSON of ${options.api}`, check: "check import.base_url, and that the site's API is on and public" };
     throw new SourceError(
-      `GET ${shown} answered an HTML page${title ? ` ("${title.slice(0, 80)}")` : ''} (${contentType || 'no Content-Type'}), ` +
-      `not the JSON of ${options.api}: check import.base_url, and that the site's API is on and public`,
+      `GET ${shown} answered an HTML page${title ? ` ("${scrub(title.slice(0, 80))}")` : ''} (${contentType || 'no Content-Type'}), not ${expected}: ${check}`,
     );
   }
   try {
     return { url: response.url, headers: response.headers, body: JSON.parse(text) };
   } catch (error) {
-    throw new SourceError(`GET ${shown} answered ${text.trim() ? `malformed JSON (${(error as Error).message})` : 'an empty body'}, not the JSON of ${options.api}`);
+    throw new SourceError(`GET ${shown} answered ${text.trim() ? `malformed JSON (${scrub((error as Error).message)})` : 'an empty body'}, not the JSON of ${options.api}`);
   }
 }
 
