@@ -201,12 +201,17 @@ describe('a file at import.base_url', () => {
     await expect(readAll(null, { base_url: url })).rejects.toThrow(`GET ${url} answered an HTML page (text/html), not a GeoJSON, JSON or CSV file`);
   });
 
-  it('a file larger than the client takes fails with the client\'s limit', async () => {
+  it('a file larger than the client takes for a page is streamed, not refused: a data set is read feature by feature', async () => {
     const small = createHttpClient({ allowPrivateHosts: ['127.0.0.1'], retries: 0, maxBytes: 1000 });
-    const url = server.serve('/big.geojson', featureCollection(places.map(osmFeature)));
-    await expect(openPoi({
+    const body = featureCollection(places.map(osmFeature));
+    expect(body.length).toBeGreaterThan(5 * 1000); // five times what the client takes whole
+    const url = server.serve('/big.geojson', body);
+    const source = await openPoi({
       config: resolveConfig({ import: { base_url: url } }, 'poi'), upload: null, http: small, credentials: {},
       redis: undefined as never, queuePrefix: 'test', log: undefined as never,
-    }, () => undefined)).rejects.toThrow('more than the 1000 allowed (maxBytes, HTTP_MAX_BYTES)');
+    }, () => undefined);
+    const names: unknown[] = [];
+    for await (const record of source.records) names.push(record.fields.name);
+    expect(names).toEqual(places.map((place) => place.name));
   });
 });

@@ -2,23 +2,19 @@
 // a JSON list of POI records (GeoJSON features, ESRI JSON features, Overpass elements, plain records)
 // or a CSV export, uploaded with each run or fetched from import.base_url. Each feature becomes one
 // record (../domain/poi-record.ts): its properties as given plus id, lat/lng from its geometry, the
-// OSM address and category. An upload is streamed feature by feature; a fetched file comes through
-// the HTTP client whole, so it is limited to HTTP_MAX_BYTES. A feature that cannot be read (no
+// OSM address and category. An upload, and a fetched file (the HTTP client's getStream), is read
+// feature by feature, never whole. A feature that cannot be read (no
 // geometry, coordinates out of range) is a problem naming its position and the rest go on; a
 // document that is not a FeatureCollection or is broken fails the run before anything is staged.
 import { featureRecord, poiMapping, poiRecord, type PoiFields } from '../domain/poi-record';
 import { redactUrl, type HttpClient } from '../http/client';
 import { openCsv } from './csv';
 import { jsonListItems, type JsonListOptions } from './json-list';
-import { prepend, take } from './iterate';
+import { prepend, sampleRecords, take } from './iterate';
 import { SourceError, type ProblemSink, type SourceOpener, type SourceRecord } from './source';
 
 type PoiFormat = 'geojson' | 'json' | 'csv';
 
-/** How many records the known fields are looked for in (the import step guesses its mapping from as many). */
-const sampleRecords = 50;
-/** A fetched file is handed to the parser in pieces of this size, as an upload would be. */
-const pieceBytes = 1024 * 1024;
 
 export const openPoi: SourceOpener = async ({ config, upload, http, signal }, onProblem) => {
   const bytes = upload ?? (await fetchExport(http, config.import.base_url, signal));
@@ -38,22 +34,30 @@ export const openPoi: SourceOpener = async ({ config, upload, http, signal }, on
   return { fields: null, format: { format }, records: prepend(first, records), mapping: poiMapping(first.map((record) => record.fields)) };
 };
 
-/** GET import.base_url; an answer over HTTP_MAX_BYTES is the client's too_large error. */
+/**
+ * A data set fetched from import.base_url can be far larger than an API page (a region's OSM extract):
+ * streamed, it is bounded by this rather than HTTP_MAX_BYTES, against a server that never stops.
+ */
+const exportMaxBytes = 2 * 1024 ** 3;
+
+/** GET import.base_url as a stream of its bytes; an HTML page (a login wall, an error page) is refused by name. */
 async function fetchExport(http: HttpClient, baseUrl: string | undefined, signal: AbortSignal | undefined): Promise<AsyncIterable<Buffer>> {
   if (!baseUrl) throw new SourceError('No file was uploaded for this run, and import.base_url is not set to fetch one from');
-  const response = await http.getBuffer(baseUrl, {
+  const response = await http.getStream(baseUrl, {
     headers: { accept: 'application/geo+json, application/json;q=0.9, text/csv;q=0.8, */*;q=0.5' },
+    maxBytes: exportMaxBytes,
     ...(signal ? { signal } : {}),
   });
+  const refuse = (contentType: string) => {
+    response.body.destroy();
+    return new SourceError(`GET ${redactUrl(baseUrl)} answered an HTML page (${contentType || 'no Content-Type'}), not a GeoJSON, JSON or CSV file: check import.base_url`);
+  };
   const contentType = String(response.headers['content-type'] ?? '');
-  const start = response.body.subarray(0, 512).toString('utf-8').trimStart();
-  if (/html/i.test(contentType) || /^<(!doctype|html)/i.test(start)) {
-    throw new SourceError(`GET ${redactUrl(baseUrl)} answered an HTML page (${contentType || 'no Content-Type'}), not a GeoJSON, JSON or CSV file: check import.base_url`);
-  }
-  const body = response.body;
-  return (async function* pieces() {
-    for (let at = 0; at < body.length; at += pieceBytes) yield body.subarray(at, at + pieceBytes);
-  })();
+  if (/html/i.test(contentType)) throw refuse(contentType);
+  const chunks = response.body[Symbol.asyncIterator]();
+  const first = await chunks.next();
+  if (!first.done && /^<(!doctype|html)/i.test((first.value as Buffer).subarray(0, 512).toString('utf-8').trimStart())) throw refuse(contentType);
+  return prepend(first.done ? [] : [first.value as Buffer], chunks);
 }
 
 /** Where a POI export's list is, and the name messages give it (`"features"`, `import.records_path "elements"`). */
