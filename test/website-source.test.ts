@@ -221,6 +221,21 @@ it('a 429 with Retry-After and a 500 in the middle of the listing are retried to
   expect(retried!.at - limited!.at).toBeGreaterThanOrEqual(950); // Retry-After: 1
 });
 
+it('a page retried after a 500 goes back through the host\'s rate: a Crawl-delay of 1.5 s spaces the retry too', async () => {
+  const places = sitePlaces(4).map((place) => ({ ...place, hidden: false }));
+  site.reset(places, { perPage: 2, robots: { body: 'User-agent: *\nCrawl-delay: 1.5\n' } });
+  site.inject(2, 'error500', { times: 1 });
+  const { configId } = await websiteSource({ rate_per_sec: 50 });
+  const runId = await startRun(configId);
+  await waitForRun(admin, runId, ['awaiting_review']);
+  expect(await stagedCount(runId)).toBe(4);
+  const [failed, retried] = site.requests.filter((request) => request.page === 2);
+  expect([failed!.answer, retried!.answer]).toEqual(['error500', 'ok']);
+  // the client's own retry waited its 1 s backoff, inside the grant of the first try
+  expect(retried!.at - failed!.at).toBeGreaterThanOrEqual(1_450);
+  expect(site.maxArrivalsWithin(1_450)).toBe(1);
+});
+
 describe('a run fails with a clear error, and stages nothing, when', () => {
   const places = sitePlaces(30).map((place) => ({ ...place, hidden: false }));
 
