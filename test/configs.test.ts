@@ -32,6 +32,7 @@ describe('config_params validation', () => {
     [{ source_type: 'website', config_params: { import: { next: { link: 'a[rel=next]', page_pattern: '/p/{page}' } } } }, /config_params\.import\.next: set link or page_pattern, not both/],
     [{ source_type: 'website', config_params: { import: { fields: { url: { selector: 'a' } } } } }, /config_params\.import\.fields\.url: url is the page each record was read from/],
     [{ source_type: 'api', config_params: { import: { pagination: { type: 'pages' } } } }, /config_params\.import\.pagination\.type: /],
+    [{ source_type: 'website', config_params: { import: { rate_per_sec: 0.0000001 } } }, /config_params\.import\.rate_per_sec: expected at least one request a minute/],
     [{ config_params: { transform: { map_fields: { 'listings.nme': 'Name' } } } }, /config_params\.transform\.map_fields\["listings\.nme"\]|listings\.nme/],
     [{ config_params: { transform: { round_lat_lng: -1 } } }, /config_params\.transform\.round_lat_lng: /],
     [{ config_params: { promote: { merge_policy: 'newest' } } }, /config_params\.promote\.merge_policy: /],

@@ -111,7 +111,7 @@ const importByType = {
     }).optional(),
     query: extraQuery,
     /** Requests per second to the API, shared by the whole fleet. */
-    rate_per_sec: z.number().positive().max(100).optional(),
+    rate_per_sec: z.number().min(1 / 60, { message: 'expected at least one request a minute (1/60)' }).max(100).optional(),
   },
   website: {
     /** The first list page. */
@@ -135,7 +135,7 @@ const importByType = {
     })).refine((fields) => !('url' in fields), { message: 'url is the page each record was read from: give this field another name', path: ['url'] }).optional(),
     max_pages: z.number().int().min(1).max(100_000).optional(),
     /** Per host, shared by the whole fleet: requests per second (default 1) and at a time (default 2). */
-    rate_per_sec: z.number().positive().max(50).optional(),
+    rate_per_sec: z.number().min(1 / 60, { message: 'expected at least one request a minute (1/60)' }).max(50).optional(),
     concurrency: z.number().int().min(1).max(16).optional(),
   },
   poi: {
