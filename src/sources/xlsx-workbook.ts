@@ -54,6 +54,30 @@ class SheetXml implements AsyncIterable<unknown> {
   }
 }
 
+/**
+ * The upload failing, raced against each read of exceljs: a listener per read, removed when the read
+ * settles. (Promise.race against one promise that stays pending would keep a reaction, and the row it
+ * resolved with, for every read: a sheet's every row held in memory.)
+ */
+class InputFailure {
+  private error: unknown = null;
+  private readonly waiting = new Set<(error: unknown) => void>();
+
+  fail(error: unknown): void {
+    this.error ??= error;
+    for (const reject of this.waiting) reject(this.error);
+    this.waiting.clear();
+  }
+
+  race<T>(read: Promise<T>): Promise<T> {
+    if (this.error) return Promise.reject(this.error);
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.add(reject);
+      read.then(resolve, reject).finally(() => this.waiting.delete(reject));
+    });
+  }
+}
+
 const unreadable = (error: unknown) =>
   error instanceof SourceError ? error : new SourceError(`The file is not a readable XLSX workbook (${(error as Error)?.message ?? String(error)}); save it again from the spreadsheet program`);
 
@@ -92,10 +116,8 @@ function readSheetsInOrder(reader: ReaderInternals): void {
 export async function openWorkbookSheet(input: Readable, wanted: string | undefined): Promise<WorkbookSheet> {
   // exceljs pipes the upload into its unzipper, which does not hear of the upload failing: without this
   // a store that fails mid-read would leave the run waiting forever
-  let failInput: (error: unknown) => void = () => undefined;
-  const inputFailed = new Promise<never>((_, reject) => (failInput = reject));
-  inputFailed.catch(() => undefined);
-  const onInputError = (error: Error) => failInput(new SourceError(`The file could not be read from storage (${error.message})`));
+  const inputFailure = new InputFailure();
+  const onInputError = (error: Error) => inputFailure.fail(new SourceError(`The file could not be read from storage (${error.message})`));
   input.on('error', onInputError);
 
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
@@ -106,7 +128,7 @@ export async function openWorkbookSheet(input: Readable, wanted: string | undefi
   const sheets = reader[Symbol.asyncIterator]() as AsyncGenerator<SheetReader>;
   const next = async () => {
     try {
-      return await Promise.race([sheets.next(), inputFailed]);
+      return await inputFailure.race(sheets.next());
     } catch (error) {
       throw unreadable(error);
     }
@@ -151,7 +173,7 @@ export async function openWorkbookSheet(input: Readable, wanted: string | undefi
       for (;;) {
         let step: IteratorResult<ExcelJS.Row>;
         try {
-          step = await Promise.race([iterator.next(), inputFailed]);
+          step = await inputFailure.race(iterator.next());
         } catch (error) {
           throw unreadable(error);
         }

@@ -169,3 +169,43 @@ describe('an XLSX workbook', () => {
     expect(count).toBe(20_000);
   }, 60_000);
 });
+
+test('a sheet of 60,000 rows is read in bounded memory: the rows read are not kept', async () => {
+  const v8 = await import('node:v8');
+  const vm = await import('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const fs = await import('node:fs');
+  const file = path.join(os.tmpdir(), `xlsx-memory-${process.pid}.xlsx`);
+  // exceljs's streaming writer, as a spreadsheet export of this size is made (its sheet before workbook.xml)
+  const writer = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: false, useStyles: false });
+  const sheet = writer.addWorksheet('Listings');
+  sheet.addRow(['ID', 'Name', 'City', 'Description']).commit();
+  for (let n = 1; n <= 60_000; n += 1) sheet.addRow([`L${n}`, `Harbour Place ${n}`, 'Halifax', `A fine place number ${n}, by the sea, with rooms and a garden.`]).commit();
+  sheet.commit();
+  await writer.commit();
+  try {
+    const source = await openXlsx(input(fs.createReadStream(file)), () => undefined);
+    let rows = 0;
+    let atStart = 0;
+    let peak = 0;
+    for await (const record of source.records) {
+      rows += 1;
+      if (rows === 5_000) {
+        gc();
+        atStart = process.memoryUsage().heapUsed;
+      } else if (rows % 10_000 === 0) {
+        gc();
+        peak = Math.max(peak, process.memoryUsage().heapUsed);
+      }
+      if (rows === 60_000) expect(record.fields).toMatchObject({ ID: 'L60000', Name: 'Harbour Place 60000' });
+    }
+    expect(rows).toBe(60_000);
+    // kept rows would be ~5 MB a thousand; read and let go, the heap stays where it was
+    expect((peak - atStart) / 1024 / 1024).toBeLessThan(30);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}, 60_000);
