@@ -121,6 +121,19 @@ describe('a JSON, an NDJSON and an XLSX file are imported record by record', () 
     expectStagedAsFixture((await stagedRows(runId)).rows, places);
   });
 
+  it('errors.csv of a JSON run lists each rejected record by its fields\' paths, nested values in their own columns', async () => {
+    const configId = await newConfig('json', { import: { source_id_column: 'id' }, transform: { map_fields: nestedMapping } });
+    const records = places.slice(0, 3).map(nested);
+    records[1] = { ...records[1]!, location: { lat: 'north', lng: Number(places[1]!.lng) } };
+    const runId = await startCsvRun(admin, configId, JSON.stringify(records), 'listings.json');
+    await waitForRun(admin, runId, ['awaiting_review']);
+    const reply = await admin.get(`/api/v1/pipeline/jobs/${runId}/errors.csv`);
+    expect(reply.status).toBe(200);
+    const [header, row] = (reply.body as string).replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(header).toBe('line,field,reason,value,id,title.rendered,address.street,address.city,location.lat,location.lng,content.rendered,contact.email');
+    expect(row).toContain(`,${places[1]!.id},${places[1]!.name},${places[1]!.address},${places[1]!.city},north,${Number(places[1]!.lng)},`);
+  });
+
   it('an XLSX workbook stages every row of its sheet', async () => {
     const configId = await newConfig('xlsx', { import: { source_id_column: 'ID' }, transform: { map_fields: csvMapping } });
     const { runId, accept } = await runWithFile(configId, await workbook(places), 'listings.xlsx');

@@ -22,7 +22,7 @@ import { inTransaction, type Queryable } from '../db/pool';
 import * as review from '../db/review';
 import * as runs from '../db/runs';
 import { needsUpload, resolveConfig, type SourceType } from '../domain/config-params';
-import { flattenRecord, leafPaths } from '../domain/record-paths';
+import { flattenRecord, leafPaths, readPath } from '../domain/record-paths';
 import { httpClientFromSettings } from '../http/client';
 import { countBlobBytesWritten } from '../metrics';
 import { lifecycle, retryEvent, type RunEvent } from '../domain/run-lifecycle';
@@ -530,8 +530,9 @@ export function spreadsheetSafe(value: unknown): string {
 }
 
 /**
- * The record's columns in the order its file had them: the uploaded file's header when there is one,
- * else the keys of the first logged record. A column named like a fixed one is written `record.<name>`.
+ * The record's columns in the order its file had them: the uploaded file's header (a JSON upload's
+ * leaf paths) when there is one, else the leaf paths of the first logged record (a fetched source's
+ * `title.rendered`). A column named like a fixed one is written `record.<name>`.
  */
 async function errorRecordColumns(ctx: PipelineContext, runId: number): Promise<string[]> {
   let columns: string[] | null = null;
@@ -542,7 +543,7 @@ async function errorRecordColumns(ctx: PipelineContext, runId: number): Promise<
       return null;
     });
   }
-  columns ??= Object.keys((await firstLoggedRecord(ctx.db, runId)) ?? {});
+  columns ??= leafPaths((await firstLoggedRecord(ctx.db, runId)) ?? {});
   return columns;
 }
 
@@ -559,7 +560,7 @@ async function sendErrorsCsv(ctx: PipelineContext, runId: number, res: import('e
     yield header.map(spreadsheetSafe);
     for await (const error of exportErrors(ctx.db, runId)) {
       const record = error.original_record ?? {};
-      yield [error.line, error.field, error.error_message, error.value, ...recordColumns.map((name) => record[name])].map(spreadsheetSafe);
+      yield [error.line, error.field, error.error_message, error.value, ...recordColumns.map((name) => readPath(record, name))].map(spreadsheetSafe);
     }
   }
   res.setHeader('Content-Type', 'text/csv; charset=utf-8');
