@@ -123,7 +123,7 @@ describe('a JSON, an NDJSON and an XLSX file are imported record by record', () 
 
   it('errors.csv of a JSON run lists each rejected record by its fields\' paths, nested values in their own columns', async () => {
     const configId = await newConfig('json', { import: { source_id_column: 'id' }, transform: { map_fields: nestedMapping } });
-    const records = places.slice(0, 3).map(nested);
+    const records: Record<string, unknown>[] = places.slice(0, 3).map(nested);
     records[1] = { ...records[1]!, location: { lat: 'north', lng: Number(places[1]!.lng) } };
     const runId = await startCsvRun(admin, configId, JSON.stringify(records), 'listings.json');
     await waitForRun(admin, runId, ['awaiting_review']);
