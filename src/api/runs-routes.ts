@@ -22,7 +22,7 @@ import { inTransaction, type Queryable } from '../db/pool';
 import * as review from '../db/review';
 import * as runs from '../db/runs';
 import { needsUpload, resolveConfig, type SourceType } from '../domain/config-params';
-import { flattenRecord, leafPaths, readPath } from '../domain/record-paths';
+import { flattenRecord, leafPaths, leafPathsOf, readPath } from '../domain/record-paths';
 import { httpClientFromSettings } from '../http/client';
 import { countBlobBytesWritten } from '../metrics';
 import { lifecycle, retryEvent, type RunEvent } from '../domain/run-lifecycle';
@@ -507,7 +507,7 @@ async function previewSource(ctx: PipelineContext, snapshot: runs.RunSnapshot, b
   } finally {
     await iterator?.return?.(undefined);
   }
-  const columns = fields ?? [...new Set(records.flatMap((record) => leafPaths(record.fields)))];
+  const columns = fields ?? leafPathsOf(records.map((record) => record.fields));
   return {
     columns,
     records: records.slice(0, limit).map((record) => ({ line: record.line, rec_num: null, source_id: null, fields: fields ? record.fields : flattenRecord(record.fields) })),

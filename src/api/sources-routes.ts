@@ -15,7 +15,7 @@ import { nextRunAt, nextRunsAt, syncConfigSchedule } from '../queues/schedules';
 import { suggestMapping } from '../domain/suggest-mapping';
 import { Readable } from 'node:stream';
 import { resolveConfig } from '../domain/config-params';
-import { leafPaths } from '../domain/record-paths';
+import { leafPathsOf, type SourceFields } from '../domain/record-paths';
 import { openCsv } from '../sources/csv';
 import { openJsonFile } from '../sources/json-file';
 import { SourceError, type OpenedSource, type SourceInput } from '../sources/source';
@@ -218,7 +218,6 @@ export function sourceRoutes(ctx: PipelineContext): RouteSpec[] {
   ];
 }
 
-
 /**
  * A sample file (multipart `file`) or `{headers}` → the mapping its fields suggest. A CSV's header line
  * (only its start is read), an XLSX workbook's header row (the workbook is read up to that row), the
@@ -308,18 +307,14 @@ function isJson(fileName: string, bytes: Buffer): boolean {
 
 /** The leaf paths of a JSON source's first records; a sample cut short still gives the records before the cut. */
 async function firstRecordPaths(source: OpenedSource): Promise<string[]> {
-  const paths = new Set<string>();
+  const read: SourceFields[] = [];
   const records = source.records[Symbol.asyncIterator]();
-  let read = 0;
   try {
-    for (let next = await records.next(); !next.done && read < sampleRecords; next = await records.next()) {
-      read += 1;
-      for (const path of leafPaths(next.value.fields)) paths.add(path);
-    }
+    for (let next = await records.next(); !next.done && read.length < sampleRecords; next = await records.next()) read.push(next.value.fields);
   } catch (error) {
-    if (!read) throw error;
+    if (!read.length) throw error;
   } finally {
     await records.return?.(undefined);
   }
-  return [...paths];
+  return leafPathsOf(read);
 }

@@ -156,52 +156,6 @@ async function storeFilePart(file: Readable, part: FilePart, fields: Record<stri
 }
 
 /**
- * The first `sampleBytes` of the `file` part, read and then no further: the rest of the body is dropped
- * as it arrives (up to dropLimit bytes; then the connection is closed), never kept. Resolves as soon as
- * the sample is in, so the answer does not wait for the rest of a large file.
- */
-export async function readUploadSample(
-  req: Request,
-  sampleBytes: number,
-  dropLimit: number,
-): Promise<{ sample: Buffer; fileName: string; /** the sample is the whole file */ complete: boolean }> {
-  const parser = openParser(req, { files: 1, fields: 20, fieldSize: 10_000 }, 'Send a sample file as multipart/form-data with a part named file');
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      stopReading(req, parser, dropLimit);
-      outcome();
-    };
-    parser.on('file', (name, file, info) => {
-      file.on('error', () => undefined);
-      if (name !== 'file' || settled) {
-        file.resume();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const done = (complete: boolean) =>
-        settle(() => resolve({ sample: Buffer.concat(chunks).subarray(0, sampleBytes), fileName: info.filename || 'sample.csv', complete }));
-      file.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
-        size += chunk.length;
-        // more may follow: the sample is all that is read
-        if (size >= sampleBytes) done(false);
-      });
-      file.on('end', () => done(true));
-    });
-    parser.on('error', (error: Error) => settle(() => reject(malformed(error))));
-    parser.on('close', () => settle(() => reject(new ApiError(400, 'invalid_request', 'No file part named "file" was sent'))));
-    req.once('close', () => {
-      if (!req.complete) settle(() => reject(interrupted()));
-    });
-    req.pipe(parser);
-  });
-}
-
-/**
  * Hands the `file` part to `read` as it arrives (with the fields sent before it) and stops reading the
  * request once `read` settles: the rest is dropped as it arrives (up to dropLimit bytes; then the
  * connection is closed), never kept. For a sample that has to be read as a stream (an XLSX workbook is a

@@ -62,6 +62,13 @@ export function readPath(record: SourceFields, path: string): unknown {
   return all.filter((value) => value !== null && value !== undefined && value !== '');
 }
 
+/** The value at a path as an id: trimmed text, or null when it is blank or not one value (a list, an object). */
+export function idAt(record: SourceFields, path: string): string | null {
+  const value = readPath(record, path);
+  if (value === null || value === undefined || typeof value === 'object') return null;
+  return String(value).trim() || null;
+}
+
 /**
  * The paths of a record's scalar values (and of lists of scalars), to suggest a mapping from and to
  * show in a preview; lists of objects are described by their first item (`items.0.name`).
@@ -84,6 +91,11 @@ export function leafPaths(record: SourceFields, maxPaths = 500, maxDepth = 6): s
   };
   visit(record, '', 0);
   return paths;
+}
+
+/** The leaf paths of several records, each once, in the order they first appear: a JSON source's "columns". */
+export function leafPathsOf(records: readonly SourceFields[]): string[] {
+  return [...new Set(records.flatMap((record) => leafPaths(record)))];
 }
 
 /** A record with nested values flattened to its leaf paths: what a preview table shows. */

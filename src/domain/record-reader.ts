@@ -8,7 +8,7 @@ import { htmlToText } from './html-text';
 import { generatedSourceId, matchHash } from './identity';
 import { partHashes, type PartHashes } from './hashes';
 import { parseOpeningHours } from './opening-hours';
-import { readPath } from './record-paths';
+import { idAt, readPath } from './record-paths';
 import { isBlank, isLikelyEmail, isLikelyUrl, readList, readNumber } from './values';
 
 export type RawRecord = Record<string, unknown>;
@@ -142,7 +142,8 @@ export class RecordReader {
     if (!record.name) {
       const nameSource = this.mapping.find(([field]) => field === 'listings.name')?.[1];
       // HTML becomes its text: a "name" that is only a tag (<img …>) has none
-      const onlyMarkup = nameSource !== undefined && !isBlank(value(nameSource)) && typeof value(nameSource) === 'string';
+      const given = nameSource === undefined ? undefined : value(nameSource);
+      const onlyMarkup = typeof given === 'string' && !isBlank(given);
       problems.push({ field: 'listings.name', reason: onlyMarkup ? 'a name is required (the value is only HTML markup, which has no text)' : 'a name is required' });
     }
     const hasCoordinates = record.lat !== null && record.lng !== null;
@@ -173,10 +174,7 @@ export class RecordReader {
 
   private sourceId(raw: RawRecord, record: CanonicalRecord): string | null {
     const column = this.config.import.source_id_column;
-    if (column) {
-      const id = readPath(raw, column);
-      return isBlank(id) || typeof id === 'object' ? null : String(id).trim();
-    }
+    if (column) return idAt(raw, column);
     const values = this.config.import.source_id_fields.map((field) => recordValue[field]?.(record));
     if (values.every(isBlank)) return null;
     return generatedSourceId(this.dmo.dmoId, values.map((v) => (Array.isArray(v) ? v.join('|') : (v as string | null))));

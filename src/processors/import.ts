@@ -6,9 +6,8 @@ import { deleteRawFiles, listFiles, recordFile, type JobFileRow } from '../db/fi
 import { deleteImportErrors, recordErrors, type RecordError } from '../db/record-errors';
 import { applyRunEvent, getRun, markImported, saveSnapshotMapping, setRunProgress } from '../db/runs';
 import { needsUpload } from '../domain/config-params';
-import { hasPath, leafPaths, readPath } from '../domain/record-paths';
+import { hasPath, idAt, leafPathsOf } from '../domain/record-paths';
 import { defaultMapping } from '../domain/suggest-mapping';
-import { isBlank } from '../domain/values';
 import { HttpError, httpClientFromSettings } from '../http/client';
 import { countBlobBytesWritten, rowsProcessed } from '../metrics';
 import { SourceError, sourceOpener, type OpenedSource, type SourceRecord } from '../sources';
@@ -132,7 +131,7 @@ async function writeRawRecords(ctx: PipelineContext, run: RunStep['run'], config
   } catch (error) {
     throw failure(error);
   }
-  const fields = source.fields ?? [...new Set(first.flatMap((record) => leafPaths(record.fields)))];
+  const fields = source.fields ?? leafPathsOf(first.map((record) => record.fields));
   if (!Object.keys(mapping).length) {
     // a type's known field is mapped only where the records have it (not every site has featured images)
     const known = Object.entries(source.mapping ?? {}).filter(([, path]) => source.fields?.includes(path) ?? first.some((record) => hasPath(record.fields, path)));
@@ -140,14 +139,13 @@ async function writeRawRecords(ctx: PipelineContext, run: RunStep['run'], config
     await saveSnapshotMapping(ctx.db, runId, mapping);
   }
   const wanted = [...Object.entries(mapping), ...(config.import.source_id_column ? [['import.source_id_column', config.import.source_id_column]] : [])] as [string, string][];
-  const missingFrom = (found: (path: string) => boolean) => wanted.filter(([, path]) => !found(path));
   // a file's header names columns; a JSON record has fields
   const noun = source.fields ? 'column' : 'field';
   const missingMessage = (missing: [string, string][], what: string) =>
     `${what} lacks ${noun}(s) the config maps: ${missing.map(([field, path]) => `${field} → "${path}"`).join(', ')}. ` +
     `Its ${noun}s are: ${fields.slice(0, 60).map((name) => `"${name}"`).join(', ')}${fields.length > 60 ? ', …' : ''}`;
   if (source.fields) {
-    const missing = missingFrom((path) => source.fields!.includes(path));
+    const missing = wanted.filter(([, path]) => !source.fields!.includes(path));
     if (missing.length) throw new RunFailure(missingMessage(missing, upload ? 'The file' : sourceName));
   }
   // records of a JSON source differ: a mapped path must be in at least one of them
@@ -178,9 +176,8 @@ async function writeRawRecords(ctx: PipelineContext, run: RunStep['run'], config
       if (signal.aborted) throw new RunMovedOn();
       recNum += 1;
       for (const path of unseen) if (hasPath(record, path)) unseen.delete(path);
-      const id = config.import.source_id_column ? readPath(record, config.import.source_id_column) : null;
       const raw: RawRecordLine = {
-        rec_num: recNum, line, dmo_id: run.dmo_id, source_id: isBlank(id) || typeof id === 'object' ? null : String(id).trim(),
+        rec_num: recNum, line, dmo_id: run.dmo_id, source_id: config.import.source_id_column ? idAt(record, config.import.source_id_column) : null,
         imported_at: importedAt, imported_by: importedBy, record,
       };
       await splitter.write(raw);
@@ -205,7 +202,6 @@ async function writeRawRecords(ctx: PipelineContext, run: RunStep['run'], config
   rowsProcessed.inc({ step: 'import', result: 'unreadable' }, problems.count);
   await setRunProgress(ctx.db, runId, 'transform', 0, recNum);
 }
-
 
 /** A fetched source in messages: its host, never its query (a key may travel there). */
 function sourceLabel(baseUrl: string | undefined): string {
