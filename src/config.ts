@@ -96,6 +96,34 @@ const settingsSchema = z.object({
   GEOCODE_ATTEMPTS: positiveInt('a number of tries').default(5),
   GEOCODE_RETRY_DELAY_MS: positiveInt('milliseconds').default(10_000),
   GEOCODE_TIMEOUT_MS: positiveInt('milliseconds').default(10_000),
+  // Images (the `image` queue, src/processors/image.ts): a download's size and time, the largest
+  // picture decoded, the sizes made (name:long side in px, comma-separated), their format and quality,
+  // how hard one host is pressed fleet-wide, and where the stored copies are served from.
+  IMAGE_MAX_BYTES: positiveInt('a number of bytes').default(20 * 1024 * 1024),
+  IMAGE_FETCH_TIMEOUT_MS: positiveInt('milliseconds').default(15_000),
+  IMAGE_MAX_PIXELS: positiveInt('a number of pixels').default(50_000_000),
+  IMAGE_VARIANTS: z.string().default('large:1600,medium:800,thumb:320').transform((text, ctx) => {
+    const variants = parseImageVariants(text);
+    if (typeof variants === 'string') {
+      ctx.issues.push({ code: 'custom', input: text, message: variants });
+      return z.NEVER;
+    }
+    return variants;
+  }),
+  IMAGE_FORMAT: z.enum(['webp', 'avif', 'jpeg'], { message: 'expected webp, avif or jpeg' }).default('webp'),
+  IMAGE_QUALITY: positiveInt('a quality from 1 to 100').max(100, { message: 'expected a quality from 1 to 100' }).default(80),
+  IMAGE_HOST_RATE_PER_SEC: z.coerce.number({ message: 'expected requests per second' })
+    .min(1 / 60, { message: 'expected requests per second, at least 1/60' }).default(5),
+  IMAGE_HOST_CONCURRENCY: positiveInt('a number of downloads').default(4),
+  IMAGE_ATTEMPTS: positiveInt('a number of tries').default(4),
+  IMAGE_RETRY_DELAY_MS: positiveInt('milliseconds').default(10_000),
+  // two pictures whose perceptual hashes (64 bits) differ in at most this many bits are the same picture
+  IMAGE_SIMILAR_BITS: z.coerce.number({ message: 'expected a number of bits from 0 to 20' }).int()
+    .min(0, { message: 'expected a number of bits from 0 to 20' }).max(20, { message: 'expected a number of bits from 0 to 20' }).default(6),
+  // the stored copies' address prefix: this server's /images route by default, or a CDN / the bucket's own URL
+  IMAGE_PUBLIC_URL: z.string().default('/images').refine((value) => /^\/[A-Za-z0-9._~/-]*$/.test(value) || /^https?:\/\/[^\s?#]+$/.test(value), {
+    message: 'expected a path such as /images or a URL such as https://cdn.example.org/images',
+  }).transform((value) => value.replace(/\/+$/, '')),
   COOKIE_SECURE: z
     .enum(['true', 'false'], { message: 'expected true or false' })
     .default('false')
@@ -133,6 +161,28 @@ const settingsSchema = z.object({
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** One size an image is made in: its name (in the stored file's name) and its long side in pixels. */
+export interface ImageVariantSpec {
+  name: string;
+  longSide: number;
+}
+
+/** "large:1600,medium:800,thumb:320" → the sizes; or what is wrong with the text. */
+export function parseImageVariants(text: string): ImageVariantSpec[] | string {
+  const expected = 'expected name:pixels pairs, comma-separated, e.g. large:1600,medium:800,thumb:320';
+  const variants: ImageVariantSpec[] = [];
+  for (const part of text.split(',').map((item) => item.trim()).filter(Boolean)) {
+    const match = /^([a-z][a-z0-9]{0,15}):(\d{1,5})$/.exec(part);
+    if (!match) return `${expected} ("${part.slice(0, 40)}" is not one)`;
+    const [, name, pixels] = match;
+    if (name === 'canonical') return `${expected} ("canonical" is the stored original's name)`;
+    if (variants.some((variant) => variant.name === name)) return `${expected} ("${name}" is given twice)`;
+    if (Number(pixels) < 16 || Number(pixels) > 10_000) return `${expected} (${name}: the long side must be 16 to 10000 pixels)`;
+    variants.push({ name: name!, longSide: Number(pixels) });
+  }
+  return variants;
+}
 
 /** The API read pool's share of DB_POOL_SIZE: half, rounded down (so at least 1). */
 export const apiReadPoolSize = (dbPoolSize: number) => Math.floor(dbPoolSize / 2);

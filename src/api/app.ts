@@ -3,6 +3,7 @@ import cookieParser from 'cookie-parser';
 import express from 'express';
 import type { PipelineContext } from '../context';
 import { adminUi } from './admin-ui';
+import { imageFiles, imageRoutes } from './images-routes';
 import { authenticate, authRoutes } from './auth';
 import { bullBoard, bullBoardPath } from './bull-board';
 import { errorHandler, notFoundHandler } from './errors';
@@ -30,7 +31,7 @@ export function routeGroups(ctx: PipelineContext): RouteGroup[] {
     { prefix: '', routes: healthRoutes(ctx) },
     { prefix: '/api/v1/auth', routes: authRoutes(ctx) },
     { prefix: '/api/v1/admin', routes: userRoutes(ctx) },
-    { prefix: '/api/v1/pipeline', routes: [...sourceRoutes(ctx), ...runRoutes(ctx), ...listingRoutes(ctx), ...mappingRoutes(ctx), ...metricsRoutes(ctx)] },
+    { prefix: '/api/v1/pipeline', routes: [...sourceRoutes(ctx), ...runRoutes(ctx), ...imageRoutes(ctx), ...listingRoutes(ctx), ...mappingRoutes(ctx), ...metricsRoutes(ctx)] },
     { prefix: '/v1', routes: publicRoutes(ctx) },
   ];
 }
@@ -48,6 +49,7 @@ export function createApp(ctx: PipelineContext): express.Express {
 
   for (const group of routeGroups(ctx)) app.use(group.prefix || '/', routerFrom(group.routes));
   app.use(bullBoardPath, bullBoard(ctx));
+  app.use('/images', imageFiles(ctx));
   app.use('/admin', adminUi());
   app.get('/', (_req, res) => res.redirect('/admin/'));
 

@@ -26,7 +26,7 @@ export function listingRoutes(ctx: PipelineContext): RouteSpec[] {
           throw error;
         });
       if (listingId === null) throw notFound(`${what} ${String(req.params.id)}`);
-      return getListing(ctx.db, listingId);
+      return getListing(ctx.db, listingId, { similarBits: ctx.settings.IMAGE_SIMILAR_BITS });
     },
   });
 
@@ -42,7 +42,7 @@ export function listingRoutes(ctx: PipelineContext): RouteSpec[] {
     },
     {
       method: 'get', path: '/listings/:id', access: 'pipeline:read',
-      handler: async (req) => (await getListing(ctx.apiReads, idParam(req))) ?? notFoundListing(req.params.id),
+      handler: async (req) => (await getListing(ctx.apiReads, idParam(req), { similarBits: ctx.settings.IMAGE_SIMILAR_BITS })) ?? notFoundListing(req.params.id),
     },
     {
       method: 'patch', path: '/listings/:id', access: 'pipeline:write',
@@ -52,7 +52,7 @@ export function listingRoutes(ctx: PipelineContext): RouteSpec[] {
         const changed = await inTransaction(ctx.db, (client) =>
           editListing(client, listingId, { listing, location }, currentUser(res).id));
         if (changed === null) notFoundListing(req.params.id);
-        return { ...(await getListing(ctx.db, listingId)), fields_changed: changed };
+        return { ...(await getListing(ctx.db, listingId, { similarBits: ctx.settings.IMAGE_SIMILAR_BITS })), fields_changed: changed };
       },
     },
     visibility('/listing-info/:id/restore', 'Listing info', restoreListingInfo),

@@ -15,14 +15,14 @@ export function publicRoutes(ctx: PipelineContext): RouteSpec[] {
         const query = parseInput(publicListingsQuery, req.query);
         const near = query.near && { ...query.near, radiusKm: query.radius_km ?? publicRadiusKm.default };
         const { listings, total } = await listPublicListings(ctx.apiReads, { q: query.q, dmoId: query.dmo_id, near },
-          query.pageSize, (query.page - 1) * query.pageSize);
+          query.pageSize, (query.page - 1) * query.pageSize, ctx.settings.IMAGE_SIMILAR_BITS);
         return { listings, total, page: query.page, pageSize: query.pageSize };
       },
     },
     {
       method: 'get', path: '/listings/:id', access: 'public',
       handler: async (req): Promise<PublicListing> => {
-        const listing = await getPublicListing(ctx.apiReads, idParam(req));
+        const listing = await getPublicListing(ctx.apiReads, idParam(req), ctx.settings.IMAGE_SIMILAR_BITS);
         if (!listing) throw notFound(`Listing ${String(req.params.id)}`);
         return listing;
       },

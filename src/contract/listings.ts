@@ -206,6 +206,14 @@ export const timelineEntry = z.object({
   changed_at: timestamp,
 });
 
+/** A listing's image as production holds it (src/db/images.ts; width, height and variants on images stored since 0.7.0). */
+export const listingImage = z.object({
+  listing_info_id: z.number().int(), image: z.string(), source_url: z.string().nullable(), rank: z.number().int(),
+  width: z.number().int().nullable(), height: z.number().int().nullable(),
+  variants: z.record(z.string(), z.object({ url: z.string(), width: z.number().int(), height: z.number().int() })).nullable(),
+});
+export type ListingImage = z.infer<typeof listingImage>;
+
 /** `GET /listings/:id`, and the reply of every change to a listing (edit, restore, hide, show, archive, unarchive). */
 export const listingDetail = listingCore.extend({
   google_place_id: z.string().nullable(),
@@ -219,9 +227,10 @@ export const listingDetail = listingCore.extend({
     dmo_id: z.number().int(), source_id: z.string(), target_type: z.enum(['listing', 'listing_info']),
     target_id: z.number().int(), job_id: z.number().int().nullable(),
   })),
-  images: z.array(z.object({
-    listing_info_id: z.number().int(), image: z.string(), source_url: z.string().nullable(), rank: z.number().int(),
-  })),
+  /** every DMO record's images, by record and rank; `image` is our stored copy's URL */
+  images: z.array(listingImage),
+  /** the listing's gallery: each picture once across its DMOs' records, the best copy of it */
+  gallery: z.array(listingImage),
   timeline: z.array(timelineEntry),
 });
 export type ListingDetail = z.infer<typeof listingDetail>;
@@ -271,6 +280,11 @@ export const publicListing = z.object({
     dmo: z.object({ id: z.number().int(), name: z.string() }),
     description: z.string().nullable(),
     contact: z.object({ website: z.string().nullable(), phone: z.string().nullable(), email: z.string().nullable() }),
+  })),
+  /** the listing's gallery: each picture once across the DMOs shown, our stored copies with their sizes */
+  images: z.array(z.object({
+    url: z.string(), width: z.number().int().nullable(), height: z.number().int().nullable(),
+    variants: z.record(z.string(), z.object({ url: z.string(), width: z.number().int(), height: z.number().int() })).nullable(),
   })),
   /** great-circle distance from `near`, only when it was given */
   distance_km: z.number().optional(),

@@ -2,8 +2,9 @@
 // decides) and as the public API shows them. The rules of manual visibility live here too, because
 // stage and promote must honour what these admin actions decide.
 import type {
-  AdminListingList, AdminListingRow, LatLng, ListingDetail, ListingEditBody, ListingStatus, PublicListing,
+  AdminListingList, AdminListingRow, LatLng, ListingDetail, ListingEditBody, ListingImage, ListingStatus, PublicListing,
 } from '../contract/listings';
+import { galleryOf } from '../domain/image-similarity';
 import { containsPattern, type DbClient, type Queryable } from './pool';
 
 /** A timestamptz as JSON shows a Date (ISO 8601, UTC, milliseconds), so row types can say string honestly. */
@@ -105,9 +106,16 @@ export async function listListings(db: Queryable, filter: ListingFilter, limit: 
   return { rows: rows.rows, total: total.rows[0]!.n };
 }
 
+/** A production image with what its gallery compares (the hashes stay in the database). */
+type ProductionImage = ListingImage & { id: number; sha256: string | null; phash: string | null };
+const productionImageFields = 'i.id, i.listing_info_id, i.image, i.source_url, i.rank, i.width, i.height, i.variants, i.sha256, i.phash';
+const asCopy = (image: ProductionImage) => ({ ...image, phash: image.phash === null ? null : BigInt(image.phash) });
+const listingImageOf = ({ listing_info_id, image, source_url, rank, width, height, variants }: ListingImage): ListingImage =>
+  ({ listing_info_id, image, source_url, rank, width, height, variants });
+
 /** A listing with its location, what each DMO says of it (with opening times), the source records behind it and its history. */
-export async function getListing(db: Queryable, listingId: number): Promise<ListingDetail | null> {
-  type ListingPart = Omit<ListingDetail, 'listing_info' | 'sources' | 'images' | 'timeline'>;
+export async function getListing(db: Queryable, listingId: number, options: { similarBits: number }): Promise<ListingDetail | null> {
+  type ListingPart = Omit<ListingDetail, 'listing_info' | 'sources' | 'images' | 'gallery' | 'timeline'>;
   const listing = await db.query<ListingPart>(
     `SELECT l.id, l.name, l.category, l.google_place_id, l.match_hash, l.listing_visible, l.listing_status, l.manually_modified,
             ${iso('l.manually_modified_at')} AS manually_modified_at, l.manually_modified_by, l.owner_dmo_id,
@@ -141,8 +149,8 @@ export async function getListing(db: Queryable, listingId: number): Promise<List
         ORDER BY b.dmo_id, b.source_id, b.target_type`,
       [listingId],
     ),
-    db.query<ListingDetail['images'][number]>(
-      `SELECT i.listing_info_id, i.image, i.source_url, i.rank FROM public.listing_images i
+    db.query<ProductionImage>(
+      `SELECT ${productionImageFields} FROM public.listing_images i
          JOIN public.listing_info li ON li.id = i.listing_info_id WHERE li.listing_id = $1 ORDER BY i.listing_info_id, i.rank`,
       [listingId],
     ),
@@ -154,7 +162,12 @@ export async function getListing(db: Queryable, listingId: number): Promise<List
       [listingId],
     ),
   ]);
-  return { ...listing.rows[0]!, listing_info: info.rows, sources: sources.rows, images: images.rows, timeline: timeline.rows };
+  const shown = new Set(info.rows.filter((record) => record.info_visible).map((record) => record.id));
+  return {
+    ...listing.rows[0]!, listing_info: info.rows, sources: sources.rows, images: images.rows.map(listingImageOf),
+    gallery: galleryOf(images.rows.filter((image) => shown.has(image.listing_info_id)).map(asCopy), options.similarBits).map(listingImageOf),
+    timeline: timeline.rows,
+  };
 }
 
 // ---------------------------------------------------------------- admin: manual edits
@@ -443,7 +456,7 @@ const publiclyVisible = (l: string) => `(${l}.listing_visible AND ${l}.listing_s
  * Visible listings, by id, or nearest first within `near`'s radius with their distance: a box on the
  * locations' point index first, then the haversine distance on what the box let through.
  */
-export async function listPublicListings(db: Queryable, search: PublicSearch, limit: number, offset: number) {
+export async function listPublicListings(db: Queryable, search: PublicSearch, limit: number, offset: number, similarBits: number) {
   const params: unknown[] = [];
   const param = (value: unknown) => `$${params.push(value)}`;
   const where = [publiclyVisible('l')];
@@ -474,7 +487,7 @@ export async function listPublicListings(db: Queryable, search: PublicSearch, li
       ORDER BY ${search.near ? 'f.distance_km, ' : ''}f.id LIMIT ${param(limit)} OFFSET ${param(offset)}`,
     params,
   );
-  const shown = await publicRecords(db, page.rows.map((row) => row.id));
+  const shown = await publicRecords(db, page.rows.map((row) => row.id), similarBits);
   const listings = page.rows.flatMap((row) => {
     const listing = shown.get(row.id);
     if (!listing) return []; // hidden between the two reads
@@ -484,12 +497,12 @@ export async function listPublicListings(db: Queryable, search: PublicSearch, li
 }
 
 /** One visible listing as the public sees it, or null. */
-export async function getPublicListing(db: Queryable, listingId: number): Promise<PublicListing | null> {
-  return (await publicRecords(db, [listingId])).get(listingId) ?? null;
+export async function getPublicListing(db: Queryable, listingId: number, similarBits: number): Promise<PublicListing | null> {
+  return (await publicRecords(db, [listingId], similarBits)).get(listingId) ?? null;
 }
 
 /** The public shape of these listings, those still visible: per DMO only its visible listing_info. */
-async function publicRecords(db: Queryable, ids: number[]): Promise<Map<number, PublicListing>> {
+async function publicRecords(db: Queryable, ids: number[], similarBits: number): Promise<Map<number, PublicListing>> {
   if (!ids.length) return new Map();
   const { rows } = await db.query<PublicListing>(
     `SELECT l.id, l.name, l.category,
@@ -509,5 +522,16 @@ async function publicRecords(db: Queryable, ids: number[]): Promise<Map<number, 
       WHERE l.id = ANY($1::int[]) AND ${publiclyVisible('l')}`,
     [ids],
   );
-  return new Map(rows.map((row) => [row.id, row]));
+  const images = await db.query<ProductionImage & { listing_id: number }>(
+    `SELECT li.listing_id, ${productionImageFields} FROM public.listing_images i JOIN public.listing_info li ON li.id = i.listing_info_id
+      WHERE li.listing_id = ANY($1::int[]) AND li.info_visible ORDER BY li.listing_id, i.listing_info_id, i.rank`,
+    [rows.map((row) => row.id)],
+  );
+  const galleries = new Map<number, ProductionImage[]>();
+  for (const image of images.rows) galleries.set(image.listing_id, [...(galleries.get(image.listing_id) ?? []), image]);
+  return new Map(rows.map((row) => [row.id, {
+    ...row,
+    images: galleryOf((galleries.get(row.id) ?? []).map(asCopy), similarBits)
+      .map(({ image, width, height, variants }) => ({ url: image, width, height, variants })),
+  }]));
 }

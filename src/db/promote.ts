@@ -4,6 +4,7 @@
 // a stale insert never makes a second listing.
 import { contactKeys } from '../domain/canonical';
 import type { MergePolicy, ResolvedConfig } from '../domain/config-params';
+import { keptImage, productionImageColumns } from './images';
 import { visibilityRules } from './listings';
 import type { Queryable } from './pool';
 
@@ -77,7 +78,7 @@ export async function nextPromoteBatch(db: Queryable, runId: number, size: numbe
   return rows.map((row) => row.id);
 }
 
-export async function promoteBatch(db: Queryable, runId: number, ids: number[], config: ResolvedConfig['promote']): Promise<void> {
+export async function promoteBatch(db: Queryable, runId: number, ids: number[], config: ResolvedConfig['promote'], imageSimilarBits: number): Promise<void> {
   const policyOf = (table: 'listings' | 'listing_info' | 'locations' | 'contact_info') =>
     config.conflict_resolution[table] ?? config.merge_policy;
   const manualOk = config.override_manual ? 'true' : 'false';
@@ -280,11 +281,13 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
   await db.query(
     `DELETE FROM public.listing_images i USING promote_batch pb WHERE i.listing_info_id = pb.listing_info_id AND ${listWhen('images_action')}`,
   );
+  // only the copies already stored, each picture once (keptImage); an image stored later is added by its job
   await db.query(
-    `INSERT INTO public.listing_images (listing_info_id, image, source_url, rank)
-     SELECT pb.listing_info_id, img.url, img.url, img.ord - 1
-       FROM promote_batch pb, jsonb_array_elements_text(pb.images) WITH ORDINALITY AS img(url, ord)
-      WHERE pb.action IN ('insert', 'update') AND ${listWhen('images_action')}`,
+    `INSERT INTO public.listing_images ${productionImageColumns}
+     SELECT pb.listing_info_id, i.canonical_url, (row_number() OVER (PARTITION BY pb.id ORDER BY i.rank) - 1)::int,
+            i.sha256, i.phash, i.width, i.height, i.variants
+       FROM promote_batch pb JOIN staging.images i ON i.row_id = pb.id
+      WHERE pb.action IN ('insert', 'update') AND ${listWhen('images_action')} AND ${keptImage('i', imageSimilarBits)}`,
   );
   await db.query(
     `DELETE FROM public.opening_dates d USING promote_batch pb WHERE d.listing_info_id = pb.listing_info_id AND ${listWhen('open_action')}`,

@@ -155,7 +155,9 @@ export async function productionRecord(db: Queryable, listingId: number | null, 
             loc.address1, loc.address2, loc.city, loc.state, loc.zip, loc.country, loc.lat, loc.lng, loc.region_name,
             li.id AS listing_info_id, li.name AS info_name, li.description, li.info_visible, li.info_status,
             to_jsonb(ci) - 'id' - 'created_at' - 'updated_at' AS contact,
-            coalesce((SELECT jsonb_agg(coalesce(i.source_url, i.image) ORDER BY i.rank) FROM public.listing_images i
+            coalesce((SELECT jsonb_agg(coalesce(i.source_url, (SELECT s.source_url FROM pipeline.stored_images s
+                               WHERE s.dmo_id = li.dmo_id AND s.source_id = li.source_id AND s.canonical_url = i.image LIMIT 1), i.image)
+                               ORDER BY i.rank) FROM public.listing_images i
                        WHERE i.listing_info_id = li.id), '[]'::jsonb) AS images,
             coalesce((SELECT jsonb_agg(a.name ORDER BY a.name) FROM public.bridge_attributes_listings b
                         JOIN public.ref_attributes a ON a.id = b.attribute_id WHERE b.listing_id = l.id), '[]'::jsonb) AS attributes

@@ -25,7 +25,7 @@ export const promoteProcessor: Processor<'promote'> = {
     for (;;) {
       const applied = await inTransaction(ctx.db, async (client) => {
         const ids = await nextPromoteBatch(client, runId, promoteBatchSize);
-        if (ids.length) await promoteBatch(client, runId, ids, config.promote);
+        if (ids.length) await promoteBatch(client, runId, ids, config.promote, ctx.settings.IMAGE_SIMILAR_BITS);
         return ids.length;
       });
       if (!applied) break;

@@ -1,12 +1,13 @@
 // Queue `stage`, the parent of a run's transforms: once every file is staged, geocode what lacks
 // coordinates (parking on geocode child jobs for a network provider), fuzzy-match what is still
-// unmatched, then decide duplicates, actions, deletions, proposals and counts in SQL, and hand the
-// run to review (or promote it when the config says auto_promote and nothing needs a human).
+// unmatched, then decide duplicates, actions, deletions, proposals and counts in SQL, stage the images
+// of new or changed lists, and hand the run to review (or promote it when the config says auto_promote and nothing needs a human).
 import { inTransaction, type DbClient } from '../db/pool';
 import { applyRunEvent, setRunProgress, supersedeOlderRuns } from '../db/runs';
 import * as stage from '../db/stage-run';
 import { fuzzyMatch, resetFuzzyMatches } from '../db/stage-match';
 import { approveRows } from '../db/review';
+import { stageRunImages } from '../db/images';
 import { geocodeRun } from './stage-geocoding';
 import { rowsProcessed } from '../metrics';
 import { loadRunStep, RunFailure, type Processor, type RunStep } from './processor';
@@ -40,6 +41,8 @@ export const stageProcessor: Processor<'stage'> = {
           { configId: run.config_id, runs: config.import.unseen_runs_before_delete });
       }
       await stage.proposeRows(client, runId);
+      // (d) the images of new or changed lists; their jobs are queued once this commits (run-flow.ts)
+      await stageRunImages(client, runId);
       const counts = await stage.countResults(client, runId);
       const handedTo = await handOn(client, step);
       // in the same transaction as the new status, so nobody sees a reviewable run at 0 %

@@ -12,7 +12,8 @@ export const jobPayloads = {
   transform: z.object({ runId, fileId: z.number().int().positive(), seq: z.number().int().positive() }),
   geocode: z.object({ runId, addressKey: z.string().min(1) }),
   stage: z.object({ runId }),
-  image: z.object({ runId, stagedRowId: z.number().int().positive(), url: z.string().url() }),
+  // one job per distinct image URL of a run: the URL's key (src/db/images.ts urlKeyOf), not the URL itself
+  image: z.object({ runId, urlKey: z.string().regex(/^[0-9a-f]{32}$/) }),
   promote: z.object({ runId }),
 } satisfies Record<QueueName, z.ZodType>;
 
@@ -32,5 +33,7 @@ export const jobIds = {
   stage: (run: number) => `run-${run}-stage`,
   promote: (run: number) => `run-${run}-promote`,
   geocode: (run: number, addressKey: string) => `run-${run}-geocode-${addressKey}`,
-  image: (run: number, stagedRowId: number) => `run-${run}-image-${stagedRowId}`,
+  image: (run: number, urlKey: string) => `run-${run}-image-${urlKey}`,
+  /** a re-fetch asked for by a person: a new id, as the first job of that URL may be kept as completed */
+  imageRefetch: (run: number, urlKey: string, at: number) => `run-${run}-image-${urlKey}-refetch-${at}`,
 };

@@ -1,11 +1,13 @@
 // How a run's steps are put on the queues, and what runs after each: import, then a stage parent
-// waiting on one transform per raw file, then (after review, or at once when unattended) promote.
+// waiting on one transform per raw file, then the run's image jobs (not waited for) and, after review
+// or at once when unattended, promote.
 // Job ids come from the run, so adding a step twice is harmless; transforms of all runs take turns
 // (batchPriority). The whole flow of a run reads here.
 import type { FlowJob, Job, JobsOptions } from 'bullmq';
 import type { PipelineContext } from '../context';
 import { getRun, runsToResume, type RunRow } from '../db/runs';
 import { listFiles } from '../db/files';
+import { pendingUrlKeys, runsWithPendingImages } from '../db/images';
 import { jobIds, type QueueName } from './names';
 import { batchPriority, jobOptionsOf } from './queues';
 
@@ -38,6 +40,36 @@ export async function enqueueStageFlow(ctx: PipelineContext, runId: number, file
   });
 }
 
+/**
+ * One `image` job per URL of the run still to fetch, a page at a time. A re-fetch gives its jobs new
+ * ids (`refetchAt`): the first job of a URL may be kept as completed, and an add of its id does nothing.
+ */
+export async function enqueueImageJobs(ctx: PipelineContext, runId: number, refetch?: { urlKeys: string[]; at: number }): Promise<number> {
+  const s = ctx.settings;
+  const add = (urlKeys: string[]) => ctx.queues.image.addBulk(urlKeys.map((urlKey) => ({
+    name: 'image', data: { runId, urlKey },
+    opts: {
+      ...jobOptionsOf.image, attempts: s.IMAGE_ATTEMPTS, backoff: { type: 'exponential', delay: s.IMAGE_RETRY_DELAY_MS },
+      jobId: refetch ? jobIds.imageRefetch(runId, urlKey, refetch.at) : jobIds.image(runId, urlKey),
+    },
+  })));
+  if (refetch) {
+    for (let i = 0; i < refetch.urlKeys.length; i += imagePage) await add(refetch.urlKeys.slice(i, i + imagePage));
+    return refetch.urlKeys.length;
+  }
+  let after = '';
+  let queued = 0;
+  for (;;) {
+    const urlKeys = await pendingUrlKeys(ctx.db, runId, after, imagePage);
+    if (!urlKeys.length) return queued;
+    await add(urlKeys);
+    queued += urlKeys.length;
+    after = urlKeys[urlKeys.length - 1]!;
+  }
+}
+
+const imagePage = 1_000;
+
 export async function enqueuePromote(ctx: PipelineContext, runId: number): Promise<void> {
   await ctx.queues.promote.add('promote', { runId }, { jobId: jobIds.promote(runId) });
 }
@@ -55,6 +87,8 @@ export async function onStepDone(ctx: PipelineContext, queue: QueueName, runId: 
       if (status === 'running') await enqueueStageFlow(ctx, runId, await listFiles(ctx.db, runId, 'raw'));
       return;
     case 'stage':
+      // the images of new or changed lists are fetched meanwhile: review does not wait for them
+      if (status === 'awaiting_review' || status === 'promoting') await enqueueImageJobs(ctx, runId);
       // staged for review waits for a person; unattended (auto_promote) goes on at once
       if (status === 'promoting') await enqueuePromote(ctx, runId);
       return;
@@ -95,6 +129,8 @@ export async function resumeRun(ctx: PipelineContext, run: Pick<RunRow, 'id' | '
 export async function resumeRuns(ctx: PipelineContext): Promise<number> {
   const runs = await runsToResume(ctx.db);
   for (const run of runs) await resumeRun(ctx, run);
+  // images are not a step of the run: a run waiting for review may still have some to fetch
+  for (const runId of await runsWithPendingImages(ctx.db)) await enqueueImageJobs(ctx, runId);
   return runs.length;
 }
 

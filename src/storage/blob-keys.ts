@@ -22,3 +22,11 @@ export function rawFileKey(run: RunFileName, seq: number, format: string): strin
 export function uploadKey(run: RunFileName, extension: string, attempt: string): string {
   return `${run.env}-data/upload/${run.domain}/${run.dmoId}/${yyyymmdd(run.date)}/job-${pad(run.runId, 6)}-${attempt}.${extension}`;
 }
+
+/** A stored image (DESIGN.md): `{env}-images/{dmo_id}/{listing_id or s + staged id}/{sha256}-{variant}.{ext}`, named by content. */
+export function imageKey(env: string, dmoId: number, folder: string, sha256: string, variant: string, extension: string): string {
+  return `${env}-images/${dmoId}/${folder}/${sha256}-${variant}.${extension}`;
+}
+
+/** The only keys the image route serves: an image's name, never a raw file's or an upload's. */
+export const imageKeyPattern = /^[a-z0-9-]+-images\/\d{1,10}\/s?\d{1,19}\/[0-9a-f]{64}-[a-z][a-z0-9]{0,15}\.(jpg|png|webp|avif|gif)$/;

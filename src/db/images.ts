@@ -1,0 +1,274 @@
+// A run's images in SQL (DESIGN.md step 5): staged by the stage step for new or changed image lists,
+// taken from what was stored before for the same DMO record where possible, filled by the `image`
+// job of each URL, and written to production (listing_images) for the records already promoted.
+import crypto from 'node:crypto';
+import type { ImageCounts, ImagesQuery, ImageStatus, StagedImage } from '../contract/images';
+import type { Queryable } from './pool';
+
+/** The 32 hex digits an image URL is known by (job ids, indexes): its sha256's first half. */
+export const urlKeyOf = (url: string) => crypto.createHash('sha256').update(url, 'utf8').digest('hex').slice(0, 32);
+const urlKeySql = (url: string) => `left(encode(sha256(convert_to(${url}, 'UTF8')), 'hex'), 32)`;
+
+/** A staged record whose image list is to be fetched: a new or changed list of a record to insert or update. */
+const fetchesImages = (r: string) => `(${r}.action IN ('insert', 'update') AND ${r}.images_action IN ('insert', 'update'))`;
+
+/**
+ * SQL true when staged image `i` is kept in its record's gallery: stored, and no other stored image of
+ * the same record is the same picture (same sha256, or perceptual hashes at most `similarBits` apart)
+ * in a better copy. The rule of src/domain/image-similarity.ts galleryOf, set-based.
+ */
+export function keptImage(i: string, similarBits: number): string {
+  const bits = Math.trunc(similarBits);
+  const pixels = (alias: string) => `(${alias}.width::bigint * ${alias}.height)`;
+  return `(${i}.status = 'stored' AND NOT EXISTS (
+    SELECT 1 FROM staging.images o
+     WHERE o.row_id = ${i}.row_id AND o.status = 'stored' AND o.id <> ${i}.id
+       AND (o.sha256 = ${i}.sha256 OR bit_count((o.phash # ${i}.phash)::bit(64)) <= ${bits})
+       AND (${pixels('o')} > ${pixels(i)} OR (${pixels('o')} = ${pixels(i)} AND (o.rank < ${i}.rank OR (o.rank = ${i}.rank AND o.id < ${i}.id))))))`;
+}
+
+/** Columns of a stored image, as staging.images and pipeline.stored_images both hold them. */
+const storedColumns = ['sha256', 'phash', 'width', 'height', 'format', 'bytes', 'canonical_url', 'variants', 'etag', 'last_modified'] as const;
+
+/**
+ * The stage step's image part: each image of each record with a new or changed list becomes a staged
+ * image; one stored before for the same DMO record from the same URL is stored at once (no request);
+ * a URL that is not http(s) fails at once. Idempotent: a retried stage keeps what is staged.
+ */
+export async function stageRunImages(db: Queryable, runId: number): Promise<{ staged: number; pendingUrls: number }> {
+  // a retried stage whose decisions changed: images of records that no longer fetch any go
+  await db.query(
+    `DELETE FROM staging.images i USING staging.rows r WHERE i.job_id = $1 AND r.id = i.row_id AND NOT ${fetchesImages('r')}`,
+    [runId],
+  );
+  await db.query(
+    `INSERT INTO staging.images (job_id, row_id, dmo_id, rank, source_url, url_key, folder, status, failure)
+     SELECT r.job_id, r.id, r.dmo_id, img.ord - 1, img.url, ${urlKeySql('img.url')}, coalesce(r.listing_id::text, 's' || r.id),
+            CASE WHEN img.url ~* '^https?://[^\\s]+$' THEN 'pending' ELSE 'failed' END,
+            CASE WHEN img.url ~* '^https?://[^\\s]+$' THEN NULL ELSE 'not an http(s) URL' END
+       FROM staging.rows r, jsonb_array_elements_text(r.images) WITH ORDINALITY AS img(url, ord)
+      WHERE r.job_id = $1 AND r.file_seq > 0 AND ${fetchesImages('r')}
+     ON CONFLICT (row_id, rank) DO NOTHING`,
+    [runId],
+  );
+  await db.query(
+    `UPDATE staging.images i SET status = 'stored', failure = NULL, fetched_at = s.stored_at,
+            ${storedColumns.map((column) => `${column} = s.${column}`).join(', ')}
+       FROM staging.rows r, pipeline.stored_images s
+      WHERE i.job_id = $1 AND i.status = 'pending' AND r.id = i.row_id
+        AND s.dmo_id = i.dmo_id AND s.source_id = r.source_id AND s.url_key = i.url_key`,
+    [runId],
+  );
+  const { rows } = await db.query<{ staged: number; pending: number }>(
+    `SELECT count(*)::int AS staged, count(DISTINCT url_key) FILTER (WHERE status = 'pending')::int AS pending
+       FROM staging.images WHERE job_id = $1`,
+    [runId],
+  );
+  return { staged: rows[0]!.staged, pendingUrls: rows[0]!.pending };
+}
+
+/** The run's URLs still to fetch, a page at a time in url_key order. */
+export async function pendingUrlKeys(db: Queryable, runId: number, after: string, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ url_key: string }>(
+    `SELECT DISTINCT url_key FROM staging.images WHERE job_id = $1 AND status = 'pending' AND url_key > $2 ORDER BY url_key LIMIT $3`,
+    [runId, after, limit],
+  );
+  return rows.map((row) => row.url_key);
+}
+
+/** A staged image waiting for its URL's job, with the record it belongs to. */
+export interface ImageToFetch {
+  id: number;
+  row_id: number;
+  dmo_id: number;
+  source_id: string;
+  folder: string;
+  source_url: string;
+  /** what an earlier fetch of it found (a re-fetch keeps it until it has a new answer) */
+  sha256: string | null;
+  canonical_url: string | null;
+  failure: string | null;
+  etag: string | null;
+  last_modified: string | null;
+}
+
+/** The run's pending images of one URL; the validators of an earlier answer come from the image or the store's record. */
+export async function imagesToFetch(db: Queryable, runId: number, urlKey: string): Promise<ImageToFetch[]> {
+  const { rows } = await db.query<ImageToFetch>(
+    `SELECT i.id::int, i.row_id::int, i.dmo_id, r.source_id, i.folder, i.source_url, i.sha256, i.canonical_url, i.failure,
+            coalesce(i.etag, s.etag) AS etag, coalesce(i.last_modified, s.last_modified) AS last_modified
+       FROM staging.images i JOIN staging.rows r ON r.id = i.row_id
+       LEFT JOIN pipeline.stored_images s ON s.dmo_id = i.dmo_id AND s.source_id = r.source_id AND s.url_key = i.url_key
+      WHERE i.job_id = $1 AND i.url_key = $2 AND i.status = 'pending'
+      ORDER BY i.id`,
+    [runId, urlKey],
+  );
+  return rows;
+}
+
+/** What the job found for one staged image. */
+export type ImageOutcome =
+  | {
+    status: 'stored';
+    sha256: string; phash: bigint; width: number; height: number; format: string; bytes: number;
+    canonical_url: string; variants: Record<string, { url: string; width: number; height: number }>;
+    etag: string | null; last_modified: string | null;
+  }
+  /** a 304: what the earlier fetch found stands */
+  | { status: 'unchanged'; etag: string | null; last_modified: string | null }
+  | { status: 'failed'; failure: string; etag: string | null; last_modified: string | null };
+
+/**
+ * Records one outcome on its staged image and, when stored, for its DMO record in the store's record
+ * (so a later run of the same URL needs no request). Each staging row is locked first: a promote in
+ * flight for it finishes before, so what it wrote to production is seen by refreshGalleries.
+ */
+export async function recordImageOutcomes(db: Queryable, outcomes: { image: ImageToFetch; outcome: ImageOutcome }[]): Promise<void> {
+  const rowIds = [...new Set(outcomes.map(({ image }) => image.row_id))].sort((a, b) => a - b);
+  await db.query('SELECT id FROM staging.rows WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [rowIds]);
+  for (const { image, outcome } of outcomes) {
+    if (outcome.status === 'stored') {
+      const values = [outcome.sha256, outcome.phash.toString(), outcome.width, outcome.height, outcome.format, outcome.bytes,
+        outcome.canonical_url, JSON.stringify(outcome.variants), outcome.etag, outcome.last_modified];
+      await db.query(
+        `UPDATE staging.images SET status = 'stored', failure = NULL, fetched_at = now(),
+                ${storedColumns.map((column, i) => `${column} = $${i + 2}`).join(', ')}
+          WHERE id = $1 AND status = 'pending'`,
+        [image.id, ...values],
+      );
+      await db.query(
+        `INSERT INTO pipeline.stored_images (dmo_id, source_id, url_key, source_url, ${storedColumns.join(', ')})
+         VALUES ($1, $2, $3, $4, ${storedColumns.map((_, i) => `$${i + 5}`).join(', ')})
+         ON CONFLICT (dmo_id, source_id, url_key) DO UPDATE SET stored_at = now(),
+                ${storedColumns.map((column) => `${column} = excluded.${column}`).join(', ')}`,
+        [image.dmo_id, image.source_id, urlKeyOf(image.source_url), image.source_url, ...values],
+      );
+    } else if (outcome.status === 'unchanged') {
+      // stored before: it stays stored; failed before: it fails again for the same reason
+      await db.query(
+        `UPDATE staging.images SET fetched_at = now(), etag = coalesce($2, etag), last_modified = coalesce($3, last_modified),
+                status = CASE WHEN sha256 IS NOT NULL AND canonical_url IS NOT NULL THEN 'stored' ELSE 'failed' END,
+                failure = CASE WHEN sha256 IS NOT NULL AND canonical_url IS NOT NULL THEN NULL
+                               ELSE 'unchanged at the source since it was fetched: ' || coalesce(failure, 'no stored copy') END
+          WHERE id = $1 AND status = 'pending'`,
+        [image.id, outcome.etag, outcome.last_modified],
+      );
+    } else {
+      await db.query(
+        `UPDATE staging.images SET status = 'failed', failure = $2, fetched_at = now(), etag = $3, last_modified = $4,
+                sha256 = NULL, phash = NULL, width = NULL, height = NULL, format = NULL, bytes = NULL, canonical_url = NULL, variants = NULL
+          WHERE id = $1 AND status = 'pending'`,
+        [image.id, outcome.failure.slice(0, 1000), outcome.etag, outcome.last_modified],
+      );
+    }
+  }
+}
+
+/** The columns production keeps of a kept image, from staged image `i`. */
+export const productionImageColumns = '(listing_info_id, image, rank, sha256, phash, width, height, variants)';
+
+/**
+ * The galleries of these staged records that were promoted already, rewritten from their staged
+ * images: an image stored after its record's promotion reaches production here, a failed one never.
+ * Only a record whose list is the one production shows: its own promote wrote it, no later promoted
+ * run changed it, and a person's edit of the record holds unless the run's config overrides it.
+ */
+export async function refreshGalleries(db: Queryable, rowIds: number[], options: { similarBits: number; overrideManual: boolean }): Promise<number> {
+  const { rows: owners } = await db.query<{ row_id: number; listing_info_id: number }>(
+    `SELECT r.id::int AS row_id, r.listing_info_id FROM staging.rows r JOIN public.listing_info li ON li.id = r.listing_info_id
+      WHERE r.id = ANY($1::bigint[]) AND r.promoted_at IS NOT NULL AND ${fetchesImages('r')}
+        AND NOT (li.manually_modified AND NOT $2::boolean)
+        AND NOT EXISTS (SELECT 1 FROM staging.rows later
+                         WHERE later.listing_info_id = r.listing_info_id AND later.id > r.id AND later.promoted_at IS NOT NULL
+                           AND ${fetchesImages('later')})
+      ORDER BY r.listing_info_id
+        FOR UPDATE OF li`,
+    [rowIds, options.overrideManual],
+  );
+  if (!owners.length) return 0;
+  const infoIds = owners.map((owner) => owner.listing_info_id);
+  await db.query('DELETE FROM public.listing_images WHERE listing_info_id = ANY($1::int[])', [infoIds]);
+  await db.query(
+    `INSERT INTO public.listing_images ${productionImageColumns}
+     SELECT r.listing_info_id, i.canonical_url, (row_number() OVER (PARTITION BY i.row_id ORDER BY i.rank) - 1)::int,
+            i.sha256, i.phash, i.width, i.height, i.variants
+       FROM staging.images i JOIN staging.rows r ON r.id = i.row_id
+      WHERE i.row_id = ANY($1::bigint[]) AND ${keptImage('i', options.similarBits)}`,
+    [owners.map((owner) => owner.row_id)],
+  );
+  return owners.length;
+}
+
+// ------------------------------------------------------------------ the API's view of a run's images
+
+/** `GET /jobs/:id/images`: the run's staged images, failed first, with counts by status. */
+export async function listRunImages(db: Queryable, runId: number, query: ImagesQuery, similarBits: number): Promise<{ images: StagedImage[]; total: number; counts: ImageCounts }> {
+  const params: unknown[] = [runId];
+  const where = ['i.job_id = $1'];
+  if (query.status) where.push(`i.status = $${params.push(query.status)}`);
+  const { rows } = await db.query<StagedImage & { total: number }>(
+    `SELECT i.id::int, i.job_id::int, i.row_id::int, r.source_id, r.name AS listing_name, r.listing_id, i.rank, i.source_url, i.status,
+            i.failure, i.canonical_url, i.variants, i.width, i.height, i.format, i.bytes, i.sha256,
+            (i.status = 'stored' AND NOT ${keptImage('i', similarBits)}) AS duplicate,
+            to_char(i.fetched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS fetched_at,
+            count(*) OVER ()::int AS total
+       FROM staging.images i JOIN staging.rows r ON r.id = i.row_id
+      WHERE ${where.join(' AND ')}
+      ORDER BY CASE i.status WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, i.row_id, i.rank
+      LIMIT $${params.push(query.pageSize)} OFFSET $${params.push((query.page - 1) * query.pageSize)}`,
+    params,
+  );
+  const counts = await db.query<Record<ImageStatus, number>>(
+    `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'stored')::int AS stored,
+            count(*) FILTER (WHERE status = 'failed')::int AS failed
+       FROM staging.images WHERE job_id = $1`,
+    [runId],
+  );
+  const total = rows[0]?.total ?? (query.page > 1 ? await countImages(db, runId, query.status) : 0);
+  return { images: rows.map(({ total: _total, ...image }) => image), total, counts: counts.rows[0]! };
+}
+
+async function countImages(db: Queryable, runId: number, status?: ImageStatus): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM staging.images WHERE job_id = $1 ${status ? 'AND status = $2' : ''}`,
+    status ? [runId, status] : [runId],
+  );
+  return rows[0]!.n;
+}
+
+/**
+ * Puts images of the run back to be fetched: one (imageId), the failed ones, or all. What they held
+ * stays until the new answer comes (a 304 keeps it). Returns the URLs whose jobs are to be queued.
+ */
+export async function markForRefetch(db: Queryable, runId: number, choice: { imageId?: number; failedOnly: boolean }): Promise<{ images: number; urlKeys: string[] }> {
+  const params: unknown[] = [runId];
+  const where = [`job_id = $1`, `source_url ~* '^https?://[^\\s]+$'`];
+  if (choice.imageId !== undefined) where.push(`id = $${params.push(choice.imageId)}`);
+  else if (choice.failedOnly) where.push(`status = 'failed'`);
+  else where.push(`status IN ('failed', 'stored')`);
+  const { rows } = await db.query<{ url_key: string }>(
+    `UPDATE staging.images SET status = 'pending' WHERE ${where.join(' AND ')} RETURNING url_key`,
+    params,
+  );
+  return { images: rows.length, urlKeys: [...new Set(rows.map((row) => row.url_key))] };
+}
+
+/** The image of a run by id (a re-fetch of one names it). */
+export async function imageOfRun(db: Queryable, runId: number, imageId: number): Promise<{ id: number; status: ImageStatus } | null> {
+  const { rows } = await db.query<{ id: number; status: ImageStatus }>(
+    'SELECT id::int, status FROM staging.images WHERE job_id = $1 AND id = $2',
+    [runId, imageId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Runs whose images are still wanted and that have some to fetch: after Redis was lost their jobs are queued again. */
+export async function runsWithPendingImages(db: Queryable): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(
+    `SELECT j.id::int FROM pipeline.jobs j
+      WHERE j.status IN ('awaiting_review', 'promoting', 'promoted')
+        AND EXISTS (SELECT 1 FROM staging.images i WHERE i.job_id = j.id AND i.status = 'pending')
+      ORDER BY j.id`,
+  );
+  return rows.map((row) => row.id);
+}

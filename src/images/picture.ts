@@ -1,0 +1,117 @@
+// One downloaded image made into what we store (DESIGN.md step 5), with sharp: its real type from the
+// bytes, its declared size checked before any pixel is decoded, then the canonical copy (orientation
+// applied, metadata stripped) and the variants, and the exact and perceptual hashes. A file that is
+// no picture we take, or too big to decode, is a BadImage: its reason is the image's failure.
+import crypto from 'node:crypto';
+import sharp from 'sharp';
+import type { ImageVariantSpec } from '../config';
+import { differenceHash, hashGrid } from '../domain/image-similarity';
+import { describeNonImage, extensionOf, imageFormatOf, type ImageFormat } from '../domain/image-type';
+
+// libvips keeps decoded images in a cache for reuse; a worker sees each picture once, so it would only hold memory
+sharp.cache(false);
+
+/** The file is not one we store; retrying will not change it. */
+export class BadImage extends Error {}
+
+export interface PictureSettings {
+  maxPixels: number;
+  variants: readonly ImageVariantSpec[];
+  /** the variants' format */
+  format: 'webp' | 'avif' | 'jpeg';
+  quality: number;
+}
+
+/** The longest side we decode, whatever the pixel count: a 50,000 × 1,000 strip is no photo. */
+export const maxSide = 30_000;
+
+export interface MadeFile {
+  /** canonical, or a variant's name */
+  name: string;
+  extension: string;
+  contentType: string;
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+export interface Picture {
+  format: ImageFormat;
+  /** as shown, orientation applied */
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+  phash: bigint;
+  canonical: MadeFile;
+  variants: MadeFile[];
+}
+
+const contentTypes = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', avif: 'image/avif', gif: 'image/gif' } as const;
+
+/** What the bytes are and how large they say they are, refused before decoding when too large. */
+export async function inspectPicture(data: Buffer, settings: Pick<PictureSettings, 'maxPixels'>): Promise<{ format: ImageFormat; width: number; height: number }> {
+  const format = imageFormatOf(data);
+  if (!format) throw new BadImage(`not an image: the file is ${describeNonImage(data)}, not a JPEG, PNG, WebP, AVIF or GIF`);
+  let metadata: sharp.Metadata;
+  try {
+    // reads the header only: no pixel is decoded here
+    metadata = await sharp(data, { failOn: 'error', limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new BadImage(`a broken ${format.toUpperCase()} file: ${(error as Error).message.slice(0, 200)}`);
+  }
+  const decoder = metadata.format === 'heif' ? 'avif' : metadata.format;
+  if (decoder !== format) throw new BadImage(`the file begins as ${format.toUpperCase()} but reads as ${String(metadata.format)}`);
+  const { width, height } = metadata.autoOrient ?? metadata;
+  if (!width || !height) throw new BadImage(`the ${format.toUpperCase()} file declares no size`);
+  if (width * height > settings.maxPixels || width > maxSide || height > maxSide) {
+    throw new BadImage(`too large to decode: it declares ${width} × ${height} pixels (${megapixels(width * height)}), ` +
+      `above the ${megapixels(settings.maxPixels)} and ${maxSide} px a side taken (IMAGE_MAX_PIXELS)`);
+  }
+  return { format, width, height };
+}
+
+/** The canonical copy and the variants of a picture, with its hashes. */
+export async function makePicture(data: Buffer, settings: PictureSettings): Promise<Picture> {
+  const { format, width, height } = await inspectPicture(data, settings);
+  // the pixel limit again inside the decoder: a file whose header lies is stopped there too;
+  // a GIF gives its first frame (animated: false); autoOrient applies and drops the EXIF orientation
+  const decoded = () => sharp(data, { failOn: 'error', limitInputPixels: settings.maxPixels, animated: false, autoOrient: true });
+  try {
+    const [canonical, grey, ...variants] = await Promise.all([
+      encodeCanonical(decoded(), format),
+      decoded().greyscale().resize(hashGrid.width, hashGrid.height, { fit: 'fill' }).raw().toBuffer(),
+      ...settings.variants.map((variant) => encodeVariant(decoded(), variant, settings)),
+    ]);
+    return {
+      format, width, height, bytes: data.length, sha256: crypto.createHash('sha256').update(data).digest('hex'),
+      phash: differenceHash(new Uint8Array(grey.buffer, grey.byteOffset, grey.length)), canonical, variants,
+    };
+  } catch (error) {
+    if (error instanceof BadImage) throw error;
+    throw new BadImage(`the ${format.toUpperCase()} file could not be decoded: ${(error as Error).message.slice(0, 200)}`);
+  }
+}
+
+/** The picture at full size in its own type (a GIF's first frame as PNG), without metadata. */
+async function encodeCanonical(image: sharp.Sharp, format: ImageFormat): Promise<MadeFile> {
+  const output = format === 'gif' ? 'png' : format;
+  const encoded = output === 'jpeg' ? image.jpeg({ quality: 90, mozjpeg: true })
+    : output === 'png' ? image.png({ compressionLevel: 6 })
+      : output === 'webp' ? image.webp({ quality: 90 })
+        : image.avif({ quality: 70 });
+  const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+  return { name: 'canonical', extension: extensionOf[output], contentType: contentTypes[output], data, width: info.width, height: info.height };
+}
+
+/** One size, never enlarged: a 600 px picture's 1600 px variant is 600 px. */
+async function encodeVariant(image: sharp.Sharp, variant: ImageVariantSpec, settings: PictureSettings): Promise<MadeFile> {
+  const resized = image.resize({ width: variant.longSide, height: variant.longSide, fit: 'inside', withoutEnlargement: true });
+  const encoded = settings.format === 'webp' ? resized.webp({ quality: settings.quality })
+    : settings.format === 'avif' ? resized.avif({ quality: settings.quality })
+      : resized.jpeg({ quality: settings.quality, mozjpeg: true });
+  const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+  return { name: variant.name, extension: extensionOf[settings.format], contentType: contentTypes[settings.format], data, width: info.width, height: info.height };
+}
+
+const megapixels = (pixels: number) => `${(pixels / 1_000_000).toLocaleString('en', { maximumFractionDigits: 1 })} megapixels`;
