@@ -1,6 +1,7 @@
 // Every page of the admin UI. Adding a page: a folder under pages/ and one line here.
 import type { PageModule } from './page-module';
 import { accountPage } from '../pages/account';
+import { imagesPage } from '../pages/images';
 import { listingsPage } from '../pages/listings';
 import { mappingsPage } from '../pages/mappings';
 import { metricsPage } from '../pages/metrics';
@@ -10,4 +11,4 @@ import { runsPage } from '../pages/runs';
 import { sourcesPage } from '../pages/sources';
 import { usersPage } from '../pages/users';
 
-export const pageModules: PageModule[] = [sourcesPage, runsPage, reviewPage, listingsPage, mappingsPage, metricsPage, queuesPage, usersPage, accountPage];
+export const pageModules: PageModule[] = [sourcesPage, runsPage, reviewPage, listingsPage, mappingsPage, imagesPage, metricsPage, queuesPage, usersPage, accountPage];

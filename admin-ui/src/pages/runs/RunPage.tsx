@@ -98,6 +98,7 @@ function RunDetails({ run }: { run: RunResponse }) {
           {run.status === 'awaiting_review' && (
             <Button component={Link} to={`/admin/runs/${run.id}/review`}>Review</Button>
           )}
+          {run.staged_at && <Button component={Link} to={`/admin/images/${run.id}`} variant="default">Images</Button>}
           {waiting && (
             <IfAllowed permission="pipeline:write">
               <Button onClick={() => setUploadOpen(true)}>Upload file</Button>
