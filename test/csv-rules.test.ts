@@ -1,6 +1,8 @@
 // DESIGN.md's Rules on CSV runs, through the API with real PostgreSQL, Redis and BullMQ workers:
 // within-run duplicates, manual edits, two DMOs sharing a listing, and the mass-delete guard.
 import type { TestContext } from './harness/context';
+import { ImageServer } from './fixtures/image-server';
+import { waitUntil } from './harness/wait';
 import type { ApiClient } from './harness/http';
 import {
   approveAndPromote, createCsvSource, listingsCsv, makeListings, startCsvRun, waitForRun, type ListingRow,
@@ -13,11 +15,18 @@ let product: PipelineUnderTest;
 let t: TestContext;
 let admin: ApiClient;
 
+let imageHost: ImageServer;
+
 beforeAll(async () => {
   product = await startPipelineUnderTest();
+  imageHost = await ImageServer.start();
+  for (const [i, name] of ['a', 'b', 'c'].entries()) await imageHost.servePicture(`/${name}.jpg`, 40 + i, 'jpeg', { width: 400, height: 300 });
   ({ t, admin } = product);
 });
-afterAll(() => product.close());
+afterAll(async () => {
+  await imageHost?.close();
+  await product.close();
+});
 
 const query = async (sql: string, params: unknown[] = []) => (await t.ctx.db.query(sql, params)).rows;
 const stagedRows = async (runId: number) =>
@@ -232,40 +241,48 @@ describe('dependent objects', () => {
   const museum = (photos: string, amenities: string, hours: string, phone = '902-555-0100') =>
     `${header}\nM1,Maritime Museum,Halifax,44.64880,-63.57060,Museum,${phone},https://museum.example.org,"${photos}","${amenities}","${hours}"\n`;
 
+  const imagesFetched = (runId: number) => waitUntil(`the images of run ${runId}`, async () =>
+    (await admin.get(`/api/v1/pipeline/jobs/${runId}/images`)).body.counts?.pending === 0 || null);
+
   async function production(dmoId: number) {
     const [info] = await query(`SELECT li.id, li.listing_id, ci.local_phone, ci.website_url, l.category
       FROM public.listing_info li JOIN public.listings l ON l.id = li.listing_id
       LEFT JOIN public.contact_info ci ON ci.id = li.contact_info_id WHERE li.dmo_id = $1`, [dmoId]);
-    const images = await query('SELECT image, rank FROM public.listing_images WHERE listing_info_id = $1 ORDER BY rank', [info.id]);
+    // production holds our stored copies: which source URL each came from is the store's record
+    const images = await query(`SELECT i.rank, i.image, s.source_url FROM public.listing_images i
+      LEFT JOIN pipeline.stored_images s ON s.canonical_url = i.image WHERE i.listing_info_id = $1 ORDER BY i.rank`, [info.id]);
+    expect(images.every((image) => image.image.startsWith('/images/dev-images/'))).toBe(true);
     const attributes = await query(`SELECT a.name FROM public.bridge_attributes_listings b JOIN public.ref_attributes a ON a.id = b.attribute_id
       WHERE b.listing_id = $1 ORDER BY a.name`, [info.listing_id]);
     const hours = await query(`SELECT d.start_date, h.day_id, h.open_time, h.close_time FROM public.opening_dates d
       JOIN public.opening_hours h ON h.opening_date_id = d.id WHERE d.listing_info_id = $1 ORDER BY h.day_id, h.open_time`, [info.id]);
-    return { info, images: images.map((i) => [i.rank, i.image]), attributes: attributes.map((a) => a.name),
+    return { info, images: images.map((i) => [i.rank, i.source_url]), attributes: attributes.map((a) => a.name),
       hours: hours.map((h) => `${h.day_id} ${h.open_time}-${h.close_time}`) };
   }
 
   it('promote writes contact, images in order, attributes and opening hours, and replaces the lists when they change', async () => {
     const source = await createCsvSource(admin, 'Visit Museums', 3, { transform: { map_fields: mapping } });
     const first = await startCsvRun(admin, source.configId,
-      museum('https://img.example.org/a.jpg|https://img.example.org/b.jpg', 'Wheelchair access|Gift shop', 'Mon-Fri 09:00-17:00; Sat 10:00-14:00'));
+      museum(`${imageHost.url('/a.jpg')}|${imageHost.url('/b.jpg')}`, 'Wheelchair access|Gift shop', 'Mon-Fri 09:00-17:00; Sat 10:00-14:00'));
     await waitForRun(admin, first, ['awaiting_review']);
+    await imagesFetched(first);
     await approveAndPromote(admin, first);
     const before = await production(source.dmoId);
     expect(before.info).toMatchObject({ local_phone: '902-555-0100', website_url: 'https://museum.example.org', category: 'Museum' });
-    expect(before.images).toEqual([[0, 'https://img.example.org/a.jpg'], [1, 'https://img.example.org/b.jpg']]);
+    expect(before.images).toEqual([[0, imageHost.url('/a.jpg')], [1, imageHost.url('/b.jpg')]]);
     expect(before.attributes).toEqual(['Gift shop', 'Wheelchair access']);
     expect(before.hours).toEqual(['1 09:00-17:00', '2 09:00-17:00', '3 09:00-17:00', '4 09:00-17:00', '5 09:00-17:00', '6 10:00-14:00']);
 
     const second = await startCsvRun(admin, source.configId,
-      museum('https://img.example.org/c.jpg', 'Gift shop|Café', 'Sat-Sun 10:00-16:00'));
+      museum(imageHost.url('/c.jpg'), 'Gift shop|Café', 'Sat-Sun 10:00-16:00'));
     await waitForRun(admin, second, ['awaiting_review']);
+    await imagesFetched(second);
     const [row] = await stagedRows(second);
     expect(row).toMatchObject({ action: 'update', images_action: 'update', attributes_action: 'update', open_action: 'update',
       contact_action: 'unchanged', li_action: 'unchanged', l_action: 'unchanged' });
     await approveAndPromote(admin, second);
     const after = await production(source.dmoId);
-    expect(after.images).toEqual([[0, 'https://img.example.org/c.jpg']]);
+    expect(after.images).toEqual([[0, imageHost.url('/c.jpg')]]);
     expect(after.attributes).toEqual(['Café', 'Gift shop']);
     expect(after.hours).toEqual(['6 10:00-16:00', '7 10:00-16:00']);
   });
