@@ -3,6 +3,7 @@
 // of Redis's clock, share it between them, and use it.
 import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
+import { HostLeases } from '../src/queues/host-leases';
 import { RateLimiter, transitMarginMicros } from '../src/queues/rate-limiter';
 import { testRedisUrl } from './harness/services';
 import { spawnEntry } from './harness/spawn';
@@ -68,4 +69,22 @@ it('grants are spaced evenly: a refused caller learns when its slot frees; other
   expect(full.granted === false && full.retryAfterMs > 330 && full.retryAfterMs <= 735).toBe(true);
   await expect(limiter.acquire('host:a.test', 0)).rejects.toThrow('rate for host:a.test: expected requests a second above 0 (got 0)');
   await expect(limiter.acquire('host:a.test', Number.NaN)).rejects.toThrow(/got NaN/);
+});
+
+describe('host leases: at most so many downloads from one host in flight, fleet-wide', () => {
+  it('a lease is refused while the limit is held, given again once one is released, and lapses when its holder dies', async () => {
+    const leases = new HostLeases(redis, prefix);
+    const [first, second] = [await leases.take('image-host:photos.test', 2, 10_000), await leases.take('image-host:photos.test', 2, 10_000)];
+    expect(first && second).toBeTruthy();
+    expect(await leases.take('image-host:photos.test', 2, 10_000)).toBeNull();
+    expect(await leases.take('image-host:other.test', 2, 10_000)).not.toBeNull(); // another host has its own
+    await first!.release();
+    const third = await leases.take('image-host:photos.test', 2, 300);
+    expect(third).not.toBeNull();
+    expect(await leases.held('image-host:photos.test')).toBe(2);
+    await second!.release();
+    // third's holder never releases it: it lapses after its 300 ms
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await leases.held('image-host:photos.test')).toBe(0);
+  });
 });
