@@ -287,3 +287,48 @@ describe('images that fail', () => {
     expect(bad.body.error.message).toMatch(/failed_only/);
   });
 });
+
+describe('how hard one host is pressed', () => {
+  it('review does not wait for images, and one host never has more downloads in flight than IMAGE_HOST_CONCURRENCY', async () => {
+    // a host slow to answer: 16 pictures of 400 ms each (the test product allows 4 at once, 50 a second)
+    const urls: string[] = [];
+    for (let i = 0; i < 16; i += 1) {
+      const file = `/slow/${i}.jpg`;
+      await host.servePicture(file, 800 + i, 'jpeg', { width: 400, height: 300, delayMs: 400 });
+      urls.push(host.url(file));
+    }
+    const source = await createCsvSource(admin, 'Visit Slow Host', 3, { transform: { map_fields: mapping } });
+    host.reset();
+    const runId = await startCsvRun(admin, source.configId, csvWithImages(Array.from({ length: 8 }, (_, i) => ({ images: urls.slice(i * 2, i * 2 + 2) }))));
+    await waitForRun(admin, runId, ['awaiting_review']);
+    expect((await runImages(runId)).counts.pending).toBeGreaterThan(0); // reviewable before its images are in
+    expect((await imagesSettled(runId)).counts).toEqual({ pending: 0, stored: 16, failed: 0 });
+    expect(host.requests).toHaveLength(16);
+    expect(host.mostInFlight).toBeLessThanOrEqual(4);
+    expect(host.mostInFlight).toBeGreaterThanOrEqual(2); // and they do overlap: the limit is used
+  });
+
+  it('the rate per host (kept in Redis, so shared by every worker): never more requests a second than IMAGE_HOST_RATE_PER_SEC', async () => {
+    const slowRate = await startPipelineUnderTest({ IMAGE_HOST_RATE_PER_SEC: '3', IMAGE_HOST_CONCURRENCY: '8', IMAGE_RETRY_DELAY_MS: '200' });
+    try {
+      const urls: string[] = [];
+      for (let i = 0; i < 9; i += 1) {
+        const file = `/rated/${i}.jpg`;
+        await host.servePicture(file, 850 + i, 'jpeg', { width: 320, height: 240 });
+        urls.push(host.url(file));
+      }
+      const source = await createCsvSource(slowRate.admin, 'Visit Rated Host', 3, { transform: { map_fields: mapping } });
+      host.reset();
+      const runId = await startCsvRun(slowRate.admin, source.configId, csvWithImages(urls.map((url) => ({ images: [url] }))));
+      await waitForRun(slowRate.admin, runId, ['awaiting_review']);
+      await waitUntil('9 images stored', async () =>
+        (await slowRate.admin.get(`/api/v1/pipeline/jobs/${runId}/images`)).body.counts.stored === 9 || null, 60_000, 200);
+      const times = host.requests.map((request) => request.at).sort((a, b) => a - b);
+      expect(times).toHaveLength(9);
+      // any 4 requests in a row span more than a second: at most 3 fall in any one second
+      for (let i = 0; i + 3 < times.length; i += 1) expect(times[i + 3]! - times[i]!).toBeGreaterThanOrEqual(1_000);
+    } finally {
+      await slowRate.close();
+    }
+  });
+});
