@@ -1,7 +1,10 @@
 // The Listings pages in a real browser, after real promoted runs: accent-insensitive search, a name made
 // of markup shown as text, a listing's DMO records and timeline, a manual edit, hide/show and
-// archive/un-archive, and a soft-deleted listing restored from the Soft-deleted view.
-import type { Browser, Page } from 'playwright-core';
+// archive/un-archive, and a soft-deleted listing restored from the Soft-deleted view. The feed's image
+// URLs are on a local image host (test/fixtures/image-server.ts, allowed by the test settings'
+// ALLOW_PRIVATE_HOSTS=127.0.0.1): the product downloads them and the pages show our own copies.
+import type { Browser, Locator } from 'playwright-core';
+import { ImageServer } from '../fixtures/image-server';
 import { launchBrowser, openAdmin, screenshot, signIn, type AdminBrowser } from '../harness/browser';
 import { userWithRoles } from '../harness/context';
 import {
@@ -9,11 +12,12 @@ import {
 } from '../harness/pipeline';
 
 const markupName = '<img src=x onerror=alert(1)>';
-const imageHost = 'https://images.visit-nova.example';
 
 interface Place {
   id: string; name: string; category: string; address: string; city: string; zip: string; lat: string; lng: string;
-  description: string; email: string; phone: string; website: string; hours: string; images: string;
+  description: string; email: string; phone: string; website: string; hours: string;
+  /** paths on the image host, '|'-separated */
+  images: string;
 }
 
 const places: Place[] = [
@@ -21,7 +25,7 @@ const places: Place[] = [
     id: 'NS-001', name: 'Café Québec', category: 'Café', address: '1 Rue du Petit-Champlain', city: 'Halifax', zip: 'B3H 1A1',
     lat: '44.64521', lng: '-63.57291', description: 'French-Canadian pastries and coffee by the harbour.',
     email: 'bonjour@cafe-quebec.example', phone: '902-555-0101', website: 'https://cafe-quebec.example',
-    hours: 'Mon-Fri 08:00-17:00; Sat 09:00-15:00', images: `${imageHost}/cafe-1.jpg|${imageHost}/cafe-2.jpg`,
+    hours: 'Mon-Fri 08:00-17:00; Sat 09:00-15:00', images: '/cafe-1.jpg|/cafe-2.jpg',
   },
   {
     id: 'NS-002', name: 'Script Lane Test House', category: 'Test', address: '2 Script Lane', city: 'Halifax', zip: 'B3H 2B2',
@@ -63,24 +67,50 @@ const mapping = {
   'opening_hours.text': 'Hours', 'listing_images.image': 'Images',
 };
 
+/** A feed of the places, their image paths as URLs on the image host. */
 function csvOf(rows: Place[]): string {
   const quote = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  const imageUrls = (paths: string) => (paths ? paths.split('|').map((path) => imageServer.url(path)).join('|') : '');
   const line = (row: Place) => [row.id, row.name, row.category, row.address, row.city, row.zip, row.lat, row.lng, row.description,
-    row.email, row.phone, row.website, row.hours, row.images].map(quote).join(',');
+    row.email, row.phone, row.website, row.hours, imageUrls(row.images)].map(quote).join(',');
   return [columns.join(','), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** A picture for each image URL of the feed, as the DMO's host would send it (this machine has no network). */
-async function serveImages(page: Page) {
-  const colours = ['#4c6ef5', '#12b886', '#fab005', '#fa5252'];
-  await page.route(`${imageHost}/**`, (route) => {
-    const n = route.request().url().length % colours.length;
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="240" height="180"><rect width="240" height="180" fill="${colours[n]}"/>` +
-      `<circle cx="180" cy="50" r="26" fill="#fff" opacity=".7"/><path d="M0 180 L80 90 L140 150 L180 110 L240 180 Z" fill="#fff" opacity=".5"/></svg>`;
-    return route.fulfill({ status: 200, contentType: 'image/svg+xml', body: svg });
-  });
+/**
+ * The DMOs' image host: the café's two pictures, and the partner's picture of the café, which is the
+ * first one again in a smaller copy (the gallery shows it once, the larger copy).
+ */
+async function serveImages(server: ImageServer) {
+  await server.servePicture('/cafe-1.jpg', 1, 'jpeg', { width: 1200, height: 900 });
+  await server.servePicture('/cafe-2.jpg', 2, 'jpeg', { width: 1200, height: 900 });
+  await server.servePicture('/trail-cafe.jpg', 1, 'jpeg', { width: 800, height: 600 });
 }
 
+/**
+ * The product downloads a run's images itself, after staging: waits until none of them is pending,
+ * and checks that none failed (and that `stored` were stored, when given).
+ */
+async function waitForImages(runId: number, stored?: number, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status, body } = await pipeline.admin.get(`/api/v1/pipeline/jobs/${runId}/images`);
+    if (status !== 200) throw new Error(`images of run ${runId}: ${status} ${JSON.stringify(body)}`);
+    if (body.counts.pending === 0) {
+      if (body.counts.failed !== 0 || (stored !== undefined && body.counts.stored !== stored)) {
+        throw new Error(`images of run ${runId}: expected ${stored ?? 'all'} stored and none failed, got ${JSON.stringify(body.counts)}: ${JSON.stringify(body.images)}`);
+      }
+      return body;
+    }
+    if (Date.now() > deadline) throw new Error(`images of run ${runId} are still pending: ${JSON.stringify(body.counts)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The pixels of an <img> once loaded: its naturalWidth, 0 for a broken one (decode() fails). */
+const loadedWidth = (img: Locator) =>
+  img.evaluate((element: HTMLImageElement) => element.decode().then(() => element.naturalWidth, () => 0));
+
+let imageServer: ImageServer;
 let pipeline: PipelineUnderTest;
 let browser: Browser;
 let tab: AdminBrowser;
@@ -97,7 +127,9 @@ const listingNamed = async (name: string) => {
 };
 
 beforeAll(async () => {
-  pipeline = await startPipelineUnderTest();
+  imageServer = await ImageServer.start();
+  await serveImages(imageServer);
+  pipeline = await startPipelineUnderTest(); // its settings allow 127.0.0.1, the image host
   browser = await launchBrowser();
   const source = await createCsvSource(pipeline.admin, 'Discover Halifax', 3,
     { import: { source_id_column: 'ID' }, transform: { map_fields: mapping } });
@@ -105,6 +137,7 @@ beforeAll(async () => {
   configId = source.configId;
   const run = await startCsvRun(pipeline.admin, configId, csvOf(places));
   await waitForRun(pipeline.admin, run, ['awaiting_review']);
+  await waitForImages(run, 2);
   await approveAndPromote(pipeline.admin, run);
   // an import turns HTML into its text, so markup in a name comes from a person's edit: the pages must show it as text
   const scripted = await listingNamed('Script Lane Test House');
@@ -116,9 +149,10 @@ beforeAll(async () => {
     { import: { source_id_column: 'ID' }, transform: { map_fields: mapping } });
   const partnerRun = await startCsvRun(pipeline.admin, partner.configId, csvOf([{
     ...places[0]!, id: 'MFT-17', description: 'Stop 3 of the Halifax pastry trail: try the sugar pie.', email: 'trail@foodtrails.example',
-    phone: '902-555-0199', website: 'https://foodtrails.example/cafe-quebec', hours: 'Sat 09:00-15:00', images: `${imageHost}/trail-cafe.jpg`,
+    phone: '902-555-0199', website: 'https://foodtrails.example/cafe-quebec', hours: 'Sat 09:00-15:00', images: '/trail-cafe.jpg',
   }]));
   await waitForRun(pipeline.admin, partnerRun, ['awaiting_review']);
+  await waitForImages(partnerRun, 1);
   await approveAndPromote(pipeline.admin, partnerRun);
 
   const admin = await userWithRoles(pipeline.t.ctx, ['super_admin'], 'claire.admin@visit-nova.example');
@@ -127,13 +161,13 @@ beforeAll(async () => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
   });
-  await serveImages(tab.page);
   await signIn(tab.page, admin.email, admin.password, '/admin/listings');
 });
 afterAll(async () => {
   await tab?.close();
   await browser?.close();
   await pipeline?.close();
+  await imageServer?.close();
 });
 
 test('searching quebec finds Café Québec, and the search lives in the URL', async () => {
@@ -214,10 +248,44 @@ test("a listing's page shows each DMO's record, its contact, opening hours, imag
   await expect(own.getByText('bonjour@cafe-quebec.example').isVisible()).resolves.toBe(true);
   await expect(own.getByText('NS-001').isVisible()).resolves.toBe(true);
   await expect(own.getByTestId('opening-hours').textContent()).resolves.toMatch(/Monday: 08:00–17:00.*Saturday: 09:00–15:00/);
+  // each DMO card shows the images its feed gave, as our own copies: the small one, opening the large one
+  type Image = { listing_info_id: number; width: number; variants: Record<string, { url: string }> };
+  const ownInfoId = listing.listing_info.find((info: { dmo_id: number }) => info.dmo_id === dmoId).id;
+  const ownImages = listing.images.filter((image: Image) => image.listing_info_id === ownInfoId);
+  expect(ownImages.map((image: Image) => image.width)).toEqual([1200, 1200]);
   await expect(own.getByRole('img').count()).resolves.toBe(2);
-  await expect(own.getByRole('img').first().getAttribute('src')).resolves.toBe(`${imageHost}/cafe-1.jpg`);
+  await expect(own.getByRole('img').first().getAttribute('src')).resolves.toBe(ownImages[0].variants.thumb.url);
+  await expect(own.getByRole('link', { name: 'Image 1 from Discover Halifax' }).getAttribute('href')).resolves.toBe(ownImages[0].variants.large.url);
+  for (const img of await own.getByRole('img').all()) {
+    expect(await img.getAttribute('src')).toMatch(/^\/images\//);
+    expect(await loadedWidth(img)).toBeGreaterThan(0);
+  }
   await expect(page.getByRole('heading', { name: 'Maritime Food Trails' }).isVisible()).resolves.toBe(true);
   await expect(page.getByText('Stop 3 of the Halifax pastry trail: try the sugar pie.').isVisible()).resolves.toBe(true);
+  const partner = page.getByTestId(`listing-info-${listing.listing_info.find((info: { dmo_id: number }) => info.dmo_id !== dmoId).id}`);
+  await expect(partner.getByRole('img').count()).resolves.toBe(1);
+  expect(await partner.getByRole('img').getAttribute('src')).toMatch(/^\/images\//);
+  expect(await loadedWidth(partner.getByRole('img'))).toBeGreaterThan(0);
+
+  // the gallery: each picture once; the partner's smaller copy of the first picture is left out for the café's own
+  expect(listing.images).toHaveLength(3);
+  expect(listing.gallery.map((image: Image) => [image.listing_info_id, image.width])).toEqual([[ownInfoId, 1200], [ownInfoId, 1200]]);
+  const gallery = page.getByTestId('listing-gallery');
+  await expect(gallery.getByRole('img').count()).resolves.toBe(2);
+  const first = gallery.getByRole('img', { name: 'Café Québec, picture 1 of 2', exact: true });
+  await expect(first.getAttribute('src')).resolves.toBe(listing.gallery[0].variants.thumb.url);
+  const opens = gallery.getByRole('link', { name: 'Café Québec, picture 1 of 2', exact: true });
+  await expect(opens.getAttribute('href')).resolves.toBe(listing.gallery[0].variants.large.url);
+  await expect(opens.getAttribute('target')).resolves.toBe('_blank');
+  await expect(gallery.getByRole('img', { name: 'Café Québec, picture 2 of 2', exact: true }).isVisible()).resolves.toBe(true);
+  for (const img of await gallery.getByRole('img').all()) {
+    expect(await img.getAttribute('src')).toMatch(/^\/images\//);
+    expect(await loadedWidth(img)).toBeGreaterThan(0);
+  }
+  await expect(gallery.getByTestId('gallery-note').textContent()).resolves.toMatch(/^2 pictures shown; 1 duplicate across DMOs hidden/);
+  // the browser never asks the DMOs' host: the product downloaded the pictures
+  await expect(page.locator(`img[src^="${imageServer.url('')}"]`).count()).resolves.toBe(0);
+  expect(imageServer.requests.filter((request) => request.headers['user-agent']?.includes('Chrom')).length).toBe(0);
 
   await page.getByRole('tab', { name: /Source records/ }).click();
   await page.getByTestId('sources-table').waitFor();
@@ -329,6 +397,7 @@ test('a listing an import soft-deleted is in the Soft-deleted view, and Restore 
   const gone = places.find((place) => place.id === 'NS-004')!;
   const run = await startCsvRun(pipeline.admin, configId, csvOf(places.filter((place) => place !== gone)));
   await waitForRun(pipeline.admin, run, ['awaiting_review']);
+  await waitForImages(run);
   const approved = await pipeline.admin.post('/api/v1/pipeline/staging/review', { jobId: run, filter: { action: 'delete' }, decision: 'approve' });
   expect(approved.body.updated).toBe(1);
   await approveAndPromote(pipeline.admin, run);

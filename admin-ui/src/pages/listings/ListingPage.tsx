@@ -1,6 +1,7 @@
 // One listing as production holds it: its shared parts (name, category, location), what each DMO says
 // of it (description, contact, opening hours, images, visibility), the source records behind it and the
-// timeline of every change. People with pipeline:write may edit it, hide or show one DMO's record, and
+// timeline of every change. Its pictures are our own stored copies: the gallery at the top shows each
+// picture once (the best copy when DMOs sent the same one), and each DMO's card shows what that DMO sent. People with pipeline:write may edit it, hide or show one DMO's record, and
 // archive or un-archive the whole listing; each asks first and then shows the listing as it is now.
 import { useState, type ReactNode } from 'react';
 import {
@@ -17,7 +18,9 @@ import { formatDate } from '../../components/format';
 import { EditListingModal } from './EditListingModal';
 import { detailKey, listingsKey } from './keys';
 import { Timeline } from './Timeline';
-import { dmoTypeName, fieldLabel, ListingBadges, safeHttpUrl, StatusBadge, VisibleBadge } from './words';
+import {
+  dmoTypeName, fieldLabel, imageCopies, ListingBadges, pictures, safeHttpUrl, StatusBadge, VisibleBadge,
+} from './words';
 
 type ListingInfo = ListingDetail['listing_info'][number];
 
@@ -136,6 +139,8 @@ export default function ListingPage() {
           </Group>
         </IfAllowed>
       </Group>
+
+      <Gallery listing={listing} />
 
       <Grid>
         <Grid.Col span={{ base: 12, md: 6 }}>
@@ -286,16 +291,60 @@ function ListingInfoCard({ info, images, onHide, onShow }: {
         <>
           <Text fw={600} size="sm" mt="sm" mb={4}>Images</Text>
           <Group gap="xs">
-            {images.map((image) => {
-              const src = safeHttpUrl(image.image) ?? safeHttpUrl(image.source_url);
-              return src ? (
-                <Anchor key={`${image.rank}-${image.image}`} href={src} target="_blank" rel="noopener noreferrer">
-                  <Image src={src} alt={`Image ${image.rank + 1} from ${info.dmo_name}`} w={120} h={90} fit="cover" radius="sm" />
-                </Anchor>
-              ) : <Code key={`${image.rank}-${image.image}`}>{image.image}</Code>;
-            })}
+            {images.map((image) => (
+              <Thumbnail key={`${image.rank}-${image.image}`} image={image} alt={`Image ${image.rank + 1} from ${info.dmo_name}`} />
+            ))}
           </Group>
         </>
+      )}
+    </Card>
+  );
+}
+
+/** One stored image as a small picture that opens the large copy in a new tab. */
+function Thumbnail({ image, alt, width = 120, height = 90 }: { image: ListingDetail['images'][number]; alt: string; width?: number; height?: number }) {
+  const { thumb, large } = imageCopies(image);
+  if (!thumb || !large) return <Code>{image.image}</Code>;
+  return (
+    <Anchor href={large} target="_blank" rel="noopener noreferrer" title="Open the large picture in a new tab">
+      <Image src={thumb} alt={alt} w={width} h={height} fit="cover" radius="sm" />
+    </Anchor>
+  );
+}
+
+/**
+ * The listing's pictures as the public site shows them: each picture once across the DMO records
+ * shown, the best copy of it. Says how many repeats were left out, and how many pictures belong to
+ * records that are hidden.
+ */
+function Gallery({ listing }: { listing: ListingDetail }) {
+  const shownRecords = new Set(listing.listing_info.filter((info) => info.info_visible).map((info) => info.id));
+  const fromShownRecords = listing.images.filter((image) => shownRecords.has(image.listing_info_id)).length;
+  const duplicates = Math.max(0, fromShownRecords - listing.gallery.length);
+  const fromHiddenRecords = listing.images.length - fromShownRecords;
+  const notes = [
+    duplicates > 0 && `${pictures(listing.gallery.length)} shown; ${duplicates} ${duplicates === 1 ? 'duplicate' : 'duplicates'} across DMOs hidden (the same picture sent by more than one DMO is shown once, in its best copy).`,
+    fromHiddenRecords > 0 && `${pictures(fromHiddenRecords)} from DMO records that are hidden ${fromHiddenRecords === 1 ? 'is' : 'are'} not shown.`,
+  ].filter((note): note is string => Boolean(note));
+  return (
+    <Card withBorder data-testid="listing-gallery">
+      <Title order={4} mb={4}>Pictures</Title>
+      {listing.gallery.length ? (
+        <>
+          <Group gap="xs">
+            {listing.gallery.map((image, index) => (
+              <Thumbnail key={`${image.listing_info_id}-${image.rank}`} image={image} width={160} height={120}
+                alt={`${listing.name}, picture ${index + 1} of ${listing.gallery.length}`} />
+            ))}
+          </Group>
+          {notes.map((note) => <Text key={note} size="sm" c="dimmed" mt="xs" data-testid="gallery-note">{note}</Text>)}
+        </>
+      ) : (
+        <Text size="sm" c="dimmed">
+          {listing.images.length
+            ? 'No pictures are shown: every DMO record with pictures is hidden.'
+            : 'No pictures yet. Pictures a DMO sends appear here once they have been downloaded and checked.'}
+        </Text>
       )}
     </Card>
   );

@@ -81,3 +81,26 @@ export function safeHttpUrl(value: string | null | undefined): string | null {
     return null;
   }
 }
+
+/**
+ * The address of one of our stored image copies, for an <img> or a link: a path on this server
+ * (/images/…), or an http(s) address (the image host of the settings). Anything else (a
+ * `javascript:` URL) is not used.
+ */
+export function storedImageUrl(value: string | null | undefined): string | null {
+  if (!value) return null;
+  if (value.startsWith('/') && !value.startsWith('//')) return value;
+  return safeHttpUrl(value);
+}
+
+/** A stored image's small copy (for a thumbnail) and the large one (to open), each falling back to the stored copy itself. */
+export function imageCopies(image: { image: string; variants: Record<string, { url: string }> | null }) {
+  const canonical = storedImageUrl(image.image);
+  return {
+    thumb: storedImageUrl(image.variants?.thumb?.url) ?? canonical,
+    large: storedImageUrl(image.variants?.large?.url) ?? canonical,
+  };
+}
+
+/** "1 picture" / "3 pictures" */
+export const pictures = (count: number) => `${count} ${count === 1 ? 'picture' : 'pictures'}`;
