@@ -40,7 +40,7 @@ export function imageRoutes(ctx: PipelineContext): RouteSpec[] {
         }
         if (body.image_id !== undefined && !(await imageOfRun(ctx.db, run.id, body.image_id))) throw notFound(`Image ${body.image_id} of run ${run.id}`);
         const marked = await markForRefetch(ctx.db, run.id, { imageId: body.image_id, failedOnly: body.failed_only });
-        if (marked.urlKeys.length) await enqueueImageJobs(ctx, run.id, { urlKeys: marked.urlKeys, at: Date.now() });
+        if (marked.urls.length) await enqueueImageJobs(ctx, run.id, { urls: marked.urls, at: Date.now() });
         res.status(202);
         return { jobId: run.id, images: marked.images };
       },

@@ -67,13 +67,20 @@ export async function stageRunImages(db: Queryable, runId: number): Promise<{ st
   return { staged: rows[0]!.staged, pendingUrls: rows[0]!.pending };
 }
 
+/** An image URL of a run, by its key: what one image job fetches. */
+export interface ImageUrl {
+  urlKey: string;
+  url: string;
+}
+
 /** The run's URLs still to fetch, a page at a time in url_key order. */
-export async function pendingUrlKeys(db: Queryable, runId: number, after: string, limit: number): Promise<string[]> {
-  const { rows } = await db.query<{ url_key: string }>(
-    `SELECT DISTINCT url_key FROM staging.images WHERE job_id = $1 AND status = 'pending' AND url_key > $2 ORDER BY url_key LIMIT $3`,
+export async function pendingImageUrls(db: Queryable, runId: number, after: string, limit: number): Promise<ImageUrl[]> {
+  const { rows } = await db.query<ImageUrl>(
+    `SELECT url_key AS "urlKey", min(source_url) AS url FROM staging.images
+      WHERE job_id = $1 AND status = 'pending' AND url_key > $2 GROUP BY url_key ORDER BY url_key LIMIT $3`,
     [runId, after, limit],
   );
-  return rows.map((row) => row.url_key);
+  return rows;
 }
 
 /** A staged image waiting for its URL's job, with the record it belongs to. */
@@ -240,17 +247,18 @@ async function countImages(db: Queryable, runId: number, status?: ImageStatus): 
  * Puts images of the run back to be fetched: one (imageId), the failed ones, or all. What they held
  * stays until the new answer comes (a 304 keeps it). Returns the URLs whose jobs are to be queued.
  */
-export async function markForRefetch(db: Queryable, runId: number, choice: { imageId?: number; failedOnly: boolean }): Promise<{ images: number; urlKeys: string[] }> {
+export async function markForRefetch(db: Queryable, runId: number, choice: { imageId?: number; failedOnly: boolean }): Promise<{ images: number; urls: ImageUrl[] }> {
   const params: unknown[] = [runId];
   const where = [`job_id = $1`, `source_url ~* '^https?://[^\\s]+$'`];
   if (choice.imageId !== undefined) where.push(`id = $${params.push(choice.imageId)}`);
   else if (choice.failedOnly) where.push(`status = 'failed'`);
   else where.push(`status IN ('failed', 'stored')`);
-  const { rows } = await db.query<{ url_key: string }>(
-    `UPDATE staging.images SET status = 'pending' WHERE ${where.join(' AND ')} RETURNING url_key`,
+  const { rows } = await db.query<{ url_key: string; source_url: string }>(
+    `UPDATE staging.images SET status = 'pending' WHERE ${where.join(' AND ')} RETURNING url_key, source_url`,
     params,
   );
-  return { images: rows.length, urlKeys: [...new Set(rows.map((row) => row.url_key))] };
+  const urls = new Map(rows.map((row) => [row.url_key, row.source_url]));
+  return { images: rows.length, urls: [...urls].map(([urlKey, url]) => ({ urlKey, url })) };
 }
 
 /** The image of a run by id (a re-fetch of one names it). */

@@ -13,7 +13,7 @@ export const jobPayloads = {
   geocode: z.object({ runId, addressKey: z.string().min(1) }),
   stage: z.object({ runId }),
   // one job per distinct image URL of a run: the URL's key (src/db/images.ts urlKeyOf), not the URL itself
-  image: z.object({ runId, urlKey: z.string().regex(/^[0-9a-f]{32}$/) }),
+  image: z.object({ runId, urlKey: z.string().regex(/^[0-9a-f]{32}$/), url: z.string().max(2000).optional() }),
   promote: z.object({ runId }),
 } satisfies Record<QueueName, z.ZodType>;
 

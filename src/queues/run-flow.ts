@@ -7,7 +7,8 @@ import type { FlowJob, Job, JobsOptions } from 'bullmq';
 import type { PipelineContext } from '../context';
 import { getRun, runsToResume, type RunRow } from '../db/runs';
 import { listFiles } from '../db/files';
-import { pendingUrlKeys, runsWithPendingImages } from '../db/images';
+import { pendingImageUrls, runsWithPendingImages, type ImageUrl } from '../db/images';
+import { redactUrl } from '../http/errors';
 import { jobIds, type QueueName } from './names';
 import { batchPriority, jobOptionsOf } from './queues';
 
@@ -44,27 +45,28 @@ export async function enqueueStageFlow(ctx: PipelineContext, runId: number, file
  * One `image` job per URL of the run still to fetch, a page at a time. A re-fetch gives its jobs new
  * ids (`refetchAt`): the first job of a URL may be kept as completed, and an add of its id does nothing.
  */
-export async function enqueueImageJobs(ctx: PipelineContext, runId: number, refetch?: { urlKeys: string[]; at: number }): Promise<number> {
+export async function enqueueImageJobs(ctx: PipelineContext, runId: number, refetch?: { urls: ImageUrl[]; at: number }): Promise<number> {
   const s = ctx.settings;
-  const add = (urlKeys: string[]) => ctx.queues.image.addBulk(urlKeys.map((urlKey) => ({
-    name: 'image', data: { runId, urlKey },
+  const add = (urls: ImageUrl[]) => ctx.queues.image.addBulk(urls.map(({ urlKey, url }) => ({
+    // the URL is for people reading Bull Board (its secrets redacted); the job goes by its key
+    name: 'image', data: { runId, urlKey, url: redactUrl(url).slice(0, 2000) },
     opts: {
       ...jobOptionsOf.image, attempts: s.IMAGE_ATTEMPTS, backoff: { type: 'exponential', delay: s.IMAGE_RETRY_DELAY_MS },
       jobId: refetch ? jobIds.imageRefetch(runId, urlKey, refetch.at) : jobIds.image(runId, urlKey),
     },
   })));
   if (refetch) {
-    for (let i = 0; i < refetch.urlKeys.length; i += imagePage) await add(refetch.urlKeys.slice(i, i + imagePage));
-    return refetch.urlKeys.length;
+    for (let i = 0; i < refetch.urls.length; i += imagePage) await add(refetch.urls.slice(i, i + imagePage));
+    return refetch.urls.length;
   }
   let after = '';
   let queued = 0;
   for (;;) {
-    const urlKeys = await pendingUrlKeys(ctx.db, runId, after, imagePage);
-    if (!urlKeys.length) return queued;
-    await add(urlKeys);
-    queued += urlKeys.length;
-    after = urlKeys[urlKeys.length - 1]!;
+    const urls = await pendingImageUrls(ctx.db, runId, after, imagePage);
+    if (!urls.length) return queued;
+    await add(urls);
+    queued += urls.length;
+    after = urls[urls.length - 1]!.urlKey;
   }
 }
 
