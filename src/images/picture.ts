@@ -73,18 +73,21 @@ export async function inspectPicture(data: Buffer, settings: Pick<PictureSetting
 
 /** The canonical copy and the variants of a picture, with its hashes. */
 export async function makePicture(data: Buffer, settings: PictureSettings): Promise<Picture> {
-  const { format, width, height } = await inspectPicture(data, settings);
-  // the pixel limit again inside the decoder: a file whose header lies is stopped there too;
-  // a GIF gives its first frame (animated: false); autoOrient applies and drops the EXIF orientation
-  const decoded = () => sharp(data, { failOn: 'error', limitInputPixels: settings.maxPixels, animated: false, autoOrient: true });
+  const { format } = await inspectPicture(data, settings);
+  // decoded once (AVIF or WebP decodes cost as much as an encode), into sRGB pixels: the pixel limit
+  // again inside the decoder, so a file whose header lies is stopped there too; a GIF gives its first
+  // frame (animated: false); autoOrient applies and drops the EXIF orientation
   try {
+    const { data: pixels, info } = await sharp(data, { failOn: 'error', limitInputPixels: settings.maxPixels, animated: false, autoOrient: true })
+      .toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const decoded = () => sharp(pixels, { raw: { width: info.width, height: info.height, channels: info.channels } });
     const [canonical, grey, ...variants] = await Promise.all([
       encodeCanonical(decoded(), format),
       decoded().greyscale().resize(hashGrid.width, hashGrid.height, { fit: 'fill' }).raw().toBuffer(),
       ...settings.variants.map((variant) => encodeVariant(decoded(), variant, settings)),
     ]);
     return {
-      format, width, height, bytes: data.length, sha256: crypto.createHash('sha256').update(data).digest('hex'),
+      format, width: info.width, height: info.height, bytes: data.length, sha256: crypto.createHash('sha256').update(data).digest('hex'),
       phash: differenceHash(new Uint8Array(grey.buffer, grey.byteOffset, grey.length)), canonical, variants,
     };
   } catch (error) {
@@ -96,10 +99,12 @@ export async function makePicture(data: Buffer, settings: PictureSettings): Prom
 /** The picture at full size in its own type (a GIF's first frame as PNG), without metadata. */
 async function encodeCanonical(image: sharp.Sharp, format: ImageFormat): Promise<MadeFile> {
   const output = format === 'gif' ? 'png' : format;
-  const encoded = output === 'jpeg' ? image.jpeg({ quality: 90, mozjpeg: true })
+  // kept close to the source at a low encoding effort: the canonical copy is an archive, the
+  // variants are what pages show (AVIF at its default effort takes seconds for one photo)
+  const encoded = output === 'jpeg' ? image.jpeg({ quality: 90 })
     : output === 'png' ? image.png({ compressionLevel: 6 })
-      : output === 'webp' ? image.webp({ quality: 90 })
-        : image.avif({ quality: 70 });
+      : output === 'webp' ? image.webp({ quality: 90, effort: 2 })
+        : image.avif({ quality: 70, effort: 2 });
   const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
   return { name: 'canonical', extension: extensionOf[output], contentType: contentTypes[output], data, width: info.width, height: info.height };
 }
@@ -108,7 +113,7 @@ async function encodeCanonical(image: sharp.Sharp, format: ImageFormat): Promise
 async function encodeVariant(image: sharp.Sharp, variant: ImageVariantSpec, settings: PictureSettings): Promise<MadeFile> {
   const resized = image.resize({ width: variant.longSide, height: variant.longSide, fit: 'inside', withoutEnlargement: true });
   const encoded = settings.format === 'webp' ? resized.webp({ quality: settings.quality })
-    : settings.format === 'avif' ? resized.avif({ quality: settings.quality })
+    : settings.format === 'avif' ? resized.avif({ quality: settings.quality, effort: 2 })
       : resized.jpeg({ quality: settings.quality, mozjpeg: true });
   const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
   return { name: variant.name, extension: extensionOf[settings.format], contentType: contentTypes[settings.format], data, width: info.width, height: info.height };
