@@ -274,6 +274,25 @@ describe('images that fail', () => {
     expect((await runImages(runId, 'stored')).total).toBe(6);
   });
 
+  it('a blob store that refuses the files fails the image (after its tries) with the reason, and a re-fetch stores it once fixed', async () => {
+    const source = await createCsvSource(admin, 'Visit Full Disk', 3, { transform: { map_fields: mapping } });
+    // the DMO's image folder cannot be made: a file stands where it would be
+    const blocker = path.join(t.storageDir, 'dev-images', String(source.dmoId));
+    fs.mkdirSync(path.dirname(blocker), { recursive: true });
+    fs.writeFileSync(blocker, 'not a folder');
+    const [url] = await gallery(1);
+    const runId = await startCsvRun(admin, source.configId, csvWithImages([{ images: [url!] }]));
+    await waitForRun(admin, runId, ['awaiting_review']);
+    const { counts, images } = await imagesSettled(runId);
+    expect(counts).toEqual({ pending: 0, stored: 0, failed: 1 });
+    expect(images[0].failure).toMatch(/^could not be fetched and stored: .*(ENOTDIR|EEXIST)/);
+    expect((await admin.get(`/api/v1/pipeline/jobs/${runId}`)).body.status).toBe('awaiting_review');
+
+    fs.rmSync(blocker);
+    expect((await admin.post(`/api/v1/pipeline/jobs/${runId}/images/refetch`, {})).body.images).toBe(1);
+    expect((await imagesSettled(runId)).counts).toEqual({ pending: 0, stored: 1, failed: 0 });
+  });
+
   it('a re-fetch is refused, naming why, for a run without staged images or an image of another run', async () => {
     const missing = await admin.post('/api/v1/pipeline/jobs/999999/images/refetch', {});
     expect(missing.status).toBe(404);

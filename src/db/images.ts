@@ -171,6 +171,21 @@ export async function recordImageOutcomes(db: Queryable, outcomes: { image: Imag
   }
 }
 
+/**
+ * An image job that failed for good without recording an outcome (its worker died twice, the store
+ * refused its files): the images it left pending fail with that reason, so the run's count of images
+ * to fetch reaches 0 and a re-fetch can bring them in.
+ */
+export async function failPendingImages(db: Queryable, runId: number, urlKey: string, reason: string): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE staging.images SET status = 'failed', failure = $3, fetched_at = now(),
+            sha256 = NULL, phash = NULL, width = NULL, height = NULL, format = NULL, bytes = NULL, canonical_url = NULL, variants = NULL
+      WHERE job_id = $1 AND url_key = $2 AND status = 'pending'`,
+    [runId, urlKey, `could not be fetched and stored: ${reason}`.slice(0, 1000)],
+  );
+  return rowCount ?? 0;
+}
+
 /** The columns production keeps of a kept image, from staged image `i`. */
 export const productionImageColumns = '(listing_info_id, image, rank, sha256, phash, width, height, variants)';
 

@@ -1,12 +1,13 @@
 // Starts BullMQ workers for the chosen queues, each running the one processor registered for it.
 import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { PipelineContext } from '../context';
+import { failPendingImages } from '../db/images';
 import { applyRunEvent, getRun } from '../db/runs';
 import { retryEvent, type RunStage } from '../domain/run-lifecycle';
 import { RateLimited, RetryLater, RunFailure, type ChildJob, type Processor } from '../processors/processor';
 import { createRedis } from './connection';
 import { RedisErrorLog } from './redis-errors';
-import { isQueueName, jobPayloads, queueNames, type QueueName } from './names';
+import { isQueueName, jobPayloads, queueNames, type JobPayload, type QueueName } from './names';
 import { jobDuration, jobFailures } from '../metrics';
 import { jobOptionsOf } from './queues';
 import { onStepDone, removeWaitingRunJobs } from './run-flow';
@@ -123,9 +124,17 @@ async function failRun(ctx: PipelineContext, queue: QueueName, step: RunStage, r
 async function failRunOfFailedJob(ctx: PipelineContext, queue: QueueName, job: Job, message: string): Promise<void> {
   const step = stepOfQueue[queue];
   const parsed = jobPayloads[queue].safeParse(job.data);
-  if (!step || !parsed.success || job.name === scheduledImportJob || job.name === purgeStagingJob) return;
+  if (!parsed.success || job.name === scheduledImportJob || job.name === purgeStagingJob) return;
+  if (!step && queue !== 'image') return;
   if (!(await job.isFailed().catch(() => false))) return; // an attempt that will be tried again
-  await failRun(ctx, queue, step, parsed.data.runId, message);
+  if (queue === 'image') {
+    // an image's failure is the image's: it is marked so, never its run
+    const { runId, urlKey } = parsed.data as JobPayload<'image'>;
+    await failPendingImages(ctx.db, runId, urlKey, message).catch((error: unknown) =>
+      ctx.log.error({ runId, urlKey, err: (error as Error).message }, 'the images of a failed image job could not be marked failed'));
+    return;
+  }
+  await failRun(ctx, queue, step!, parsed.data.runId, message);
 }
 
 /**
