@@ -11,6 +11,7 @@ import type { TestContext } from './harness/context';
 import { approveAndPromote, createCsvSource, csvMapping, makeListings, startCsvRun, startPipelineUnderTest, waitForRun, type PipelineUnderTest } from './harness/pipeline';
 import { waitUntil } from './harness/wait';
 import { ImageServer, type PictureFormat } from './fixtures/image-server';
+import { resumeRuns } from '../src/queues/run-flow';
 
 jest.setTimeout(180_000);
 
@@ -348,6 +349,47 @@ describe('how hard one host is pressed', () => {
       for (let i = 0; i + 3 < times.length; i += 1) expect(times[i + 3]! - times[i]!).toBeGreaterThanOrEqual(1_000);
     } finally {
       await slowRate.close();
+    }
+  });
+});
+
+describe('one URL in several listings of a run', () => {
+  it('is downloaded once and stored in each listing\'s folder', async () => {
+    const [shared] = await gallery(1);
+    const [own] = await gallery(1);
+    const source = await createCsvSource(admin, 'Visit Chain', 3, { transform: { map_fields: mapping } });
+    host.reset();
+    const runId = await startCsvRun(admin, source.configId, csvWithImages([{ images: [shared!, own!] }, { images: [shared!] }, { images: [shared!] }]));
+    await waitForRun(admin, runId, ['awaiting_review']);
+    const { images } = await imagesSettled(runId);
+    expect(host.requestsTo(new URL(shared!).pathname)).toBe(1);
+    const copies = images.filter((image) => image.source_url === shared);
+    expect(copies).toHaveLength(3);
+    expect(new Set(copies.map((image) => path.dirname(image.canonical_url))).size).toBe(3);
+    for (const image of copies) expect(fs.existsSync(storedFile(image.canonical_url))).toBe(true);
+  });
+});
+
+describe('after Redis lost the image jobs', () => {
+  it('the images still to fetch are queued again at start', async () => {
+    // no image worker: the run's images wait on the queue
+    const noImages = await startPipelineUnderTest({}, ['import', 'transform', 'geocode', 'stage', 'promote']);
+    try {
+      const urls = await gallery(3);
+      const source = await createCsvSource(noImages.admin, 'Visit Lost Jobs', 3, { transform: { map_fields: mapping } });
+      const runId = await startCsvRun(noImages.admin, source.configId, csvWithImages([{ images: urls }]));
+      await waitForRun(noImages.admin, runId, ['awaiting_review']);
+      const queue = noImages.t.ctx.queues.image;
+      // queued by the stage job's hand-on, just after the run became reviewable
+      await waitUntil('3 image jobs waiting', async () => (await queue.getJobCounts('waiting')).waiting === 3 || null, 10_000);
+      const job = (await queue.getJobs(['waiting']))[0]!;
+      expect(urls).toContain(job.data.url); // Bull Board shows which image
+      await queue.obliterate({ force: true });
+      expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 0 });
+      await resumeRuns(noImages.t.ctx);
+      expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 3 });
+    } finally {
+      await noImages.close();
     }
   });
 });
