@@ -3,7 +3,8 @@
 import { Anchor, Card, Image, Pagination, SimpleGrid, Stack, Text } from '@mantine/core';
 import type { StagedImage } from '@contract/images';
 import { storedPageSize } from './images-api';
-import { imageFacts, imageLabel, listingOf, storedCopyUrl, thumbnailUrl } from './words';
+import { storedImageUrl } from '../listings/words';
+import { imageFacts, imageLabel, listingOf, thumbnailUrl } from './words';
 
 export function StoredImages({ images, total, page, onPage }: {
   images: StagedImage[]; total: number; page: number; onPage: (page: number) => void;
@@ -23,7 +24,7 @@ export function StoredImages({ images, total, page, onPage }: {
 
 function StoredImage({ image }: { image: StagedImage }) {
   const thumb = thumbnailUrl(image);
-  const full = storedCopyUrl(image.canonical_url);
+  const full = storedImageUrl(image.canonical_url);
   const picture = thumb ? (
     <Image src={thumb} alt={imageLabel(image)} h={140} fit="contain" bg="gray.1" radius="sm"
       style={image.duplicate ? { opacity: 0.45 } : undefined} />

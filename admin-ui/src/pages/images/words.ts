@@ -3,7 +3,7 @@ import type { StagedImage } from '@contract/images';
 import type { RunResponse } from '@contract/runs';
 import { statusLabel } from '../../components/StatusBadge';
 import { formatBytes, formatDate } from '../../components/format';
-import { safeHttpUrl } from '../listings/words';
+import { storedImageUrl } from '../listings/words';
 import type { useSourceNames } from '../runs/run-data';
 
 type SourceNames = ReturnType<typeof useSourceNames>;
@@ -29,18 +29,8 @@ export function imageFacts(image: StagedImage): string {
     .filter((part) => part !== null).join(' · ');
 }
 
-/**
- * The address of our own stored copy, for an <img>: a path on this server, or the image host of the
- * settings (http or https). Anything else (a `javascript:` URL) is not shown.
- */
-export function storedCopyUrl(value: string | null | undefined): string | null {
-  if (!value) return null;
-  if (value.startsWith('/') && !value.startsWith('//')) return value;
-  return safeHttpUrl(value);
-}
-
 /** The small copy the grid shows, or the stored copy itself when no small one was made. */
-export const thumbnailUrl = (image: StagedImage) => storedCopyUrl(image.variants?.thumb?.url) ?? storedCopyUrl(image.canonical_url);
+export const thumbnailUrl = (image: StagedImage) => storedImageUrl(image.variants?.thumb?.url) ?? storedImageUrl(image.canonical_url);
 
 export function refetchDone(images: number): string {
   if (images === 0) return 'No image needed fetching again';
