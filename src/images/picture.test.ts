@@ -2,7 +2,7 @@
 import sharp from 'sharp';
 import { hashDistance } from '../domain/image-similarity';
 import { ImageServer } from '../../test/fixtures/image-server';
-import { BadImage, inspectPicture, makePicture, type PictureSettings } from './picture';
+import { BadImage, decodeOnceMaxPixels, inspectPicture, makePicture, type PictureSettings } from './picture';
 
 const settings: PictureSettings = {
   maxPixels: 50_000_000, format: 'webp', quality: 80,
@@ -38,6 +38,15 @@ describe('makePicture', () => {
     expect(jpeg.sha256).not.toBe(png.sha256);
     expect(hashDistance(jpeg.phash, png.phash)).toBeLessThanOrEqual(6);
     expect(hashDistance(jpeg.phash, other.phash)).toBeGreaterThan(10);
+  });
+
+  it('a picture above the decode-once size is read from its file for each output, with the same results', async () => {
+    const large = await makePicture(await ImageServer.jpeg(8, { width: 2400, height: 1800 }), settings);
+    expect(2400 * 1800).toBeGreaterThan(decodeOnceMaxPixels);
+    expect([large.width, large.height]).toEqual([2400, 1800]);
+    expect(large.variants.map((file) => [file.width, file.height])).toEqual([[1600, 1200], [800, 600], [320, 240]]);
+    const small = await makePicture(await ImageServer.jpeg(8, { width: 1200, height: 900 }), settings);
+    expect(hashDistance(large.phash, small.phash)).toBeLessThanOrEqual(4);
   });
 
   it('a GIF gives its first frame as a PNG', async () => {

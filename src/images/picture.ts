@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import type { ImageVariantSpec } from '../config';
 import { differenceHash, hashGrid } from '../domain/image-similarity';
 import { describeNonImage, extensionOf, imageFormatOf, type ImageFormat } from '../domain/image-type';
+import { PixelBudget } from './pixel-budget';
 
 // libvips keeps decoded images in a cache for reuse; a worker sees each picture once, so it would only hold memory
 sharp.cache(false);
@@ -71,37 +72,64 @@ export async function inspectPicture(data: Buffer, settings: Pick<PictureSetting
   return { format, width, height };
 }
 
+/**
+ * Pictures up to this size are decoded once into pixels and every output made from them (an AVIF or
+ * WebP decode costs as much as an encode); larger ones are read from the file for each output, so
+ * libvips streams them (JPEG shrinks while decoding) instead of holding every pixel.
+ */
+export const decodeOnceMaxPixels = 4_000_000;
+
+const budgets = new Map<number, PixelBudget>();
+/** The process's pixel budget: IMAGE_MAX_PIXELS, so at most one picture of the largest size at a time. */
+const budgetOf = (maxPixels: number) => budgets.get(maxPixels) ?? budgets.set(maxPixels, new PixelBudget(maxPixels)).get(maxPixels)!;
+
 /** The canonical copy and the variants of a picture, with its hashes. */
 export async function makePicture(data: Buffer, settings: PictureSettings): Promise<Picture> {
-  const { format } = await inspectPicture(data, settings);
-  // decoded once (AVIF or WebP decodes cost as much as an encode), into sRGB pixels: the pixel limit
-  // again inside the decoder, so a file whose header lies is stopped there too; a GIF gives its first
-  // frame (animated: false); autoOrient applies and drops the EXIF orientation
+  const { format, width, height } = await inspectPicture(data, settings);
+  return budgetOf(settings.maxPixels).run(width * height, () => makeChecked(data, format, width * height, settings));
+}
+
+async function makeChecked(data: Buffer, format: ImageFormat, pixels: number, settings: PictureSettings): Promise<Picture> {
+  // the pixel limit again inside the decoder, so a file whose header lies is stopped there too; a GIF
+  // gives its first frame (animated: false); autoOrient applies and drops the EXIF orientation
+  const fromFile = () => sharp(data, { failOn: 'error', limitInputPixels: settings.maxPixels, animated: false, autoOrient: true });
   try {
-    const { data: pixels, info } = await sharp(data, { failOn: 'error', limitInputPixels: settings.maxPixels, animated: false, autoOrient: true })
-      .toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    const decoded = () => sharp(pixels, { raw: { width: info.width, height: info.height, channels: info.channels } });
-    const [canonical, grey, ...variants] = await Promise.all([
-      encodeCanonical(decoded(), format),
-      decoded().greyscale().resize(hashGrid.width, hashGrid.height, { fit: 'fill' }).raw().toBuffer(),
-      ...settings.variants.map((variant) => encodeVariant(decoded(), variant, settings)),
-    ]);
+    let decoded = fromFile;
+    if (pixels <= decodeOnceMaxPixels) {
+      const { data: raw, info } = await fromFile().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+      decoded = () => sharp(raw, { raw: { width: info.width, height: info.height, channels: info.channels } });
+    }
+    const outputs: (() => Promise<MadeFile | Buffer>)[] = [
+      () => encodeCanonical(decoded(), format),
+      () => decoded().greyscale().resize(hashGrid.width, hashGrid.height, { fit: 'fill' }).raw().toBuffer(),
+      ...settings.variants.map((variant) => () => encodeVariant(decoded(), variant, settings)),
+    ];
+    // a large picture's outputs one after another: each holds its own decode's buffers
+    const made = pixels <= decodeOnceMaxPixels ? await Promise.all(outputs.map((output) => output())) : await inTurn(outputs);
+    const [canonical, grey, ...variants] = made as [MadeFile, Buffer, ...MadeFile[]];
     return {
-      format, width: info.width, height: info.height, bytes: data.length, sha256: crypto.createHash('sha256').update(data).digest('hex'),
+      format, width: canonical.width, height: canonical.height, bytes: data.length,
+      sha256: crypto.createHash('sha256').update(data).digest('hex'),
       phash: differenceHash(new Uint8Array(grey.buffer, grey.byteOffset, grey.length)), canonical, variants,
     };
   } catch (error) {
-    if (error instanceof BadImage) throw error;
     throw new BadImage(`the ${format.toUpperCase()} file could not be decoded: ${(error as Error).message.slice(0, 200)}`);
   }
+}
+
+async function inTurn<T>(tasks: readonly (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = [];
+  for (const task of tasks) results.push(await task());
+  return results;
 }
 
 /** The picture at full size in its own type (a GIF's first frame as PNG), without metadata. */
 async function encodeCanonical(image: sharp.Sharp, format: ImageFormat): Promise<MadeFile> {
   const output = format === 'gif' ? 'png' : format;
   // kept close to the source at a low encoding effort: the canonical copy is an archive, the
-  // variants are what pages show (AVIF at its default effort takes seconds for one photo)
-  const encoded = output === 'jpeg' ? image.jpeg({ quality: 90 })
+  // variants are what pages show (AVIF at its default effort takes seconds for one photo); a JPEG
+  // without optimised Huffman tables is written as it is decoded (optimising holds every pixel)
+  const encoded = output === 'jpeg' ? image.jpeg({ quality: 90, optimiseCoding: false })
     : output === 'png' ? image.png({ compressionLevel: 6 })
       : output === 'webp' ? image.webp({ quality: 90, effort: 2 })
         : image.avif({ quality: 70, effort: 2 });
