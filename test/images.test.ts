@@ -353,6 +353,55 @@ describe('how hard one host is pressed', () => {
   });
 });
 
+describe('a reviewer\'s decisions and re-fetches', () => {
+  it('a duplicate the reviewer makes an insert gets its images fetched and promoted', async () => {
+    const [first, second] = await gallery(2);
+    const source = await createCsvSource(admin, 'Visit Overrides', 3, { transform: { map_fields: mapping } });
+    // two records of one place (same name, address and point): the second is a within-run duplicate
+    const place950 = 'L951,Harbour Place 950,950 Water Street,Lunenburg,44.69500,-63.59500';
+    const csv = csvWithImages([{ images: [first!] }, { images: [second!] }], 950).replace('L951,Harbour Place 951,951 Water Street,Halifax,44.69510,-63.59510', place950);
+    expect(csv).toContain(place950);
+    const runId = await startCsvRun(admin, source.configId, csv);
+    await waitForRun(admin, runId, ['awaiting_review']);
+    const rows = (await admin.get(`/api/v1/pipeline/staging/rows?jobId=${runId}`)).body.rows;
+    const duplicate = rows.find((row: any) => row.source_id === 'L951');
+    expect(duplicate.action).toBe('duplicate');
+    expect((await imagesSettled(runId)).images.map((image) => image.source_url)).toEqual([first]);
+
+    const override = await admin.post('/api/v1/pipeline/staging/review', { jobId: runId, ids: [duplicate.id], decision: 'approve', override_action: 'insert' });
+    expect(override.status).toBe(200);
+    const { images } = await imagesSettled(runId);
+    expect(images.map((image) => [image.source_id, image.status])).toEqual([['L950', 'stored'], ['L951', 'stored']]);
+    await approveAndPromote(admin, runId);
+    expect((await productionImages(source.dmoId)).map((row) => row.source_id)).toEqual(['L950', 'L951']);
+  });
+
+  it('a re-fetch that gets no answer keeps the stored copy, in production too; a 404 is an answer and removes it', async () => {
+    const file = '/flaky/harbour.jpg';
+    await host.servePicture(file, 990, 'jpeg', { width: 400, height: 300 });
+    const source = await createCsvSource(admin, 'Visit Flaky Host', 3, { transform: { map_fields: mapping } });
+    const runId = await startCsvRun(admin, source.configId, csvWithImages([{ images: [host.url(file)] }]));
+    await waitForRun(admin, runId, ['awaiting_review']);
+    const [image] = (await imagesSettled(runId)).images;
+    await approveAndPromote(admin, runId);
+    expect(await productionImages(source.dmoId)).toHaveLength(1);
+
+    host.fault(file, 'never-answers');
+    await admin.post(`/api/v1/pipeline/jobs/${runId}/images/refetch`, { image_id: image.id });
+    const [kept] = (await imagesSettled(runId)).images;
+    expect(kept).toMatchObject({ status: 'stored', canonical_url: image.canonical_url });
+    expect(kept.failure).toMatch(/^the last re-fetch got no answer, the stored copy stays: the source did not answer/);
+    expect(await productionImages(source.dmoId)).toEqual([expect.objectContaining({ image: image.canonical_url })]);
+
+    host.fault(file, 'not-found');
+    await admin.post(`/api/v1/pipeline/jobs/${runId}/images/refetch`, { image_id: image.id });
+    const [gone] = (await imagesSettled(runId)).images;
+    expect(gone).toMatchObject({ status: 'failed', canonical_url: null, failure: 'not found at the source (HTTP 404)' });
+    await waitUntil('the image gone from production', async () => (await productionImages(source.dmoId)).length === 0 || null, 10_000);
+    host.clearFault(file);
+  });
+});
+
 describe('one URL in several listings of a run', () => {
   it('is downloaded once and stored in each listing\'s folder', async () => {
     const [shared] = await gallery(1);

@@ -27,7 +27,7 @@ import { httpClientFromSettings } from '../http/client';
 import { countBlobBytesWritten } from '../metrics';
 import { lifecycle, retryEvent, type RunEvent } from '../domain/run-lifecycle';
 import type { RawRecordLine } from '../processors/import';
-import { activeRunJobs, enqueueImport, enqueuePromote, removeFailedRunJobs, removeRunJobs, resumeRun } from '../queues/run-flow';
+import { activeRunJobs, enqueueImageJobs, enqueueImport, enqueuePromote, removeFailedRunJobs, removeRunJobs, resumeRun } from '../queues/run-flow';
 import { SourceError, sourceOpener, type SourceRecord } from '../sources';
 import type { SourceProblem } from '../sources/source';
 import { openCsv, type CsvProblem } from '../sources/csv';
@@ -357,6 +357,8 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
           if (error instanceof review.ReviewConflict) throw new ApiError(409, 'review_conflict', error.message);
           throw error;
         });
+        // an override may have made rows inserts or updates whose images are now staged
+        if (body.override_action !== undefined || body.match_listing_id !== undefined || body.create_new) await enqueueImageJobs(ctx, run.id);
         return { updated };
       },
     },

@@ -35,11 +35,15 @@ const storedColumns = ['sha256', 'phash', 'width', 'height', 'format', 'bytes', 
  * image; one stored before for the same DMO record from the same URL is stored at once (no request);
  * a URL that is not http(s) fails at once. Idempotent: a retried stage keeps what is staged.
  */
-export async function stageRunImages(db: Queryable, runId: number): Promise<{ staged: number; pendingUrls: number }> {
-  // a retried stage whose decisions changed: images of records that no longer fetch any go
+export async function stageRunImages(db: Queryable, runId: number, rowIds?: number[]): Promise<{ staged: number; pendingUrls: number }> {
+  // only these rows (a reviewer's override re-decided them), or the whole run
+  const onlyRows = (r: string) => (rowIds ? `AND ${r}.id = ANY($2::bigint[])` : '');
+  const params = rowIds ? [runId, rowIds] : [runId];
+  // a retried stage (or an override) whose decisions changed: images of records that no longer fetch any go
   await db.query(
-    `DELETE FROM staging.images i USING staging.rows r WHERE i.job_id = $1 AND r.id = i.row_id AND NOT ${fetchesImages('r')}`,
-    [runId],
+    `DELETE FROM staging.images i USING staging.rows r
+      WHERE i.job_id = $1 AND r.id = i.row_id AND NOT ${fetchesImages('r')} ${onlyRows('r')}`,
+    params,
   );
   await db.query(
     `INSERT INTO staging.images (job_id, row_id, dmo_id, rank, source_url, url_key, folder, status, failure)
@@ -47,17 +51,17 @@ export async function stageRunImages(db: Queryable, runId: number): Promise<{ st
             CASE WHEN img.url ~* '^https?://[^\\s]+$' THEN 'pending' ELSE 'failed' END,
             CASE WHEN img.url ~* '^https?://[^\\s]+$' THEN NULL ELSE 'not an http(s) URL' END
        FROM staging.rows r, jsonb_array_elements_text(r.images) WITH ORDINALITY AS img(url, ord)
-      WHERE r.job_id = $1 AND r.file_seq > 0 AND ${fetchesImages('r')}
+      WHERE r.job_id = $1 AND r.file_seq > 0 AND ${fetchesImages('r')} ${onlyRows('r')}
      ON CONFLICT (row_id, rank) DO NOTHING`,
-    [runId],
+    params,
   );
   await db.query(
     `UPDATE staging.images i SET status = 'stored', failure = NULL, fetched_at = s.stored_at,
             ${storedColumns.map((column) => `${column} = s.${column}`).join(', ')}
        FROM staging.rows r, pipeline.stored_images s
-      WHERE i.job_id = $1 AND i.status = 'pending' AND r.id = i.row_id
+      WHERE i.job_id = $1 AND i.status = 'pending' AND r.id = i.row_id ${onlyRows('r')}
         AND s.dmo_id = i.dmo_id AND s.source_id = r.source_id AND s.url_key = i.url_key`,
-    [runId],
+    params,
   );
   const { rows } = await db.query<{ staged: number; pending: number }>(
     `SELECT count(*)::int AS staged, count(DISTINCT url_key) FILTER (WHERE status = 'pending')::int AS pending
@@ -99,13 +103,12 @@ export interface ImageToFetch {
   last_modified: string | null;
 }
 
-/** The run's pending images of one URL; the validators of an earlier answer come from the image or the store's record. */
+/** The run's pending images of one URL, with what each held from an earlier answer (a re-fetch keeps it). */
 export async function imagesToFetch(db: Queryable, runId: number, urlKey: string): Promise<ImageToFetch[]> {
   const { rows } = await db.query<ImageToFetch>(
     `SELECT i.id::int, i.row_id::int, i.dmo_id, r.source_id, i.folder, i.source_url, i.sha256, i.canonical_url, i.failure,
-            coalesce(i.etag, s.etag) AS etag, coalesce(i.last_modified, s.last_modified) AS last_modified
+            i.etag, i.last_modified
        FROM staging.images i JOIN staging.rows r ON r.id = i.row_id
-       LEFT JOIN pipeline.stored_images s ON s.dmo_id = i.dmo_id AND s.source_id = r.source_id AND s.url_key = i.url_key
       WHERE i.job_id = $1 AND i.url_key = $2 AND i.status = 'pending'
       ORDER BY i.id`,
     [runId, urlKey],
@@ -123,7 +126,8 @@ export type ImageOutcome =
   }
   /** a 304: what the earlier fetch found stands */
   | { status: 'unchanged'; etag: string | null; last_modified: string | null }
-  | { status: 'failed'; failure: string; etag: string | null; last_modified: string | null };
+  /** `transient`: no answer (a timeout, a 5xx, the store down): a copy stored before stays, noted with the failure */
+  | { status: 'failed'; failure: string; transient: boolean; etag: string | null; last_modified: string | null };
 
 /**
  * Records one outcome on its staged image and, when stored, for its DMO record in the store's record
@@ -160,10 +164,13 @@ export async function recordImageOutcomes(db: Queryable, outcomes: { image: Imag
           WHERE id = $1 AND status = 'pending'`,
         [image.id, outcome.etag, outcome.last_modified],
       );
+    } else if (outcome.transient) {
+      await db.query(`UPDATE staging.images SET ${failedUnlessStored} WHERE id = $1 AND status = 'pending'`,
+        [image.id, outcome.failure.slice(0, 1000)]);
     } else {
+      // an answer (a 404, a file that is no image): what was stored before is gone from the source
       await db.query(
-        `UPDATE staging.images SET status = 'failed', failure = $2, fetched_at = now(), etag = $3, last_modified = $4,
-                sha256 = NULL, phash = NULL, width = NULL, height = NULL, format = NULL, bytes = NULL, canonical_url = NULL, variants = NULL
+        `UPDATE staging.images SET status = 'failed', failure = $2, fetched_at = now(), etag = $3, last_modified = $4, ${noCopy}
           WHERE id = $1 AND status = 'pending'`,
         [image.id, outcome.failure.slice(0, 1000), outcome.etag, outcome.last_modified],
       );
@@ -178,13 +185,22 @@ export async function recordImageOutcomes(db: Queryable, outcomes: { image: Imag
  */
 export async function failPendingImages(db: Queryable, runId: number, urlKey: string, reason: string): Promise<number> {
   const { rowCount } = await db.query(
-    `UPDATE staging.images SET status = 'failed', failure = $3, fetched_at = now(),
-            sha256 = NULL, phash = NULL, width = NULL, height = NULL, format = NULL, bytes = NULL, canonical_url = NULL, variants = NULL
-      WHERE job_id = $1 AND url_key = $2 AND status = 'pending'`,
-    [runId, urlKey, `could not be fetched and stored: ${reason}`.slice(0, 1000)],
+    `UPDATE staging.images SET ${failedUnlessStored} WHERE job_id = $1 AND url_key = $3 AND status = 'pending'`,
+    [runId, `could not be fetched and stored: ${reason}`.slice(0, 1000), urlKey],
   );
   return rowCount ?? 0;
 }
+
+const noCopy = 'sha256 = NULL, phash = NULL, width = NULL, height = NULL, format = NULL, bytes = NULL, canonical_url = NULL, variants = NULL';
+
+/**
+ * SET clause for a fetch that got no answer ($2 the reason): an image stored before stays stored
+ * (production keeps showing it), the failure noted beside it; one never stored fails.
+ */
+const failedUnlessStored = `fetched_at = now(),
+  status = CASE WHEN sha256 IS NOT NULL AND canonical_url IS NOT NULL THEN 'stored' ELSE 'failed' END,
+  failure = CASE WHEN sha256 IS NOT NULL AND canonical_url IS NOT NULL THEN 'the last re-fetch got no answer, the stored copy stays: ' || $2::text
+                 ELSE $2::text END`;
 
 /** The columns production keeps of a kept image, from staged image `i`. */
 export const productionImageColumns = '(listing_info_id, image, rank, sha256, phash, width, height, variants)';
@@ -196,15 +212,23 @@ export const productionImageColumns = '(listing_info_id, image, rank, sha256, ph
  * run changed it, and a person's edit of the record holds unless the run's config overrides it.
  */
 export async function refreshGalleries(db: Queryable, rowIds: number[], options: { similarBits: number; overrideManual: boolean }): Promise<number> {
+  const { rows: promoted } = await db.query<{ listing_info_id: number }>(
+    `SELECT DISTINCT r.listing_info_id FROM staging.rows r
+      WHERE r.id = ANY($1::bigint[]) AND r.promoted_at IS NOT NULL AND r.listing_info_id IS NOT NULL AND ${fetchesImages('r')}`,
+    [rowIds],
+  );
+  if (!promoted.length) return 0;
+  // the records' galleries are locked first, in their own statement (a promote of a later run locks
+  // them too, before it writes images): the check below then sees what such a promote committed
+  await db.query('SELECT id FROM public.listing_info WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE',
+    [promoted.map((row) => row.listing_info_id)]);
   const { rows: owners } = await db.query<{ row_id: number; listing_info_id: number }>(
     `SELECT r.id::int AS row_id, r.listing_info_id FROM staging.rows r JOIN public.listing_info li ON li.id = r.listing_info_id
       WHERE r.id = ANY($1::bigint[]) AND r.promoted_at IS NOT NULL AND ${fetchesImages('r')}
         AND NOT (li.manually_modified AND NOT $2::boolean)
         AND NOT EXISTS (SELECT 1 FROM staging.rows later
                          WHERE later.listing_info_id = r.listing_info_id AND later.id > r.id AND later.promoted_at IS NOT NULL
-                           AND ${fetchesImages('later')})
-      ORDER BY r.listing_info_id
-        FOR UPDATE OF li`,
+                           AND ${fetchesImages('later')})`,
     [rowIds, options.overrideManual],
   );
   if (!owners.length) return 0;
@@ -267,7 +291,8 @@ export async function markForRefetch(db: Queryable, runId: number, choice: { ima
   const where = [`job_id = $1`, `source_url ~* '^https?://[^\\s]+$'`];
   if (choice.imageId !== undefined) where.push(`id = $${params.push(choice.imageId)}`);
   else if (choice.failedOnly) where.push(`status = 'failed'`);
-  else where.push(`status IN ('failed', 'stored')`);
+  // all: a pending image too, whose job may have been lost
+  else where.push(`status IN ('failed', 'stored', 'pending')`);
   const { rows } = await db.query<{ url_key: string; source_url: string }>(
     `UPDATE staging.images SET status = 'pending' WHERE ${where.join(' AND ')} RETURNING url_key, source_url`,
     params,

@@ -113,6 +113,13 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
       WHERE pb.listing_id IS NULL AND pb.action IN ('insert', 'update')`,
   );
 
+  // The batch's existing records are locked now, in id order, before anything of theirs is written:
+  // an image job adding to one of their galleries (src/db/images.ts refreshGalleries) locks them the
+  // same way, so the two wait for each other instead of deadlocking over listing_images.
+  await db.query(
+    `SELECT li.id FROM public.listing_info li WHERE li.id IN (SELECT listing_info_id FROM promote_batch) ORDER BY li.id FOR UPDATE OF li`,
+  );
+
   // A stale insert whose record exists by now becomes an update of it, part by part, so its values
   // still arrive under the merge policy and authority rules instead of being dropped.
   await db.query(

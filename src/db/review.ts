@@ -5,6 +5,7 @@ import {
   matchCandidate, recordActions, reviewStatuses, stagedRow, type MatchCandidate, type RecordAction, type ReviewStatus,
   type RowsQuery, type StagedRow, type StagingCounts,
 } from '../contract/runs';
+import { stageRunImages } from './images';
 import { computeActions, proposeRows, countResults } from './stage-run';
 import { containsPattern, type Queryable } from './pool';
 
@@ -227,6 +228,8 @@ export async function approveRows(
   if (overriding) {
     await proposeRows(db, runId);
     await countResults(db, runId);
+    // a row that became an insert or an update gets its images staged (their jobs are queued once this commits)
+    await stageRunImages(db, runId, selection.ids);
   }
   return updated.rowCount ?? 0;
 }

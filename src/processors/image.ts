@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import type { PipelineContext } from '../context';
 import { inTransaction } from '../db/pool';
 import { imagesToFetch, recordImageOutcomes, refreshGalleries, type ImageOutcome, type ImageToFetch } from '../db/images';
-import { HttpError, httpClientFromSettings, type HttpBufferResponse } from '../http/client';
+import { HttpError, httpClientFromSettings, redactUrl, type HttpBufferResponse } from '../http/client';
 import { BadImage, makePicture, type MadeFile, type Picture } from '../images/picture';
 import { countBlobBytesWritten, countImageFetch, type ImageFetchOutcome } from '../metrics';
 import { HostLeases } from '../queues/host-leases';
@@ -27,8 +27,14 @@ export const imageProcessor: Processor<'image'> = {
     const images = await imagesToFetch(ctx.db, runId, urlKey);
     if (!images.length) return 'skipped'; // fetched already (an earlier try, a re-fetch's other job)
     const url = images[0]!.source_url;
-    const host = new URL(url).host.toLowerCase();
     const s = ctx.settings;
+    const host = hostOf(url);
+    if (!host) {
+      await inTransaction(ctx.db, (client) => recordImageOutcomes(client, images.map((image) => ({
+        image, outcome: { status: 'failed', failure: 'not a valid URL', transient: false, etag: null, last_modified: null },
+      }))));
+      return 'success';
+    }
 
     const lease = await new HostLeases(ctx.redis, s.QUEUE_PREFIX).take(`image-host:${host}`, s.IMAGE_HOST_CONCURRENCY, s.IMAGE_FETCH_TIMEOUT_MS * 2 + 60_000);
     if (!lease) throw new RetryLater(250 + Math.floor(Math.random() * 500), `${s.IMAGE_HOST_CONCURRENCY} downloads from ${host} are in flight`);
@@ -36,7 +42,7 @@ export const imageProcessor: Processor<'image'> = {
     try {
       const slot = await new RateLimiter(ctx.redis, s.QUEUE_PREFIX).acquire(`image-host:${host}`, s.IMAGE_HOST_RATE_PER_SEC);
       if (!slot.granted) throw new RetryLater(slot.retryAfterMs, `the rate for ${host} is used up`);
-      fetched = await fetchImage(ctx, images[0]!, job.isFinalAttempt);
+      fetched = await fetchImage(ctx, images, job.isFinalAttempt);
     } finally {
       await lease.release();
     }
@@ -48,7 +54,7 @@ export const imageProcessor: Processor<'image'> = {
       await refreshGalleries(client, images.map((image) => image.row_id),
         { similarBits: s.IMAGE_SIMILAR_BITS, overrideManual: step.config.promote.override_manual });
     });
-    if (!fetched.picture && fetched.outcome.status === 'failed') ctx.log.info({ url: redacted(url), reason: fetched.outcome.failure }, 'image failed');
+    if (!fetched.picture && fetched.outcome.status === 'failed') ctx.log.info({ url: redactUrl(url), reason: fetched.outcome.failure }, 'image failed');
     return 'success';
   },
 };
@@ -62,19 +68,13 @@ type Fetched =
   | { picture?: undefined; outcome: ImageOutcome };
 
 /** Downloads and makes the picture; what went wrong becomes the image's failure, unless another try may fix it. */
-async function fetchImage(ctx: PipelineContext, earlier: ImageToFetch, isFinalAttempt: boolean): Promise<Fetched> {
+async function fetchImage(ctx: PipelineContext, images: ImageToFetch[], isFinalAttempt: boolean): Promise<Fetched> {
   const s = ctx.settings;
   const http = httpClientFromSettings(s, { timeoutMs: s.IMAGE_FETCH_TIMEOUT_MS, maxBytes: s.IMAGE_MAX_BYTES, retries: 0 });
-  // conditional only when there is something to keep: a stored copy, or a failure to repeat
-  const conditional = earlier.sha256 || earlier.failure;
   let response: HttpBufferResponse;
   try {
-    response = await http.getBuffer(earlier.source_url, {
-      headers: {
-        accept: 'image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.5',
-        'if-none-match': conditional ? earlier.etag ?? undefined : undefined,
-        'if-modified-since': conditional ? earlier.last_modified ?? undefined : undefined,
-      },
+    response = await http.getBuffer(images[0]!.source_url, {
+      headers: { accept: 'image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.5', ...conditionalHeaders(images) },
     });
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
@@ -82,7 +82,7 @@ async function fetchImage(ctx: PipelineContext, earlier: ImageToFetch, isFinalAt
       || (error.kind === 'status' && (error.status === 429 || (error.status ?? 0) >= 500));
     count(error.kind === 'too_large' ? 'too_large' : error.status === 404 || error.status === 410 ? 'not_found' : 'failed');
     if (transient && !isFinalAttempt) throw new TransientImageFailure(error.message);
-    return { outcome: { status: 'failed', failure: failureOf(error, s.IMAGE_MAX_BYTES, s.IMAGE_FETCH_TIMEOUT_MS), etag: null, last_modified: null } };
+    return { outcome: { status: 'failed', failure: failureOf(error, s.IMAGE_MAX_BYTES, s.IMAGE_FETCH_TIMEOUT_MS), transient, etag: null, last_modified: null } };
   }
   const validators = { etag: header(response, 'etag'), last_modified: header(response, 'last-modified') };
   if (response.status === 304) {
@@ -98,7 +98,7 @@ async function fetchImage(ctx: PipelineContext, earlier: ImageToFetch, isFinalAt
   } catch (error) {
     if (!(error instanceof BadImage)) throw error;
     count(error.message.startsWith('not an image') ? 'not_image' : error.message.startsWith('too large') ? 'too_large' : 'failed');
-    return { outcome: { status: 'failed', failure: error.message, ...validators } };
+    return { outcome: { status: 'failed', failure: error.message, transient: false, ...validators } };
   }
 }
 
@@ -151,4 +151,24 @@ function count(outcome: ImageFetchOutcome): void {
 
 const bufferStream = (data: Buffer) => Readable.from([data]);
 
-const redacted = (url: string) => url.replace(/\?.*$/, '?…');
+/**
+ * "Changed since?" only when every image of the URL holds the same earlier answer (the same stored
+ * copy, or the same failure) with its validators: a 304 then stands for all of them. An image never
+ * fetched, or one whose earlier try got no answer, asks plainly.
+ */
+function conditionalHeaders(images: ImageToFetch[]): Record<string, string> {
+  const answerOf = (image: ImageToFetch) => (image.sha256 && image.canonical_url ? `stored ${image.sha256}` : image.failure ? `failed ${image.failure}` : null);
+  const first = images[0]!;
+  const answer = answerOf(first);
+  if (!answer || (!first.etag && !first.last_modified)) return {};
+  if (images.some((image) => answerOf(image) !== answer || image.etag !== first.etag || image.last_modified !== first.last_modified)) return {};
+  return { ...(first.etag ? { 'if-none-match': first.etag } : {}), ...(first.last_modified ? { 'if-modified-since': first.last_modified } : {}) };
+}
+
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).host.toLowerCase() || null;
+  } catch {
+    return null;
+  }
+}

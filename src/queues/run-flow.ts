@@ -45,9 +45,16 @@ export async function enqueueStageFlow(ctx: PipelineContext, runId: number, file
  * One `image` job per URL of the run still to fetch, a page at a time. A re-fetch gives its jobs new
  * ids (`refetchAt`): the first job of a URL may be kept as completed, and an add of its id does nothing.
  */
-export async function enqueueImageJobs(ctx: PipelineContext, runId: number, refetch?: { urls: ImageUrl[]; at: number }): Promise<number> {
+export async function enqueueImageJobs(ctx: PipelineContext, runId: number, refetch?: { urls: ImageUrl[]; at: number },
+  options: { replaceFinished?: boolean } = {}): Promise<number> {
   const s = ctx.settings;
-  const add = (urls: ImageUrl[]) => ctx.queues.image.addBulk(urls.map(({ urlKey, url }) => ({
+  const add = async (urls: ImageUrl[]) => {
+    // on resume: a URL whose first job is kept as finished (its images were left pending, its outcome
+    // never recorded) gets that job removed, so the add below is not ignored
+    if (options.replaceFinished) await removeFinishedImageJobs(ctx, runId, urls);
+    await addJobs(urls);
+  };
+  const addJobs = (urls: ImageUrl[]) => ctx.queues.image.addBulk(urls.map(({ urlKey, url }) => ({
     // the URL is for people reading Bull Board (its secrets redacted); the job goes by its key
     name: 'image', data: { runId, urlKey, url: redactUrl(url).slice(0, 2000) },
     opts: {
@@ -71,6 +78,13 @@ export async function enqueueImageJobs(ctx: PipelineContext, runId: number, refe
 }
 
 const imagePage = 1_000;
+
+async function removeFinishedImageJobs(ctx: PipelineContext, runId: number, urls: ImageUrl[]): Promise<void> {
+  for (const { urlKey } of urls) {
+    const job = await ctx.queues.image.getJob(jobIds.image(runId, urlKey));
+    if (job && ['completed', 'failed'].includes(await job.getState())) await job.remove().catch(() => undefined);
+  }
+}
 
 export async function enqueuePromote(ctx: PipelineContext, runId: number): Promise<void> {
   await ctx.queues.promote.add('promote', { runId }, { jobId: jobIds.promote(runId) });
@@ -132,7 +146,7 @@ export async function resumeRuns(ctx: PipelineContext): Promise<number> {
   const runs = await runsToResume(ctx.db);
   for (const run of runs) await resumeRun(ctx, run);
   // images are not a step of the run: a run waiting for review may still have some to fetch
-  for (const runId of await runsWithPendingImages(ctx.db)) await enqueueImageJobs(ctx, runId);
+  for (const runId of await runsWithPendingImages(ctx.db)) await enqueueImageJobs(ctx, runId, undefined, { replaceFinished: true });
   return runs.length;
 }
 
