@@ -42,7 +42,10 @@ export const stagedImage = z.object({
   /** where the source said the image is */
   source_url: z.string(),
   status: z.enum(imageStatuses),
-  /** why a failed image failed, in words (a 404, a timeout, HTML served as an image, too many pixels…) */
+  /**
+   * why a failed image failed, in words (a 404, a timeout, HTML served as an image, too many pixels…);
+   * on a stored image, why its last re-fetch got no answer (the stored copy stays)
+   */
   failure: z.string().nullable(),
   /** our stored copy (never the source's host); null until stored */
   canonical_url: z.string().nullable(),
@@ -66,9 +69,10 @@ export const imagesReply = z.object({ images: z.array(stagedImage), total: z.num
 export type ImagesReply = z.infer<typeof imagesReply>;
 
 /**
- * `POST /jobs/:id/images/refetch {failed_only?, image_id?}`: one image (image_id), or the run's failed
- * images (failed_only, the default), or every image of the run (failed_only: false). A re-fetch sends
- * the earlier answer's ETag / Last-Modified, so an unchanged image costs no download.
+ * `POST /jobs/:id/images/refetch {failed_only?, image_id?}`: one image whatever its status (image_id;
+ * failed_only is then not read), or the run's failed images (failed_only, the default), or every image
+ * of the run (failed_only: false). A re-fetch sends the earlier answer's ETag / Last-Modified, so an
+ * unchanged image costs no download.
  */
 export const refetchBody = z.object({
   failed_only: z.boolean({ error: 'expected true or false' }).default(true),
