@@ -1,4 +1,5 @@
-// What to benchmark: `npm run bench -- --rows 10k,100k --concurrency 2`, or BENCH_ROWS=10000,100000.
+// What to benchmark: `npm run bench -- --rows 10k,100k --concurrency 2`, or BENCH_ROWS=10000,100000;
+// `-- --only images` (or BENCH_ONLY=images) runs that one section alone.
 import { parseArgs } from 'node:util';
 
 export interface BenchOptions {
@@ -9,7 +10,13 @@ export interface BenchOptions {
   /** the server the throwaway database is created on (its own database is added to the path) */
   postgresUrl: string;
   redisUrl: string;
+  /** one section run alone (the others need the pipeline section's runs); null: every section */
+  only: BenchSection | null;
 }
+
+/** The sections that run alone: what they measure does not depend on the pipeline section's runs. */
+export const soloSections = ['images'] as const;
+export type BenchSection = (typeof soloSections)[number];
 
 export const defaultSizes = '10000,100000';
 
@@ -26,7 +33,7 @@ export function parseRowCount(text: string): number {
 export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const { values } = parseArgs({
     args: argv,
-    options: { rows: { type: 'string' }, concurrency: { type: 'string' } },
+    options: { rows: { type: 'string' }, concurrency: { type: 'string' }, only: { type: 'string' } },
     strict: true,
   });
   const sizes = (values.rows ?? env.BENCH_ROWS ?? defaultSizes).split(',').filter((part) => part.trim()).map(parseRowCount);
@@ -35,10 +42,15 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw new Error(`--concurrency: expected a whole number from 1 to 64 (got ${values.concurrency})`);
   }
+  const only = values.only ?? env.BENCH_ONLY ?? null;
+  if (only !== null && !(soloSections as readonly string[]).includes(only)) {
+    throw new Error(`--only / BENCH_ONLY: "${only}" is not a section that runs alone; expected one of ${soloSections.join(', ')}`);
+  }
   return {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     concurrency,
     postgresUrl: env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432',
     redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    only: only as BenchSection | null,
   };
 }

@@ -1,8 +1,9 @@
 // `npm run bench [-- --rows 10k,100k --concurrency 2]`: CSV runs of generated listings through the
 // real HTTP API and BullMQ workers (in this process), timed from upload to awaiting_review, beside
 // two baselines on the same file and this process's peak memory; the other sources' import rate at the
-// largest size (sources.ts); then worker processes (fleet.ts) and
-// issue 9's geocoding and matching figures (geocode-match.ts). Exits 1 when a run fails.
+// largest size (sources.ts); then worker processes (fleet.ts),
+// issue 9's geocoding and matching figures (geocode-match.ts) and issue 11's image worker (images.ts).
+// `-- --only images` runs the images section alone. Exits 1 when a run fails.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { bestOf, copyOnly, parseOnly, type BaselineTiming } from './baselines';
 import { startBenchEnvironment, type BenchEnvironment } from './environment';
 import { benchFleet, type FleetResult } from './fleet';
 import { benchGeocodeMatch, geocodeMatchReport, type GeocodeMatchResult } from './geocode-match';
+import { benchImages, imageListings, imagesReport, type ImagesResult } from './images';
 import { listingColumns, writeListingsCsv } from './listings-csv';
 import { measurePeakMemory, type MemoryPeak } from './memory';
 import { parseBenchOptions, type BenchOptions } from './options';
@@ -105,7 +107,8 @@ function fleetReport(fleet: FleetResult): string {
 }
 
 function report(results: SizeResult[], options: BenchOptions, fleet: FleetResult | null, geocodeMatch: GeocodeMatchResult | null,
-  sources: SourceFigure[]): string {
+  sources: SourceFigure[], images: ImagesResult | null): string {
+  if (options.only === 'images') return images ? imagesReport(images) : 'Images: no figures (the section failed)';
   const stepSum = (r: SizeResult) => Object.values(r.run.steps).reduce((sum, ms) => sum + ms, 0);
   const sections = [
     table('Pipeline: upload start → awaiting_review, through the HTTP API', [
@@ -153,12 +156,14 @@ function report(results: SizeResult[], options: BenchOptions, fleet: FleetResult
   }
   if (fleet) sections.push(fleetReport(fleet));
   if (geocodeMatch) sections.push(geocodeMatchReport(geocodeMatch));
+  if (images) sections.push(imagesReport(images));
   return sections.join('\n\n');
 }
 
 async function main(): Promise<number> {
   const options = parseBenchOptions(process.argv.slice(2), process.env);
-  say(`Starting the product on a throwaway database for ${options.sizes.map(count).join(', ')} rows…`);
+  say(options.only ? `Starting the product on a throwaway database for the ${options.only} section alone…`
+    : `Starting the product on a throwaway database for ${options.sizes.map(count).join(', ')} rows…`);
   const env = await startBenchEnvironment(options);
   process.once('SIGINT', () => void env.close().finally(() => process.exit(130)));
 
@@ -166,11 +171,13 @@ async function main(): Promise<number> {
   let fleet: FleetResult | null = null;
   let geocodeMatch: GeocodeMatchResult | null = null;
   const sources: SourceFigure[] = [];
+  let images: ImagesResult | null = null;
   let failure: string | null = null;
   let machine = '';
   try {
     machine = await describeMachine(env, options);
-    for (const rows of options.sizes) {
+    // --only images: the pipeline section and those built on its runs are skipped
+    for (const rows of options.only ? [] : options.sizes) {
       try {
         results.push(await benchSize(env, rows));
       } catch (error) {
@@ -178,7 +185,7 @@ async function main(): Promise<number> {
         break; // a larger size would fail the same way, only slower
       }
     }
-    if (!failure) {
+    if (!failure && !options.only) {
       // the other sources at the largest size, right after its CSV run, so the machine's state is alike
       const rows = options.sizes[options.sizes.length - 1]!;
       try {
@@ -192,7 +199,7 @@ async function main(): Promise<number> {
         failure = `sources at ${count(rows)} rows: ${(error as Error).message}`;
       }
     }
-    if (!failure) {
+    if (!failure && !options.only) {
       const rows = options.sizes[options.sizes.length - 1]!;
       try {
         fleet = await benchFleet(env, rows, options.concurrency, runTimeoutMs(rows), say);
@@ -204,16 +211,24 @@ async function main(): Promise<number> {
         failure = `fleet at ${count(rows)} rows: ${(error as Error).message}`;
       }
     }
-    if (!failure) {
+    if (!failure && !options.only) {
       // the matching time's production is the largest size's run, promoted
       const largest = results[results.length - 1]!;
       geocodeMatch = await benchGeocodeMatch(env, { runId: largest.run.runId, rows: largest.rows }, runTimeoutMs(largest.rows), say);
       failure = geocodeMatch.failure;
     }
+    if (!failure) {
+      // last: its own small runs, so the sections before it see the machine as they always did
+      try {
+        images = await benchImages(env, options.concurrency, runTimeoutMs(imageListings), say);
+      } catch (error) {
+        failure = `images: ${(error as Error).message}`;
+      }
+    }
   } finally {
     await env.close();
   }
-  process.stdout.write(`\n${machine}\n\n${report(results, options, fleet, geocodeMatch, sources)}\n`);
+  process.stdout.write(`\n${machine}\n\n${report(results, options, fleet, geocodeMatch, sources, images)}\n`);
   if (failure) say(`\nBENCH FAILED at ${failure}`);
   return failure ? 1 : 0;
 }
