@@ -38,14 +38,15 @@ export const imageProcessor: Processor<'image'> = {
 
     const lease = await new HostLeases(ctx.redis, s.QUEUE_PREFIX).take(`image-host:${host}`, s.IMAGE_HOST_CONCURRENCY, s.IMAGE_FETCH_TIMEOUT_MS * 2 + 60_000);
     if (!lease) throw new RetryLater(250 + Math.floor(Math.random() * 500), `${s.IMAGE_HOST_CONCURRENCY} downloads from ${host} are in flight`);
-    let fetched: Fetched;
+    let downloaded: Downloaded;
     try {
       const slot = await new RateLimiter(ctx.redis, s.QUEUE_PREFIX).acquire(`image-host:${host}`, s.IMAGE_HOST_RATE_PER_SEC);
       if (!slot.granted) throw new RetryLater(slot.retryAfterMs, `the rate for ${host} is used up`);
-      fetched = await fetchImage(ctx, images, job.isFinalAttempt);
+      downloaded = await download(ctx, images, job.isFinalAttempt);
     } finally {
-      await lease.release();
+      await lease.release(); // the host's slot is for the download only, not the resizing
     }
+    const fetched = 'outcome' in downloaded ? downloaded : await makeFrom(ctx, downloaded.response);
     if (fetched.picture) await storeCopies(ctx, images, fetched.picture, step.run.dmo_id);
     await inTransaction(ctx.db, async (client) => {
       await recordImageOutcomes(client, images.map((image) => ({
@@ -67,8 +68,11 @@ type Fetched =
   | { picture: Picture; outcome: { etag: string | null; last_modified: string | null } }
   | { picture?: undefined; outcome: ImageOutcome };
 
-/** Downloads and makes the picture; what went wrong becomes the image's failure, unless another try may fix it. */
-async function fetchImage(ctx: PipelineContext, images: ImageToFetch[], isFinalAttempt: boolean): Promise<Fetched> {
+/** A download's answer with a body, or the outcome it already is (a 304, a failure). */
+type Downloaded = { response: HttpBufferResponse } | { outcome: ImageOutcome; picture?: undefined };
+
+/** Downloads the URL once; what went wrong becomes the images' failure, unless another try may fix it. */
+async function download(ctx: PipelineContext, images: ImageToFetch[], isFinalAttempt: boolean): Promise<Downloaded> {
   const s = ctx.settings;
   const http = httpClientFromSettings(s, { timeoutMs: s.IMAGE_FETCH_TIMEOUT_MS, maxBytes: s.IMAGE_MAX_BYTES, retries: 0 });
   let response: HttpBufferResponse;
@@ -84,11 +88,17 @@ async function fetchImage(ctx: PipelineContext, images: ImageToFetch[], isFinalA
     if (transient && !isFinalAttempt) throw new TransientImageFailure(error.message);
     return { outcome: { status: 'failed', failure: failureOf(error, s.IMAGE_MAX_BYTES, s.IMAGE_FETCH_TIMEOUT_MS), transient, etag: null, last_modified: null } };
   }
-  const validators = { etag: header(response, 'etag'), last_modified: header(response, 'last-modified') };
   if (response.status === 304) {
     count('unchanged');
-    return { outcome: { status: 'unchanged', ...validators } };
+    return { outcome: { status: 'unchanged', ...validatorsOf(response) } };
   }
+  return { response };
+}
+
+/** The picture made from a downloaded body, or why it is none we store. */
+async function makeFrom(ctx: PipelineContext, response: HttpBufferResponse): Promise<Fetched> {
+  const s = ctx.settings;
+  const validators = validatorsOf(response);
   try {
     const picture = await makePicture(response.body, {
       maxPixels: s.IMAGE_MAX_PIXELS, variants: s.IMAGE_VARIANTS, format: s.IMAGE_FORMAT, quality: s.IMAGE_QUALITY,
@@ -144,6 +154,8 @@ const header = (response: HttpBufferResponse, name: string): string | null => {
   const value = response.headers[name];
   return typeof value === 'string' && value.length <= 500 ? value : null;
 };
+
+const validatorsOf = (response: HttpBufferResponse) => ({ etag: header(response, 'etag'), last_modified: header(response, 'last-modified') });
 
 function count(outcome: ImageFetchOutcome): void {
   countImageFetch(outcome);
