@@ -86,6 +86,7 @@ describe('GET /v1/listings', () => {
       location: { address: 'P2 Main Street', city: 'Halifax', state: null, zip: null, country: null, lat: 44.6488, lng: -63.5752 },
       listing_info: [{ dmo: { id: dmoId, name: 'Visit Nova Scotia' }, description: 'About Café Halifax.',
         contact: { website: null, phone: null, email: 'p2@example.org' } }],
+      images: [], // the gallery: no DMO sent this one a picture
     });
     // nothing of a hidden listing_info reaches the public, nor any admin field
     const text = JSON.stringify(list);

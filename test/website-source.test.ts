@@ -6,6 +6,7 @@ import { createHttpClient } from '../src/http/client';
 import type { TestContext } from './harness/context';
 import type { ApiClient } from './harness/http';
 import { approveAndPromote, makeListings, startPipelineUnderTest, waitForRun, type PipelineUnderTest } from './harness/pipeline';
+import { queueNames } from '../src/queues/names';
 import { ScrapedSite, type ScrapedPlace } from './fixtures/scraped-site';
 
 jest.setTimeout(90_000);
@@ -16,7 +17,9 @@ let admin: ApiClient;
 let site: ScrapedSite;
 
 beforeAll(async () => {
-  product = await startPipelineUnderTest();
+  // no image worker: the site's pages name images on the same host, and this file counts and times
+  // the scraper's own requests (downloading images is test/images.test.ts's)
+  product = await startPipelineUnderTest({}, queueNames.filter((queue) => queue !== 'image'));
   ({ t, admin } = product);
   site = await ScrapedSite.start();
 });
