@@ -10,6 +10,7 @@ import { DrupalSite, type DrupalFault } from './fixtures/drupal-site';
 import type { CommonFault, SitePlace } from './fixtures/site-server';
 import { WordPressSite, type WordPressFault } from './fixtures/wordpress-site';
 import { resolveConfig } from '../src/domain/config-params';
+import { queueNames } from '../src/queues/names';
 import { readPath } from '../src/domain/record-paths';
 import { httpClientFromSettings } from '../src/http/client';
 import { openDrupal } from '../src/sources/drupal';
@@ -28,7 +29,10 @@ let wordpress: WordPressSite;
 let drupal: DrupalSite;
 
 beforeAll(async () => {
-  product = await startPipelineUnderTest({ HTTP_TIMEOUT_MS: String(timeoutMs), HTTP_MAX_BYTES: String(maxBytes) });
+  // no image worker: the sites' records name images on the sites themselves, and these tests count
+  // each site's requests (downloading images is test/images.test.ts's)
+  product = await startPipelineUnderTest({ HTTP_TIMEOUT_MS: String(timeoutMs), HTTP_MAX_BYTES: String(maxBytes) },
+    queueNames.filter((queue) => queue !== 'image'));
   ({ t, admin } = product);
   wordpress = await WordPressSite.start([]);
   drupal = await DrupalSite.start([]);
