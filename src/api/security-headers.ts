@@ -4,7 +4,8 @@
 import type { RequestHandler } from 'express';
 
 // Mantine writes inline style attributes, hence 'unsafe-inline' for styles only; img-src allows https:
-// because listing images are shown from their sources' own hosts.
+// because our stored images may be served from a CDN (IMAGE_PUBLIC_URL); the UI never shows a
+// source's own image URL as an image.
 export const contentSecurityPolicy = [
   "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob: https:",
   "font-src 'self' data:", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'",
