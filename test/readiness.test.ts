@@ -9,7 +9,7 @@ import {
   approveAndPromote, createCsvSource, listingsCsv, makeListings, startCsvRun, startPipelineUnderTest, waitForRun,
   type PipelineUnderTest,
 } from './harness/pipeline';
-import { sleep } from './harness/wait';
+import { sleep, waitUntil } from './harness/wait';
 
 jest.setTimeout(120_000);
 
@@ -78,6 +78,8 @@ it('searches flooding every read connection leave /readyz at 200, end in 503 que
     })();
 
     // while every read connection waits on the lock: what PostgreSQL shows, and writes on the main pool
+    // (once /readyz has answered once: on a loaded machine its first connect can take longer than 300 ms)
+    await waitUntil('a first /readyz answer', async () => probes.length > 0 || null, 10_000, 20);
     await sleep(300);
     const during = await connectionsByPool(observer);
     const writes: { status: number; ms: number }[] = [];
