@@ -9,6 +9,9 @@ import type { Queryable } from './pool';
 export const urlKeyOf = (url: string) => crypto.createHash('sha256').update(url, 'utf8').digest('hex').slice(0, 32);
 const urlKeySql = (url: string) => `left(encode(sha256(convert_to(${url}, 'UTF8')), 'hex'), 32)`;
 
+/** SQL true when `url` can be fetched at all: an http(s) URL without white space. */
+const fetchableUrl = (url: string) => `${url} ~* '^https?://[^\\s]+$'`;
+
 /** A staged record whose image list is to be fetched: a new or changed list of a record to insert or update. */
 const fetchesImages = (r: string) => `(${r}.action IN ('insert', 'update') AND ${r}.images_action IN ('insert', 'update'))`;
 
@@ -35,7 +38,7 @@ const storedColumns = ['sha256', 'phash', 'width', 'height', 'format', 'bytes', 
  * image; one stored before for the same DMO record from the same URL is stored at once (no request);
  * a URL that is not http(s) fails at once. Idempotent: a retried stage keeps what is staged.
  */
-export async function stageRunImages(db: Queryable, runId: number, rowIds?: number[]): Promise<{ staged: number; pendingUrls: number }> {
+export async function stageRunImages(db: Queryable, runId: number, rowIds?: number[]): Promise<void> {
   // only these rows (a reviewer's override re-decided them), or the whole run
   const onlyRows = (r: string) => (rowIds ? `AND ${r}.id = ANY($2::bigint[])` : '');
   const params = rowIds ? [runId, rowIds] : [runId];
@@ -48,8 +51,8 @@ export async function stageRunImages(db: Queryable, runId: number, rowIds?: numb
   await db.query(
     `INSERT INTO staging.images (job_id, row_id, dmo_id, rank, source_url, url_key, folder, status, failure)
      SELECT r.job_id, r.id, r.dmo_id, img.ord - 1, img.url, ${urlKeySql('img.url')}, coalesce(r.listing_id::text, 's' || r.id),
-            CASE WHEN img.url ~* '^https?://[^\\s]+$' THEN 'pending' ELSE 'failed' END,
-            CASE WHEN img.url ~* '^https?://[^\\s]+$' THEN NULL ELSE 'not an http(s) URL' END
+            CASE WHEN ${fetchableUrl('img.url')} THEN 'pending' ELSE 'failed' END,
+            CASE WHEN ${fetchableUrl('img.url')} THEN NULL ELSE 'not an http(s) URL' END
        FROM staging.rows r, jsonb_array_elements_text(r.images) WITH ORDINALITY AS img(url, ord)
       WHERE r.job_id = $1 AND r.file_seq > 0 AND ${fetchesImages('r')} ${onlyRows('r')}
      ON CONFLICT (row_id, rank) DO NOTHING`,
@@ -63,12 +66,6 @@ export async function stageRunImages(db: Queryable, runId: number, rowIds?: numb
         AND s.dmo_id = i.dmo_id AND s.source_id = r.source_id AND s.url_key = i.url_key`,
     params,
   );
-  const { rows } = await db.query<{ staged: number; pending: number }>(
-    `SELECT count(*)::int AS staged, count(DISTINCT url_key) FILTER (WHERE status = 'pending')::int AS pending
-       FROM staging.images WHERE job_id = $1`,
-    [runId],
-  );
-  return { staged: rows[0]!.staged, pendingUrls: rows[0]!.pending };
 }
 
 /** An image URL of a run, by its key: what one image job fetches. */
@@ -202,8 +199,19 @@ const failedUnlessStored = `fetched_at = now(),
   failure = CASE WHEN sha256 IS NOT NULL AND canonical_url IS NOT NULL THEN 'the last re-fetch got no answer, the stored copy stays: ' || $2::text
                  ELSE $2::text END`;
 
-/** The columns production keeps of a kept image, from staged image `i`. */
-export const productionImageColumns = '(listing_info_id, image, rank, sha256, phash, width, height, variants)';
+/**
+ * What production gets of records' images: their kept stored images (keptImage) as listing_images
+ * rows, ranked again from 0 in the source's order. `from` joins staging.images `i` to what says which
+ * listing_info each record is (`infoId`, one record per `record` value); promote and
+ * refreshGalleries both write through it.
+ */
+export function insertProductionImages(from: string, infoId: string, record: string, where: string, similarBits: number): string {
+  return `INSERT INTO public.listing_images (listing_info_id, image, rank, sha256, phash, width, height, variants)
+     SELECT ${infoId}, i.canonical_url, (row_number() OVER (PARTITION BY ${record} ORDER BY i.rank) - 1)::int,
+            i.sha256, i.phash, i.width, i.height, i.variants
+       FROM ${from}
+      WHERE ${where} AND ${keptImage('i', similarBits)}`;
+}
 
 /**
  * The galleries of these staged records that were promoted already, rewritten from their staged
@@ -235,11 +243,8 @@ export async function refreshGalleries(db: Queryable, rowIds: number[], options:
   const infoIds = owners.map((owner) => owner.listing_info_id);
   await db.query('DELETE FROM public.listing_images WHERE listing_info_id = ANY($1::int[])', [infoIds]);
   await db.query(
-    `INSERT INTO public.listing_images ${productionImageColumns}
-     SELECT r.listing_info_id, i.canonical_url, (row_number() OVER (PARTITION BY i.row_id ORDER BY i.rank) - 1)::int,
-            i.sha256, i.phash, i.width, i.height, i.variants
-       FROM staging.images i JOIN staging.rows r ON r.id = i.row_id
-      WHERE i.row_id = ANY($1::bigint[]) AND ${keptImage('i', options.similarBits)}`,
+    insertProductionImages('staging.images i JOIN staging.rows r ON r.id = i.row_id', 'r.listing_info_id', 'i.row_id',
+      'i.row_id = ANY($1::bigint[])', options.similarBits),
     [owners.map((owner) => owner.row_id)],
   );
   return owners.length;
@@ -252,34 +257,26 @@ export async function listRunImages(db: Queryable, runId: number, query: ImagesQ
   const params: unknown[] = [runId];
   const where = ['i.job_id = $1'];
   if (query.status) where.push(`i.status = $${params.push(query.status)}`);
-  const { rows } = await db.query<StagedImage & { total: number }>(
+  const { rows } = await db.query<StagedImage>(
     `SELECT i.id::int, i.job_id::int, i.row_id::int, r.source_id, r.name AS listing_name, r.listing_id, i.rank, i.source_url, i.status,
             i.failure, i.canonical_url, i.variants, i.width, i.height, i.format, i.bytes, i.sha256,
             (i.status = 'stored' AND NOT ${keptImage('i', similarBits)}) AS duplicate,
-            to_char(i.fetched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS fetched_at,
-            count(*) OVER ()::int AS total
+            to_char(i.fetched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS fetched_at
        FROM staging.images i JOIN staging.rows r ON r.id = i.row_id
       WHERE ${where.join(' AND ')}
       ORDER BY CASE i.status WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, i.row_id, i.rank
       LIMIT $${params.push(query.pageSize)} OFFSET $${params.push((query.page - 1) * query.pageSize)}`,
     params,
   );
-  const counts = await db.query<Record<ImageStatus, number>>(
+  const { rows: [counts] } = await db.query<ImageCounts>(
     `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'stored')::int AS stored,
             count(*) FILTER (WHERE status = 'failed')::int AS failed
        FROM staging.images WHERE job_id = $1`,
     [runId],
   );
-  const total = rows[0]?.total ?? (query.page > 1 ? await countImages(db, runId, query.status) : 0);
-  return { images: rows.map(({ total: _total, ...image }) => image), total, counts: counts.rows[0]! };
-}
-
-async function countImages(db: Queryable, runId: number, status?: ImageStatus): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM staging.images WHERE job_id = $1 ${status ? 'AND status = $2' : ''}`,
-    status ? [runId, status] : [runId],
-  );
-  return rows[0]!.n;
+  // the page's total is the counts' (of its status, or of all)
+  const total = query.status ? counts![query.status] : counts!.pending + counts!.stored + counts!.failed;
+  return { images: rows, total, counts: counts! };
 }
 
 /**
@@ -288,7 +285,7 @@ async function countImages(db: Queryable, runId: number, status?: ImageStatus): 
  */
 export async function markForRefetch(db: Queryable, runId: number, choice: { imageId?: number; failedOnly: boolean }): Promise<{ images: number; urls: ImageUrl[] }> {
   const params: unknown[] = [runId];
-  const where = [`job_id = $1`, `source_url ~* '^https?://[^\\s]+$'`];
+  const where = [`job_id = $1`, fetchableUrl('source_url')];
   if (choice.imageId !== undefined) where.push(`id = $${params.push(choice.imageId)}`);
   else if (choice.failedOnly) where.push(`status = 'failed'`);
   // all: a pending image too, whose job may have been lost

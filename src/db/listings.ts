@@ -528,7 +528,11 @@ async function publicRecords(db: Queryable, ids: number[], similarBits: number):
     [rows.map((row) => row.id)],
   );
   const galleries = new Map<number, ProductionImage[]>();
-  for (const image of images.rows) galleries.set(image.listing_id, [...(galleries.get(image.listing_id) ?? []), image]);
+  for (const image of images.rows) {
+    const gallery = galleries.get(image.listing_id) ?? [];
+    if (!gallery.length) galleries.set(image.listing_id, gallery);
+    gallery.push(image);
+  }
   return new Map(rows.map((row) => [row.id, {
     ...row,
     images: galleryOf((galleries.get(row.id) ?? []).map(asCopy), similarBits)

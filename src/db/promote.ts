@@ -4,7 +4,7 @@
 // a stale insert never makes a second listing.
 import { contactKeys } from '../domain/canonical';
 import type { MergePolicy, ResolvedConfig } from '../domain/config-params';
-import { keptImage, productionImageColumns } from './images';
+import { insertProductionImages } from './images';
 import { visibilityRules } from './listings';
 import type { Queryable } from './pool';
 
@@ -289,13 +289,8 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
     `DELETE FROM public.listing_images i USING promote_batch pb WHERE i.listing_info_id = pb.listing_info_id AND ${listWhen('images_action')}`,
   );
   // only the copies already stored, each picture once (keptImage); an image stored later is added by its job
-  await db.query(
-    `INSERT INTO public.listing_images ${productionImageColumns}
-     SELECT pb.listing_info_id, i.canonical_url, (row_number() OVER (PARTITION BY pb.id ORDER BY i.rank) - 1)::int,
-            i.sha256, i.phash, i.width, i.height, i.variants
-       FROM promote_batch pb JOIN staging.images i ON i.row_id = pb.id
-      WHERE pb.action IN ('insert', 'update') AND ${listWhen('images_action')} AND ${keptImage('i', imageSimilarBits)}`,
-  );
+  await db.query(insertProductionImages('promote_batch pb JOIN staging.images i ON i.row_id = pb.id', 'pb.listing_info_id', 'pb.id',
+    `pb.action IN ('insert', 'update') AND ${listWhen('images_action')}`, imageSimilarBits));
   await db.query(
     `DELETE FROM public.opening_dates d USING promote_batch pb WHERE d.listing_info_id = pb.listing_info_id AND ${listWhen('open_action')}`,
   );

@@ -9,7 +9,7 @@ import { inTransaction } from '../db/pool';
 import { imagesToFetch, recordImageOutcomes, refreshGalleries, type ImageOutcome, type ImageToFetch } from '../db/images';
 import { HttpError, httpClientFromSettings, redactUrl, type HttpBufferResponse } from '../http/client';
 import { BadImage, makePicture, type MadeFile, type Picture } from '../images/picture';
-import { countBlobBytesWritten, countImageFetch, type ImageFetchOutcome } from '../metrics';
+import { countBlobBytesWritten, countImageFetch } from '../metrics';
 import { HostLeases } from '../queues/host-leases';
 import { RateLimiter } from '../queues/rate-limiter';
 import { imageKey } from '../storage/blob-keys';
@@ -84,12 +84,12 @@ async function download(ctx: PipelineContext, images: ImageToFetch[], isFinalAtt
     if (!(error instanceof HttpError)) throw error;
     const transient = error.kind === 'timeout' || error.kind === 'network' || error.kind === 'retry_after_too_long'
       || (error.kind === 'status' && (error.status === 429 || (error.status ?? 0) >= 500));
-    count(error.kind === 'too_large' ? 'too_large' : error.status === 404 || error.status === 410 ? 'not_found' : 'failed');
+    countImageFetch(error.kind === 'too_large' ? 'too_large' : error.status === 404 || error.status === 410 ? 'not_found' : 'failed');
     if (transient && !isFinalAttempt) throw new TransientImageFailure(error.message);
     return { outcome: { status: 'failed', failure: failureOf(error, s.IMAGE_MAX_BYTES, s.IMAGE_FETCH_TIMEOUT_MS), transient, etag: null, last_modified: null } };
   }
   if (response.status === 304) {
-    count('unchanged');
+    countImageFetch('unchanged');
     return { outcome: { status: 'unchanged', ...validatorsOf(response) } };
   }
   return { response };
@@ -103,11 +103,11 @@ async function makeFrom(ctx: PipelineContext, response: HttpBufferResponse): Pro
     const picture = await makePicture(response.body, {
       maxPixels: s.IMAGE_MAX_PIXELS, variants: s.IMAGE_VARIANTS, format: s.IMAGE_FORMAT, quality: s.IMAGE_QUALITY,
     });
-    count('stored');
+    countImageFetch('stored');
     return { picture, outcome: validators };
   } catch (error) {
     if (!(error instanceof BadImage)) throw error;
-    count(error.message.startsWith('not an image') ? 'not_image' : error.message.startsWith('too large') ? 'too_large' : 'failed');
+    countImageFetch(error.message.startsWith('not an image') ? 'not_image' : error.message.startsWith('too large') ? 'too_large' : 'failed');
     return { outcome: { status: 'failed', failure: error.message, transient: false, ...validators } };
   }
 }
@@ -157,9 +157,6 @@ const header = (response: HttpBufferResponse, name: string): string | null => {
 
 const validatorsOf = (response: HttpBufferResponse) => ({ etag: header(response, 'etag'), last_modified: header(response, 'last-modified') });
 
-function count(outcome: ImageFetchOutcome): void {
-  countImageFetch(outcome);
-}
 
 const bufferStream = (data: Buffer) => Readable.from([data]);
 

@@ -52,16 +52,15 @@ export async function enqueueImageJobs(ctx: PipelineContext, runId: number, refe
     // on resume: a URL whose first job is kept as finished (its images were left pending, its outcome
     // never recorded) gets that job removed, so the add below is not ignored
     if (options.replaceFinished) await removeFinishedImageJobs(ctx, runId, urls);
-    await addJobs(urls);
+    await ctx.queues.image.addBulk(urls.map(({ urlKey, url }) => ({
+      // the URL is for people reading Bull Board (its secrets redacted); the job goes by its key
+      name: 'image', data: { runId, urlKey, url: redactUrl(url).slice(0, 2000) },
+      opts: {
+        ...jobOptionsOf.image, attempts: s.IMAGE_ATTEMPTS, backoff: { type: 'exponential', delay: s.IMAGE_RETRY_DELAY_MS },
+        jobId: refetch ? jobIds.imageRefetch(runId, urlKey, refetch.at) : jobIds.image(runId, urlKey),
+      },
+    })));
   };
-  const addJobs = (urls: ImageUrl[]) => ctx.queues.image.addBulk(urls.map(({ urlKey, url }) => ({
-    // the URL is for people reading Bull Board (its secrets redacted); the job goes by its key
-    name: 'image', data: { runId, urlKey, url: redactUrl(url).slice(0, 2000) },
-    opts: {
-      ...jobOptionsOf.image, attempts: s.IMAGE_ATTEMPTS, backoff: { type: 'exponential', delay: s.IMAGE_RETRY_DELAY_MS },
-      jobId: refetch ? jobIds.imageRefetch(runId, urlKey, refetch.at) : jobIds.image(runId, urlKey),
-    },
-  })));
   if (refetch) {
     for (let i = 0; i < refetch.urls.length; i += imagePage) await add(refetch.urls.slice(i, i + imagePage));
     return refetch.urls.length;
