@@ -257,26 +257,28 @@ export async function listRunImages(db: Queryable, runId: number, query: ImagesQ
   const params: unknown[] = [runId];
   const where = ['i.job_id = $1'];
   if (query.status) where.push(`i.status = $${params.push(query.status)}`);
-  const { rows } = await db.query<StagedImage>(
-    `SELECT i.id::int, i.job_id::int, i.row_id::int, r.source_id, r.name AS listing_name, r.listing_id, i.rank, i.source_url, i.status,
-            i.failure, i.canonical_url, i.variants, i.width, i.height, i.format, i.bytes, i.sha256,
-            (i.status = 'stored' AND NOT ${keptImage('i', similarBits)}) AS duplicate,
-            to_char(i.fetched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS fetched_at
-       FROM staging.images i JOIN staging.rows r ON r.id = i.row_id
-      WHERE ${where.join(' AND ')}
-      ORDER BY CASE i.status WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, i.row_id, i.rank
-      LIMIT $${params.push(query.pageSize)} OFFSET $${params.push((query.page - 1) * query.pageSize)}`,
+  // one statement, so one snapshot: the page and the counts never disagree while images settle
+  const { rows: [reply] } = await db.query<{ images: StagedImage[]; counts: ImageCounts }>(
+    `WITH page AS (
+       SELECT i.id::int, i.job_id::int, i.row_id::int, r.source_id, r.name AS listing_name, r.listing_id, i.rank, i.source_url, i.status,
+              i.failure, i.canonical_url, i.variants, i.width, i.height, i.format, i.bytes, i.sha256,
+              (i.status = 'stored' AND NOT ${keptImage('i', similarBits)}) AS duplicate,
+              to_char(i.fetched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS fetched_at,
+              CASE i.status WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END AS status_order
+         FROM staging.images i JOIN staging.rows r ON r.id = i.row_id
+        WHERE ${where.join(' AND ')}
+        ORDER BY status_order, i.row_id, i.rank
+        LIMIT $${params.push(query.pageSize)} OFFSET $${params.push((query.page - 1) * query.pageSize)})
+     SELECT coalesce((SELECT json_agg(to_jsonb(page) - 'status_order' ORDER BY status_order, row_id, rank) FROM page), '[]') AS images,
+            (SELECT json_build_object('pending', count(*) FILTER (WHERE status = 'pending'), 'stored', count(*) FILTER (WHERE status = 'stored'),
+                                      'failed', count(*) FILTER (WHERE status = 'failed'))
+               FROM staging.images WHERE job_id = $1) AS counts`,
     params,
   );
-  const { rows: [counts] } = await db.query<ImageCounts>(
-    `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'stored')::int AS stored,
-            count(*) FILTER (WHERE status = 'failed')::int AS failed
-       FROM staging.images WHERE job_id = $1`,
-    [runId],
-  );
+  const counts = reply!.counts;
   // the page's total is the counts' (of its status, or of all)
-  const total = query.status ? counts![query.status] : counts!.pending + counts!.stored + counts!.failed;
-  return { images: rows, total, counts: counts! };
+  const total = query.status ? counts[query.status] : counts.pending + counts.stored + counts.failed;
+  return { images: reply!.images, total, counts };
 }
 
 /**
