@@ -1,5 +1,6 @@
 // The same file through the cheapest possible paths, so pipeline ÷ baseline means the same on any
-// machine: (a) csv-parse reading it to nothing, (b) PostgreSQL COPY of its rows into a temp table.
+// machine: (a) csv-parse reading it to nothing, (b) PostgreSQL COPY of its rows into a temp table,
+// (c) one INSERT per row, each its own transaction: what a naive pipeline does.
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
@@ -47,6 +48,35 @@ export async function copyOnly(databaseUrl: string, file: string, columns: reado
     await pipeline(fs.createReadStream(file), sink);
     const ms = performance.now() - started;
     return { ms, rows: Number(sink.rowCount) };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * One INSERT per row, each committed on its own, into a bare table: the naive pipeline. It stops after
+ * `limitMs` (its rate is what compares, and at 1M rows it would take a quarter of an hour).
+ */
+export async function insertRowByRow(databaseUrl: string, file: string, columns: readonly string[], limitMs = 20_000): Promise<BaselineTiming> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const list = columns.map((column) => `${pg.escapeIdentifier(column)} text`).join(', ');
+    await client.query(`CREATE TEMP TABLE bench_insert (${list})`);
+    const insert = {
+      name: 'bench-insert',
+      text: `INSERT INTO bench_insert VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+    };
+    const records = fs.createReadStream(file).pipe(parse({ bom: true, from_line: 2, relax_column_count: true }));
+    const started = performance.now();
+    let rows = 0;
+    for await (const record of records as AsyncIterable<string[]>) {
+      await client.query({ ...insert, values: record });
+      rows += 1;
+      if (performance.now() - started > limitMs) break;
+    }
+    records.destroy();
+    return { ms: performance.now() - started, rows };
   } finally {
     await client.end();
   }

@@ -1,5 +1,5 @@
 // What to benchmark: `npm run bench -- --rows 10k,100k --concurrency 2`, or BENCH_ROWS=10000,100000;
-// `-- --only images` (or BENCH_ONLY=images) runs that one section alone.
+// `-- --only images` or `-- --only steps` (or BENCH_ONLY=…) runs that one section alone.
 import { parseArgs } from 'node:util';
 
 export interface BenchOptions {
@@ -15,7 +15,7 @@ export interface BenchOptions {
 }
 
 /** The sections that run alone: what they measure does not depend on the pipeline section's runs. */
-export const soloSections = ['images'] as const;
+export const soloSections = ['images', 'steps'] as const;
 export type BenchSection = (typeof soloSections)[number];
 
 export const defaultSizes = '10000,100000';

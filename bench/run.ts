@@ -19,6 +19,7 @@ import { parseBenchOptions, type BenchOptions } from './options';
 import { createBenchSource, pollMs, timeCsvRun, type RunTiming } from './pipeline-run';
 import { count, megabytes, ratio, seconds, table } from './report';
 import { benchWordPress, benchXlsx, sourcesReport, type SourceFigure } from './sources';
+import { benchSteps, stepsReport, type StepsResult } from './steps';
 import { chromiumAvailable, timeReviewInBrowser, type BrowserReviewTiming } from './review-browser';
 import { timeReviewPaging, type ReviewTiming } from './review-paging';
 
@@ -107,8 +108,9 @@ function fleetReport(fleet: FleetResult): string {
 }
 
 function report(results: SizeResult[], options: BenchOptions, fleet: FleetResult | null, geocodeMatch: GeocodeMatchResult | null,
-  sources: SourceFigure[], images: ImagesResult | null): string {
+  sources: SourceFigure[], images: ImagesResult | null, steps: StepsResult[]): string {
   if (options.only === 'images') return images ? imagesReport(images) : 'Images: no figures (the section failed)';
+  if (options.only === 'steps') return steps.length ? stepsReport(steps) : 'Steps: no figures (the section failed)';
   const stepSum = (r: SizeResult) => Object.values(r.run.steps).reduce((sum, ms) => sum + ms, 0);
   const sections = [
     table('Pipeline: upload start → awaiting_review, through the HTTP API', [
@@ -154,6 +156,7 @@ function report(results: SizeResult[], options: BenchOptions, fleet: FleetResult
   if (largest && sources.length) {
     sections.push(sourcesReport({ source: 'CSV upload', rows: largest.rows, bytes: largest.bytes, run: largest.run, memory: largest.memory }, sources));
   }
+  if (steps.length) sections.push(stepsReport(steps));
   if (fleet) sections.push(fleetReport(fleet));
   if (geocodeMatch) sections.push(geocodeMatchReport(geocodeMatch));
   if (images) sections.push(imagesReport(images));
@@ -172,6 +175,7 @@ async function main(): Promise<number> {
   let geocodeMatch: GeocodeMatchResult | null = null;
   const sources: SourceFigure[] = [];
   let images: ImagesResult | null = null;
+  const steps: StepsResult[] = [];
   let failure: string | null = null;
   let machine = '';
   try {
@@ -183,6 +187,14 @@ async function main(): Promise<number> {
       } catch (error) {
         failure = `${count(rows)} rows: ${(error as Error).message}`;
         break; // a larger size would fail the same way, only slower
+      }
+    }
+    for (const rows of !failure && (!options.only || options.only === 'steps') ? options.sizes : []) {
+      try {
+        steps.push(await benchSteps(env, rows, runTimeoutMs(rows), say));
+      } catch (error) {
+        failure = `steps at ${count(rows)} rows: ${(error as Error).message}`;
+        break;
       }
     }
     if (!failure && !options.only) {
@@ -217,7 +229,7 @@ async function main(): Promise<number> {
       geocodeMatch = await benchGeocodeMatch(env, { runId: largest.run.runId, rows: largest.rows }, runTimeoutMs(largest.rows), say);
       failure = geocodeMatch.failure;
     }
-    if (!failure) {
+    if (!failure && options.only !== 'steps') {
       // last: its own small runs, so the sections before it see the machine as they always did
       try {
         images = await benchImages(env, options.concurrency, runTimeoutMs(imageListings), say);
@@ -228,7 +240,7 @@ async function main(): Promise<number> {
   } finally {
     await env.close();
   }
-  process.stdout.write(`\n${machine}\n\n${report(results, options, fleet, geocodeMatch, sources, images)}\n`);
+  process.stdout.write(`\n${machine}\n\n${report(results, options, fleet, geocodeMatch, sources, images, steps)}\n`);
   if (failure) say(`\nBENCH FAILED at ${failure}`);
   return failure ? 1 : 0;
 }

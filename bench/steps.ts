@@ -1,0 +1,131 @@
+// Every step a DMO's listings go through, in one run of the bench, through the HTTP API: the first
+// import (upload → awaiting_review), promote of its inserts, an unchanged re-import of the same file,
+// a re-import with 5 % changes and its promote, and the review API on the first import's staged rows.
+// Beside each, in the same run on the same rows: a plain COPY of the file into a bare table (the
+// database's limit) and one INSERT per row (what a naive pipeline does).
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import fs from 'node:fs';
+import { bestOf, copyOnly, insertRowByRow, type BaselineTiming } from './baselines';
+import type { BenchEnvironment } from './environment';
+import { measurePeakMemory, type MemoryPeak } from './memory';
+import { createCsvSource, promoteRun, timeCsvRun, type RunTiming } from './pipeline-run';
+import { realisticColumns, realisticMapping, writeFirstExport, writeNextExport } from './realistic-listings';
+import { count, megabytes, ratio, seconds, table } from './report';
+import { timeReviewPaging, type ReviewTiming } from './review-paging';
+
+export type StepName = 'first import' | 'promote inserts' | 'unchanged re-import' | 're-import, 5 % changed' | 'promote 5 % changes';
+
+export interface StepFigure {
+  step: StepName;
+  /** rows of the file the step reads, or rows it promotes */
+  rows: number;
+  ms: number;
+  /** the product's peak memory and longest event-loop stall during the step */
+  memory: MemoryPeak;
+  stallMs: number;
+}
+
+export interface StepsResult {
+  rows: number;
+  bytes: number;
+  copy: BaselineTiming;
+  insert: BaselineTiming;
+  steps: StepFigure[];
+  review: { baselineMs: number; timings: ReviewTiming[] };
+}
+
+/** Rows per second of the step, of COPY and of INSERT: the step's share of each is what compares across machines. */
+export const rate = (rows: number, ms: number) => rows / (ms / 1000);
+
+async function measured(step: StepName, rows: number, fn: () => Promise<number>): Promise<StepFigure> {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  try {
+    const { value: ms, memory } = await measurePeakMemory(fn);
+    return { step, rows, ms, memory, stallMs: delay.max / 1e6 };
+  } finally {
+    delay.disable();
+  }
+}
+
+function assertResults(run: RunTiming, wanted: Record<string, number>): void {
+  for (const [key, value] of Object.entries(wanted)) {
+    if (run.results[key] !== value) throw new Error(`run ${run.runId}: ${key} ${run.results[key]}, expected ${value} (${JSON.stringify(run.results)})`);
+  }
+}
+
+export async function benchSteps(env: BenchEnvironment, rows: number, timeoutMs: number, say: (line: string) => void): Promise<StepsResult> {
+  const first = path.join(env.csvDir, `export-${rows}.csv`);
+  const next = path.join(env.csvDir, `export-${rows}-next.csv`);
+  const bytes = await writeFirstExport(first, rows);
+  const changes = await writeNextExport(next, rows);
+  const copy = await bestOf(rows >= 1_000_000 ? 1 : 3, () => copyOnly(env.settings.DATABASE_URL, first, realisticColumns));
+  const insert = await insertRowByRow(env.settings.DATABASE_URL, first, realisticColumns);
+  say(`steps, ${count(rows)} rows (${megabytes(bytes)} MB): COPY ${seconds(copy.ms)} s, row-by-row INSERT ${count(Math.round(rate(insert.rows, insert.ms)))} rows/s`);
+
+  // The image worker stays paused: its downloads are the images section's; here the images cost
+  // what staging them costs, and their jobs are dropped at the end.
+  const imageWorkers = env.workers.filter((worker) => worker.name.endsWith('image'));
+  await Promise.all(imageWorkers.map((worker) => worker.pause()));
+  try {
+    const { configId } = await createCsvSource(env.api, `Steps ${rows} listings`, {
+      import: { source_id_column: 'ID' }, transform: { map_fields: realisticMapping },
+    });
+    const steps: StepFigure[] = [];
+    let firstRun: RunTiming | null = null;
+    steps.push(await measured('first import', rows, async () => {
+      firstRun = await timeCsvRun(env.api, env.ctx, configId, first, timeoutMs);
+      return firstRun.wallMs;
+    }));
+    assertResults(firstRun!, { records_total: rows, records_new: rows, records_error: 0 });
+    say(`steps: first import ${seconds(steps[0]!.ms)} s; timing the review API…`);
+    const review = await timeReviewPaging(env.api, firstRun!.runId, rows);
+
+    steps.push(await measured('promote inserts', rows, () => promoteRun(env.api, firstRun!.runId, timeoutMs)));
+    say(`steps: promote of ${count(rows)} inserts ${seconds(steps[1]!.ms)} s`);
+
+    let unchanged: RunTiming | null = null;
+    steps.push(await measured('unchanged re-import', rows, async () => {
+      unchanged = await timeCsvRun(env.api, env.ctx, configId, first, timeoutMs);
+      return unchanged.wallMs;
+    }));
+    assertResults(unchanged!, { records_total: rows, records_unchanged: rows });
+    await env.api.post(`/api/v1/pipeline/jobs/${unchanged!.runId}/discard`, {}, [200]);
+    say(`steps: unchanged re-import ${seconds(steps[2]!.ms)} s`);
+
+    const nextRows = rows - changes.deleted + changes.inserted;
+    let changed: RunTiming | null = null;
+    steps.push(await measured('re-import, 5 % changed', nextRows, async () => {
+      changed = await timeCsvRun(env.api, env.ctx, configId, next, timeoutMs);
+      return changed.wallMs;
+    }));
+    assertResults(changed!, { records_new: changes.inserted, records_updated: changes.updated, records_deleted: changes.deleted });
+    const changedRows = changes.inserted + changes.updated + changes.deleted;
+    steps.push(await measured('promote 5 % changes', changedRows, () => promoteRun(env.api, changed!.runId, timeoutMs)));
+    say(`steps: re-import with 5 % changes ${seconds(steps[3]!.ms)} s, its promote ${seconds(steps[4]!.ms)} s`);
+    return { rows, bytes, copy, insert, steps, review };
+  } finally {
+    await env.ctx.queues.image.drain(true);
+    for (const worker of imageWorkers) worker.resume();
+    fs.rmSync(first, { force: true });
+    fs.rmSync(next, { force: true });
+  }
+}
+
+export function stepsReport(results: StepsResult[]): string {
+  return [
+    table('Every step through the HTTP API, beside a plain COPY of the same file into a bare table and one INSERT per row (same run)',
+      ['rows', 'step', 'rows in step', 'wall s', 'rows/s', '÷ COPY rate', '× INSERT rate', 'peak RSS MB', 'peak heap MB', 'longest stall ms'],
+      results.flatMap((r) => r.steps.map((s) => [count(r.rows), s.step, count(s.rows), seconds(s.ms), count(Math.round(rate(s.rows, s.ms))),
+        `${((100 * rate(s.rows, s.ms)) / rate(r.copy.rows, r.copy.ms)).toFixed(1)} %`, ratio(rate(s.rows, s.ms) / rate(r.insert.rows, r.insert.ms)),
+        megabytes(s.memory.peakRss), megabytes(s.memory.peakHeap), s.stallMs.toFixed(0)]))),
+    table('Baselines on the first export', ['rows', 'file MB', 'COPY s', 'COPY rows/s', 'row-by-row INSERT rows/s', 'INSERT rows timed'],
+      results.map((r) => [count(r.rows), megabytes(r.bytes), seconds(r.copy.ms), count(Math.round(rate(r.copy.rows, r.copy.ms))),
+        count(Math.round(rate(r.insert.rows, r.insert.ms))), count(r.insert.rows)])),
+    table('The review API on the first import\'s staged rows (pageSize 50, median of 5), against GET /jobs/:id',
+      ['rows', 'request', 'ms', '÷ GET /jobs/:id'],
+      results.flatMap((r) => r.review.timings.map((t) => [count(r.rows), t.label, t.ms.toFixed(1), ratio(t.ms / r.review.baselineMs)]))),
+  ].join('\n\n');
+}
+
