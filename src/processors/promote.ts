@@ -6,7 +6,8 @@ import { applyRunEvent, setRunProgress } from '../db/runs';
 import { rowsProcessed } from '../metrics';
 import { loadRunStep, type Processor } from './processor';
 
-export const promoteBatchSize = 500;
+/** Approved rows per transaction: about 2 MB of listing rows (DESIGN.md's batch size), as transform's. */
+export const promoteBatchSize = 2_000;
 
 export const promoteProcessor: Processor<'promote'> = {
   queue: 'promote',
@@ -22,10 +23,14 @@ export const promoteProcessor: Processor<'promote'> = {
     let done = rows[0]!.done;
     const total = rows[0]!.total;
     await setRunProgress(ctx.db, runId, 'promote', done, total);
+    let afterId = 0;
     for (;;) {
       const applied = await inTransaction(ctx.db, async (client) => {
-        const ids = await nextPromoteBatch(client, runId, promoteBatchSize);
+        const ids = await nextPromoteBatch(client, runId, promoteBatchSize, afterId);
         if (ids.length) await promoteBatch(client, runId, ids, config.promote, ctx.settings.IMAGE_SIMILAR_BITS);
+        return ids;
+      }).then((ids) => {
+        afterId = ids[ids.length - 1] ?? afterId;
         return ids.length;
       });
       if (!applied) break;
