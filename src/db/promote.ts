@@ -85,9 +85,6 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
     config.conflict_resolution[table] ?? config.merge_policy;
   const manualOk = config.override_manual ? 'true' : 'false';
 
-  // Each statement touches one batch's rows: JIT compiling them (planned for jsonb_array_elements'
-  // guessed 100 elements a row) took 0.3 s of a 0.5 s statement, again in every batch.
-  await db.query('SET LOCAL jit = off');
   // Narrow: ids and decisions only, rewritten by the updates below; the values are read from the
   // staged row (r, by primary key) where they are written. A copy of whole rows was rewritten by
   // each update, 2,500 pages for 2,000 rows.

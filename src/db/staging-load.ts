@@ -25,12 +25,15 @@ export interface Identity {
   matchMethod: 'bridge' | 'match_hash' | null;
 }
 
-/** Bridge first (the source's own record), then the match hash (the same place from elsewhere). */
+/**
+ * Bridge first (the source's own record), then the match hash (the same place from elsewhere).
+ * `known` is materialized: inlined, each of its lookups ran again wherever the query below reads it.
+ */
 export async function resolveIdentities(db: Queryable, dmoId: number, records: { sourceId: string; matchHash: string }[]): Promise<Identity[]> {
   const { rows } = await db.query<{ ord: number; listing_id: number | null; listing_info_id: number | null; method: Identity['matchMethod'] }>(
     `WITH input AS (
        SELECT * FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(source_id, match_hash, ord)),
-     known AS (
+     known AS MATERIALIZED (
        SELECT i.ord, i.match_hash,
               coalesce((SELECT b.target_id FROM pipeline.bridge_source_target b
                          WHERE b.dmo_id = $1 AND b.source_id = i.source_id AND b.target_type = 'listing_info'),
@@ -71,7 +74,10 @@ function rowValues(runId: number, dmoId: number, staged: StagedRecord): unknown[
   ];
 }
 
-/** Stages a batch in one transaction (with whatever else the caller writes in it). Returns rows added. */
+/**
+ * Resolves the batch's identities and stages it in one transaction (with whatever else the caller
+ * writes in it). Returns rows added.
+ */
 export async function stageBatch(
   db: Db,
   runId: number,
@@ -81,6 +87,8 @@ export async function stageBatch(
   alsoInTransaction?: (client: Queryable, inserted: number) => Promise<void>,
 ): Promise<number> {
   return inTransaction(db, async (client) => {
+    const identities = await resolveIdentities(client, dmoId, batch);
+    batch.forEach((staged, i) => Object.assign(staged, identities[i]));
     await client.query('CREATE TEMP TABLE IF NOT EXISTS staging_load (LIKE staging.rows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
     if (batch.length) await copyRows(client, 'staging_load', columns, batch.map((staged) => rowValues(runId, dmoId, staged)));
     const inserted = await client.query(
