@@ -43,7 +43,7 @@ export function createApp(ctx: PipelineContext): express.Express {
   app.use(securityHeaders([bullBoardPath]));
   app.use(originGuard(ctx.settings.ALLOWED_ORIGINS)); // before any body is read or any write runs
   app.use(express.json({ limit: '1mb' }));
-  app.use(cookieParser());
+  app.use(cookieParser()); // its values may be objects (`j:` JSON) or anything: sessionSecret takes only a session's shape
   app.use(authenticate(ctx));
   registerClusterGauges(ctx); // the API's /metrics alone has the fleet-wide gauges (src/metrics.ts)
 
