@@ -413,8 +413,10 @@ describe('query parameters', () => {
   it('text of any kind in a query parameter is refused naming it or answered as usual, never 500', async () => {
     const routes = declaredRoutes();
     const usual = await usualAnswers(routes);
+    // a route that reads no query string gets a few of them: it ignores them all alike
+    const valuesFor = (route: Route) => (contractOf(route).query ? textQueryValues : textQueryValues.filter(([label]) => ['SQL', 'HTML', '2^63'].includes(label)));
     const cases = routes.flatMap((route) => queryNames(route).flatMap((name) => [
-      ...textQueryValues.map(([label, value]) => ({ route, name, label, query: `${name}=${value}` })),
+      ...valuesFor(route).map(([label, value]) => ({ route, name, label, query: `${name}=${value}` })),
       { route, name, label: 'given twice', query: `${name}=1&${name}=2` },
       { route, name, label: 'as a nested key', query: `${name}[a]=1` },
       { route, name, label: 'empty', query: `${name}=` },
@@ -518,14 +520,16 @@ describe('JSON bodies', () => {
 describe('headers the app reads', () => {
   // fetch sends each character of a header value as one byte: \u00c3( is the bytes C3 28, not UTF-8
   const notUtf8 = '\u00c3(';
+  // the X-Forwarded-* headers are read together (req.protocol, req.host, req.ip): sent together
   const headerCases: [string, Record<string, string>][] = [
-    ['X-Forwarded-For not UTF-8', { 'x-forwarded-for': notUtf8 }], ['X-Forwarded-For not an address', { 'x-forwarded-for': `'; DROP TABLE public.users; --` }],
-    ['X-Forwarded-Host not UTF-8', { 'x-forwarded-host': notUtf8 }], ['X-Forwarded-Host with a path', { 'x-forwarded-host': 'evil.example/x?y' }],
-    ['X-Forwarded-Proto not UTF-8', { 'x-forwarded-proto': notUtf8 }], ['X-Forwarded-Proto javascript', { 'x-forwarded-proto': 'javascript' }],
+    ['X-Forwarded-* not UTF-8', { 'x-forwarded-for': notUtf8, 'x-forwarded-host': notUtf8, 'x-forwarded-proto': notUtf8 }],
+    ['X-Forwarded-* not an address, host or scheme', {
+      'x-forwarded-for': `'; DROP TABLE public.users; --`, 'x-forwarded-host': 'evil.example/x?y', 'x-forwarded-proto': 'javascript',
+    }],
     ['Origin not UTF-8', { origin: notUtf8 }], ['Origin null', { origin: 'null' }], ['Origin not a URL', { origin: 'http://[' }],
     ['Sec-Fetch-Site junk', { 'sec-fetch-site': notUtf8 }],
     ['Content-Type not UTF-8', { 'content-type': `application/json; charset=${notUtf8}` }], ['Content-Type junk', { 'content-type': notUtf8 }],
-    ['Accept junk', { accept: notUtf8 }], ['Accept-Encoding junk', { 'accept-encoding': notUtf8 }],
+    ['Accept and Accept-Encoding junk', { accept: notUtf8, 'accept-encoding': notUtf8 }],
   ];
 
   it('odd values in every header the app reads give every route its usual answer, never 500', async () => {

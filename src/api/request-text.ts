@@ -8,24 +8,11 @@ import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import { formatPath } from '../contract/errors';
+import { textProblem } from '../sources/text-problem';
 import { ApiError } from './errors';
 
 /** No request body of this API nests deeper than a few levels (config_params: 5). */
 export const maxBodyDepth = 32;
-
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Why a string cannot be taken as text, or null when it can. */
-export function textProblem(value: string): string | null {
-  const nul = value.indexOf('\u0000');
-  if (nul >= 0) return `holds a NUL character (\\u0000) at character ${nul + 1}, which text cannot contain`;
-  const lone = loneSurrogate.exec(value);
-  if (lone) {
-    const code = lone[0].charCodeAt(0).toString(16);
-    return `holds a lone UTF-16 surrogate (\\u${code}) at character ${lone.index + 1}, which is not Unicode text`;
-  }
-  return null;
-}
 
 const refused = (where: string, problem: string) =>
   new ApiError(400, 'invalid_request', `${where}: ${problem}`, [{ path: where, message: problem }]);

@@ -86,14 +86,20 @@ export const maxSerialId = 2_147_483_647;
 // Ids of bigserial tables (configs, runs, staged rows, files), as far as JavaScript numbers are exact.
 export const maxBigSerialId = Number.MAX_SAFE_INTEGER;
 
+/** Text that is an id from 1 to max (digits only), as that number; null for anything else. */
+export function idFromText(raw: unknown, max = maxSerialId): number | null {
+  const value = typeof raw === 'string' && /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  return Number.isSafeInteger(value) && value > 0 && value <= max ? value : null;
+}
+
 /**
  * Path parameter as an id from 1 to max, or a 400 naming it. Digits only: Number() would also read
  * " 1", "+1", "1e3" and "0x10", so DELETE /users/%201 would delete user 1 and /dmos/0x10 be DMO 16.
  */
 export function idParam(req: Request, name = 'id', max = maxSerialId): number {
   const raw = req.params[name];
-  const value = typeof raw === 'string' && /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(value) || value <= 0 || value > max) {
+  const value = idFromText(raw, max);
+  if (value === null) {
     throw new ApiError(400, 'invalid_request', `Path parameter ${name} must be a whole number from 1 to ${max} (got ${JSON.stringify(raw)})`);
   }
   return value;
