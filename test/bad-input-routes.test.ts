@@ -375,6 +375,14 @@ describe('path parameters', () => {
     expect(failures).toEqual([]);
   });
 
+  it('/images/{key}, served beside the declared routes, answers 404 to keys that are not image keys, never 500', async () => {
+    const keys = ['%00', '%C3%28', '%ED%A0%80', '..%2F..%2Fetc%2Fpasswd', 'dev-images/..%2F..%2Fdev-data%2Fupload%2Fx.csv', `dev-images/${'a'.repeat(5000)}.png`, 'dev-images/x.png%00.csv'];
+    for (const key of keys) {
+      const reply = await send('get', `/images/${key}`, { anonymous: true });
+      expect({ key, status: reply.status }).toEqual({ key, status: 404 });
+    }
+  });
+
   it('an empty id segment matches no route: 404, never 500', async () => {
     const cases = declaredRoutes().flatMap((route) => route.params.map((param) => ({ route, param })));
     const failures = await unchangedBy('empty ids', () => runCases(cases, async ({ route, param }) => {

@@ -1,7 +1,6 @@
 // Routes are declared as data (method, path, permission, handler) and mounted from that list, so the
 // list is the router: tests walk it to prove every route checks its permission.
 import express, { type Request, type Response } from 'express';
-import { z } from 'zod';
 import type { Permission } from '../auth/permissions';
 import type { AuthUser } from '../db/users';
 import { ApiError } from './errors';
@@ -104,7 +103,3 @@ export function idParam(req: Request, name = 'id', max = maxSerialId): number {
   }
   return value;
 }
-
-/** An id in a body or query: a whole number from 1 to max. */
-export const idSchema = (max = maxSerialId) => z.number().int().positive().max(max);
-export const idQuery = (max = maxSerialId) => z.coerce.number().int().positive().max(max);
