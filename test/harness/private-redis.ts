@@ -40,9 +40,13 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  // a test process that ends without its cleanup takes its redis-server with it
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
   return {
     url: `redis://127.0.0.1:${port}`,
     async stop() {
+      process.off('exit', onExit);
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await exited;

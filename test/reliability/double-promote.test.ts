@@ -20,7 +20,7 @@ import {
 
 jest.setTimeout(fullMode ? 1_800_000 : 240_000);
 
-const recordsPerRun = 3_000; // 6 promote batches of 500
+const recordsPerRun = 2_500; // 5 promote batches of 500
 const apiChains = fullMode ? 5 : 1;
 const workerChains = fullMode ? 4 : 1;
 
