@@ -14,6 +14,8 @@ afterAll(async () => {
   await server.close();
   await t.close();
 });
+// every test signs in from 127.0.0.1, and a success no longer clears the address's failures: each starts with none
+beforeEach(() => t.ctx.db.query('DELETE FROM public.login_failures'));
 
 const allRoutes = () =>
   routeGroups(t.ctx).flatMap((group) =>

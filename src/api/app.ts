@@ -13,6 +13,7 @@ import { mappingRoutes } from './mappings-routes';
 import { metricsRoutes } from './metrics-routes';
 import { originGuard } from './origin-guard';
 import { publicRoutes } from './public-routes';
+import { requireUtf8Json } from './request-text';
 import { routerFrom, type RouteSpec } from './routes';
 import { runRoutes } from './runs-routes';
 import { securityHeaders } from './security-headers';
@@ -40,10 +41,12 @@ export function createApp(ctx: PipelineContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // <, > and & in replies written as \u003c…: a listing named <script> stays inert even in a reply read as HTML
+  app.set('json escape', true);
   app.use(securityHeaders([bullBoardPath]));
   app.use(originGuard(ctx.settings.ALLOWED_ORIGINS)); // before any body is read or any write runs
-  app.use(express.json({ limit: '1mb' }));
-  app.use(cookieParser());
+  app.use(express.json({ limit: '1mb', verify: requireUtf8Json }));
+  app.use(cookieParser()); // its values may be objects (`j:` JSON) or anything: sessionSecret takes only a session's shape
   app.use(authenticate(ctx));
   registerClusterGauges(ctx); // the API's /metrics alone has the fleet-wide gauges (src/metrics.ts)
 

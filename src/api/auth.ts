@@ -1,5 +1,6 @@
 // Who is calling: a session cookie (browser) or a bearer token (scripts), both opaque secrets
-// kept hashed in PostgreSQL. Login is slowed after repeated failures per account and per address.
+// kept hashed in PostgreSQL. Login is slowed after repeated failures per account and per address,
+// each attempt counted before its password is checked.
 import type { Request, RequestHandler, Response } from 'express';
 import type { PipelineContext } from '../context';
 import { hashPassword, verifyPassword } from '../auth/passwords';
@@ -14,17 +15,31 @@ export const sessionCookie = 'sid';
 const sessionTtlSeconds = 12 * 3600;
 const failureWindowSeconds = 15 * 60;
 const freeFailures = 5;
+const longestWaitSeconds = 300;
+
+// What newSecret('s') and newSecret('lpt') make: anything else sent as one is no session, unlooked-up.
+const sessionShape = /^s_[A-Za-z0-9_-]{43}$/;
+const tokenShape = /^lpt_[A-Za-z0-9_-]{43}$/;
 
 export const bearerToken = (req: Request): string | undefined => /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
-export const sessionSecret = (req: Request): string | undefined =>
-  (req.cookies as Record<string, string> | undefined)?.[sessionCookie];
+
+/**
+ * The session cookie, when it is a string shaped like the ones we set. cookie-parser turns a value
+ * starting `j:` into whatever JSON it holds (an object, an array, a number), and a browser or a
+ * script may send anything: all of that is no session, never an error.
+ */
+export function sessionSecret(req: Request): string | undefined {
+  const value: unknown = (req.cookies as Record<string, unknown> | undefined)?.[sessionCookie];
+  return typeof value === 'string' && sessionShape.test(value) ? value : undefined;
+}
 
 export function authenticate(ctx: PipelineContext): RequestHandler {
   return async (req, res, next) => {
     const bearer = bearerToken(req);
     const cookie = sessionSecret(req);
     let userId: number | null = null;
-    if (bearer) userId = await users.findTokenUser(ctx.db, hashSecret(bearer));
+    // a bearer header decides, even a malformed one: a script sending a wrong token is told so
+    if (bearer !== undefined) userId = tokenShape.test(bearer) ? await users.findTokenUser(ctx.db, hashSecret(bearer)) : null;
     else if (cookie) userId = await users.findSessionUser(ctx.db, hashSecret(cookie));
     if (userId !== null) {
       const user = await users.getAuthUser(ctx.db, userId);
@@ -34,37 +49,40 @@ export function authenticate(ctx: PipelineContext): RequestHandler {
   };
 }
 
-/** Seconds the caller must still wait, growing with each failure past the free ones. */
-async function loginDelay(ctx: PipelineContext, keys: string[]): Promise<number> {
-  let wait = 0;
-  for (const key of keys) {
-    const { failures, lastFailedAt } = await users.recentLoginFailures(ctx.db, key, failureWindowSeconds);
-    if (failures < freeFailures || !lastFailedAt) continue;
-    const delay = Math.min(2 ** (failures - freeFailures), 300);
-    const remaining = Math.ceil(delay - (Date.now() - lastFailedAt.getTime()) / 1000);
-    wait = Math.max(wait, remaining);
-  }
-  return wait;
+/** Seconds a key must still wait: none for the first five failures in the window, then 2^(n-5) s after the last, at most 300. */
+export function failureWait({ failures, secondsSinceLast }: users.LoginFailureCount): number {
+  if (failures < freeFailures) return 0;
+  const delay = Math.min(2 ** (failures - freeFailures), longestWaitSeconds);
+  return Math.max(0, Math.ceil(delay - secondsSinceLast));
 }
 
 /** Failures count per account and per client address: guessing one password or many accounts. */
-const failureKeys = (email: string, req: Request) => [`email:${email.toLowerCase()}`, `ip:${req.ip}`];
+const failureKeys = (email: string, req: Request) => ({ account: `email:${email.toLowerCase()}`, address: `ip:${req.ip ?? 'unknown'}` });
+type FailureKeys = ReturnType<typeof failureKeys>;
 
-async function refuseWhileSlowed(ctx: PipelineContext, res: Response, keys: string[]): Promise<void> {
-  const wait = await loginDelay(ctx, keys);
-  if (wait > 0) {
-    res.setHeader('Retry-After', String(wait));
-    throw new ApiError(429, 'too_many_failures', `Too many failed sign-ins: try again in ${wait} s`);
-  }
+/**
+ * Counts this attempt as a failure before its password is checked (so parallel guesses cannot all
+ * pass the check first), or refuses it with 429 while the account or the address is slowed.
+ */
+async function reserveAttempt(ctx: PipelineContext, res: Response, keys: FailureKeys): Promise<users.LoginReservation> {
+  const attempt = await users.reserveLoginAttempt(ctx.db, [keys.account, keys.address], failureWindowSeconds, failureWait);
+  if ('reservation' in attempt) return attempt.reservation;
+  res.setHeader('Retry-After', String(attempt.waitSeconds));
+  throw new ApiError(429, 'too_many_failures', `Too many failed sign-ins: try again in ${attempt.waitSeconds} s`);
 }
 
-async function recordFailures(ctx: PipelineContext, keys: string[]): Promise<void> {
-  for (const key of keys) await users.recordLoginFailure(ctx.db, key, failureWindowSeconds);
+/**
+ * The password was right: the account's failures go, while the address gets back only this
+ * attempt, so its failures against other accounts still count.
+ */
+async function releaseAttempt(ctx: PipelineContext, keys: FailureKeys, reservation: users.LoginReservation): Promise<void> {
+  await users.clearLoginFailures(ctx.db, keys.account);
+  await users.takeBackLoginAttempt(ctx.db, reservation, keys.address);
 }
 
-async function clearFailures(ctx: PipelineContext, keys: string[]): Promise<void> {
-  for (const key of keys) await users.clearLoginFailures(ctx.db, key);
-}
+/** A hash no password matches, checked for an unknown email: the same scrypt as a real account's, so timing tells nothing. */
+let nobodysPasswordHash: Promise<string> | undefined;
+const passwordHashOfNobody = () => (nobodysPasswordHash ??= hashPassword(newSecret('nobody')));
 
 function setSessionCookie(ctx: PipelineContext, res: Response, secret: string | null): void {
   const options = { httpOnly: true, sameSite: 'lax' as const, secure: ctx.settings.COOKIE_SECURE, path: '/' };
@@ -73,21 +91,19 @@ function setSessionCookie(ctx: PipelineContext, res: Response, secret: string | 
 }
 
 export function authRoutes(ctx: PipelineContext): RouteSpec[] {
+  void passwordHashOfNobody(); // made at start: the first unknown email must not pay for two hashes
   return [
     {
       method: 'post', path: '/login', access: 'public',
       handler: async (req: Request, res: Response): Promise<SessionReply> => {
         const { email, password } = parseInput(loginBody, req.body);
         const keys = failureKeys(email, req);
-        await refuseWhileSlowed(ctx, res, keys);
+        const reservation = await reserveAttempt(ctx, res, keys);
         const found = await users.findUserByEmail(ctx.db, email);
-        // hash anyway for an unknown email, so timing does not tell which emails exist
-        const ok = found ? await verifyPassword(password, found.password_hash) : (await hashPassword(password), false);
-        if (!found || !ok || found.disabled) {
-          await recordFailures(ctx, keys);
-          throw new ApiError(401, 'invalid_credentials', 'Wrong email or password');
-        }
-        await clearFailures(ctx, keys);
+        const ok = await verifyPassword(password, found?.password_hash ?? (await passwordHashOfNobody()));
+        // a wrong password, an unknown email or a disabled user: the reserved failure stays
+        if (!found || !ok || found.disabled) throw new ApiError(401, 'invalid_credentials', 'Wrong email or password');
+        await releaseAttempt(ctx, keys, reservation);
         const secret = newSecret('s');
         await users.createSession(ctx.db, hashSecret(secret), found.id, sessionTtlSeconds);
         setSessionCookie(ctx, res, secret);
@@ -111,15 +127,14 @@ export function authRoutes(ctx: PipelineContext): RouteSpec[] {
         const user = currentUser(res);
         // a stolen session must not become a way to guess the password: slowed like sign-in
         const keys = failureKeys(user.email, req);
-        await refuseWhileSlowed(ctx, res, keys);
+        const reservation = await reserveAttempt(ctx, res, keys);
         const stored = await users.getUser(ctx.db, user.id);
         if (!stored || !(await verifyPassword(body.current, stored.password_hash))) {
-          await recordFailures(ctx, keys);
           throw new ApiError(400, 'invalid_request', 'current: this is not your current password', [
             { path: 'current', message: 'this is not your current password' },
           ]);
         }
-        await clearFailures(ctx, keys);
+        await releaseAttempt(ctx, keys, reservation);
         const passwordHash = await hashPassword(body.new);
         const secret = newSecret('s');
         await inTransaction(ctx.db, async (tx) => {

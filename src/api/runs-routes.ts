@@ -30,11 +30,12 @@ import type { RawRecordLine } from '../processors/import';
 import { activeRunJobs, enqueueImageJobs, enqueueImport, enqueuePromote, removeFailedRunJobs, removeRunJobs, resumeRun } from '../queues/run-flow';
 import { SourceError, sourceOpener, type SourceRecord } from '../sources';
 import type { SourceProblem } from '../sources/source';
+import { textProblem } from '../sources/text-problem';
 import { openCsv, type CsvProblem } from '../sources/csv';
 import { uploadKey } from '../storage/blob-keys';
 import { BlobNotFoundError } from '../storage/blob-store';
 import { ApiError, notFound, parseInput } from './errors';
-import { currentUser, idParam, type RouteSpec } from './routes';
+import { currentUser, idFromText, idParam, type RouteSpec } from './routes';
 import { receiveUpload, UploadInFlight } from './upload';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -168,10 +169,13 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
             signal: takenOver.signal,
             onBytes: () => upload.mark?.keepAlive(),
             keyFor: async (fields, part) => {
-              const runId = Number(fields.jobId);
-              if (!Number.isSafeInteger(runId) || runId <= 0) {
+              const runId = idFromText(fields.jobId, maxBigSerialId);
+              if (runId === null) {
                 throw new ApiError(400, 'invalid_request', 'jobId: send the run id as a field before the file (or as ?jobId=)');
               }
+              // refused before a byte is stored: the name is kept as the file's original_name (text)
+              const nameProblem = textProblem(part.fileName);
+              if (nameProblem) throw new ApiError(400, 'invalid_request', `file: its file name ${nameProblem}; rename the file and send it again`);
               const run = await runs.getRun(ctx.db, runId);
               if (!run) throw notFound(`Run ${runId}`);
               if (run.status !== 'waiting_for_input') {

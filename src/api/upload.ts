@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import busboy from 'busboy';
 import type { Redis } from 'ioredis';
-import type { BlobStore } from '../storage/blob-store';
+import { BlobStoreFullError, type BlobStore } from '../storage/blob-store';
 import { ApiError } from './errors';
 
 export interface FilePart {
@@ -38,12 +38,16 @@ const tooLarge = (maxBytes: number) =>
 const malformed = (error: Error) =>
   new ApiError(400, 'invalid_upload', `The upload could not be read (${error.message}): the multipart body was cut short or ` +
     'malformed, so nothing was kept; send the file again');
+const storageFull = () =>
+  new ApiError(507, 'storage_full', 'The blob store is full, so the file could not be stored and nothing was kept: free space on the ' +
+    'store (or give it a larger volume), then send the file again');
 const interrupted = () =>
   new ApiError(400, 'upload_interrupted', 'The connection closed before the whole upload arrived, so nothing was kept; send the file again');
 
 function openParser(req: Request, limits: busboy.Limits, usage: string): busboy.Busboy {
   try {
-    return busboy({ headers: req.headers, limits });
+    // file names as browsers send them: UTF-8 (busboy's default, latin1, made Café.csv "CafÃ©.csv")
+    return busboy({ headers: req.headers, limits, defParamCharset: 'utf8' });
   } catch {
     throw new ApiError(400, 'invalid_request', usage);
   }
@@ -151,7 +155,8 @@ async function storeFilePart(file: Readable, part: FilePart, fields: Record<stri
   } catch (error) {
     // the stores write atomically; this covers a store that reported a failure after all
     await options.store.delete(key).catch(() => undefined);
-    throw overLimit ? tooLarge(options.maxBytes) : error;
+    if (overLimit) throw tooLarge(options.maxBytes);
+    throw error instanceof BlobStoreFullError ? storageFull() : error;
   }
 }
 

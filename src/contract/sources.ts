@@ -20,8 +20,11 @@ export const maxSerialId = 2_147_483_647;
 export const maxBigSerialId = Number.MAX_SAFE_INTEGER;
 /** An id in a JSON body: a whole number from 1 to max. */
 export const idSchema = (max = maxSerialId) => z.number().int().positive().max(max);
-/** An id in a query string. */
-export const idQuery = (max = maxSerialId) => z.coerce.number().int().positive().max(max);
+/** An id in a query string: digits only (a coerced number would read " 1", "1e3" and "0x10" as ids too). */
+export const idQuery = (max = maxSerialId) => {
+  const error = `expected an id: a whole number from 1 to ${max}`;
+  return z.string({ error: `${error}, given once` }).regex(/^\d{1,16}$/, { error }).transform(Number).pipe(z.number().min(1, { error }).max(max, { error }));
+};
 
 export const dmoTypes = { 1: 'scraped', 2: 'travel site', 3: 'client', 4: 'partner' } as const;
 

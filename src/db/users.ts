@@ -2,7 +2,7 @@
 import type { RoleName } from '../auth/permissions';
 import type { AuthUser } from '../contract/auth';
 import type { AdminUser, RoleInfo } from '../contract/users';
-import type { Queryable } from './pool';
+import { inTransaction, type Db, type Queryable } from './pool';
 
 export type { AuthUser };
 
@@ -205,27 +205,87 @@ export async function findTokenUser(db: Queryable, tokenHash: string): Promise<n
 
 // ---------------------------------------------------------------- failed logins
 
-/** Failures counted for a key within the window, or 0. */
-export async function recentLoginFailures(db: Queryable, key: string, windowSeconds: number): Promise<{ failures: number; lastFailedAt: Date | null }> {
-  const { rows } = await db.query<{ failures: number; last_failed_at: Date }>(
-    `SELECT failures, last_failed_at FROM public.login_failures
-      WHERE key = $1 AND first_failed_at > now() - make_interval(secs => $2)`,
-    [key, windowSeconds],
-  );
-  return { failures: rows[0]?.failures ?? 0, lastFailedAt: rows[0]?.last_failed_at ?? null };
+/** A failed-login counter as an attempt found it, with the counter's row locked. */
+export interface LoginFailureCount {
+  /** failures within the window (0 once it has passed) */
+  failures: number;
+  secondsSinceLast: number;
 }
 
-export async function recordLoginFailure(db: Queryable, key: string, windowSeconds: number): Promise<void> {
-  await db.query(
-    `INSERT INTO public.login_failures (key, failures, first_failed_at, last_failed_at) VALUES ($1, 1, now(), now())
-     ON CONFLICT (key) DO UPDATE SET
-       failures = CASE WHEN login_failures.first_failed_at > now() - make_interval(secs => $2)
-                       THEN login_failures.failures + 1 ELSE 1 END,
-       first_failed_at = CASE WHEN login_failures.first_failed_at > now() - make_interval(secs => $2)
-                              THEN login_failures.first_failed_at ELSE now() END,
-       last_failed_at = now()`,
-    [key, windowSeconds],
+/** An attempt counted in advance as a failure of each of its keys, kept to be taken back if the password is right. */
+export interface LoginReservation {
+  /** the reservation's last_failed_at, as text to keep PostgreSQL's microseconds */
+  reservedAt: string;
+  /** each key's last_failed_at before it */
+  previousFailedAt: Record<string, string>;
+}
+
+export type LoginAttempt = { reservation: LoginReservation } | { waitSeconds: number };
+
+/** Thrown inside the transaction to roll it back: a refused attempt leaves every counter as it was. */
+class AttemptRefused {
+  constructor(readonly waitSeconds: number) {}
+}
+
+/**
+ * Counts an attempt as a failure of every key before its password is checked, so a burst of parallel
+ * guesses meets the counts of the ones before it: each key's row is made if missing and locked (in
+ * key order, so two attempts sharing a key cannot deadlock), waitFor says how long each key must
+ * still wait, and the attempt is reserved on all keys only when none must.
+ */
+export async function reserveLoginAttempt(
+  db: Db, keys: string[], windowSeconds: number, waitFor: (count: LoginFailureCount) => number,
+): Promise<LoginAttempt> {
+  const sorted = [...new Set(keys)].sort();
+  try {
+    return await inTransaction(db, async (tx) => {
+      const { rows: counts } = await tx.query<{ key: string; failures: number; seconds_since_last: number; last_failed_at: string }>(
+        `INSERT INTO public.login_failures AS lf (key, failures, first_failed_at, last_failed_at)
+         SELECT key, 0, statement_timestamp(), statement_timestamp() FROM unnest($1::text[]) AS key ORDER BY key
+         ON CONFLICT (key) DO UPDATE SET failures = lf.failures
+         RETURNING lf.key,
+                   -- clock_timestamp: the time once the lock is held, after the attempt it waited for
+                   CASE WHEN lf.first_failed_at > clock_timestamp() - make_interval(secs => $2) THEN lf.failures ELSE 0 END AS failures,
+                   extract(epoch FROM clock_timestamp() - lf.last_failed_at)::float8 AS seconds_since_last,
+                   lf.last_failed_at::text AS last_failed_at`,
+        [sorted, windowSeconds],
+      );
+      const waitSeconds = Math.max(0, ...counts.map((row) => waitFor({ failures: row.failures, secondsSinceLast: row.seconds_since_last })));
+      if (waitSeconds > 0) throw new AttemptRefused(waitSeconds);
+      const { rows } = await tx.query<{ reserved_at: string }>(
+        `UPDATE public.login_failures SET
+           failures = CASE WHEN first_failed_at > statement_timestamp() - make_interval(secs => $2) THEN failures + 1 ELSE 1 END,
+           first_failed_at = CASE WHEN first_failed_at > statement_timestamp() - make_interval(secs => $2) THEN first_failed_at ELSE statement_timestamp() END,
+           last_failed_at = statement_timestamp()
+         WHERE key = ANY($1::text[])
+         RETURNING statement_timestamp()::text AS reserved_at`,
+        [sorted, windowSeconds],
+      );
+      const previousFailedAt = Object.fromEntries(counts.map((row) => [row.key, row.last_failed_at]));
+      return { reservation: { reservedAt: rows[0]!.reserved_at, previousFailedAt } };
+    });
+  } catch (error) {
+    if (error instanceof AttemptRefused) return { waitSeconds: error.waitSeconds };
+    throw error;
+  }
+}
+
+/**
+ * Takes one reserved attempt back from a key, leaving the failures of every other attempt: its
+ * count, and its clock unless a later attempt has moved it since. A counter back at 0 goes.
+ */
+export async function takeBackLoginAttempt(db: Queryable, reservation: LoginReservation, key: string): Promise<void> {
+  const previous = reservation.previousFailedAt[key];
+  if (previous === undefined) return;
+  const { rows } = await db.query<{ failures: number }>(
+    `UPDATE public.login_failures
+        SET failures = failures - 1,
+            last_failed_at = CASE WHEN last_failed_at = $2::timestamptz THEN $3::timestamptz ELSE last_failed_at END
+      WHERE key = $1 AND failures > 0
+      RETURNING failures`,
+    [key, reservation.reservedAt, previous],
   );
+  if (rows[0]?.failures === 0) await db.query('DELETE FROM public.login_failures WHERE key = $1 AND failures = 0', [key]);
 }
 
 export async function clearLoginFailures(db: Queryable, key: string): Promise<void> {

@@ -200,15 +200,11 @@ const bounds = z.tuple([z.number(), z.number()]);
 const validateSection = section({
   required_fields: z.array(canonicalField).optional(),
   data_types: z.partialRecord(canonicalField, z.enum(['text', 'numeric', 'email', 'url', 'phone'])).optional(),
-  business_rules: z
-    .strictObject({
-      lat_bounds: bounds.optional(),
-      lng_bounds: bounds.optional(),
-      dmo_geographic_bounds: z
-        .strictObject({ min_lat: z.number(), max_lat: z.number(), min_lng: z.number(), max_lng: z.number() })
-        .optional(),
-    })
-    .optional(),
+  business_rules: section({
+    lat_bounds: bounds.optional(),
+    lng_bounds: bounds.optional(),
+    dmo_geographic_bounds: section({ min_lat: z.number(), max_lat: z.number(), min_lng: z.number(), max_lng: z.number() }).optional(),
+  }).optional(),
 });
 
 const geocodeSection = section({

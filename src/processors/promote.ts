@@ -1,6 +1,6 @@
 // Queue `promote`, one job per run: apply the approved rows in bounded transactions until none is
 // left, then record promote_results. A crash resumes with the first batch not yet committed.
-import { inTransaction } from '../db/pool';
+import { inTransaction, type Queryable } from '../db/pool';
 import { nextPromoteBatch, promoteBatch, promoteResults } from '../db/promote';
 import { applyRunEvent, setRunProgress } from '../db/runs';
 import { rowsProcessed } from '../metrics';
@@ -9,6 +9,15 @@ import { loadRunStep, type Processor } from './processor';
 /** Approved rows per transaction: about 2 MB of listing rows (DESIGN.md's batch size), as transform's. */
 export const promoteBatchSize = 2_000;
 
+/** The run's approved rows, and how many of them are promoted. */
+async function approvedRows(db: Queryable, runId: number): Promise<{ total: number; done: number }> {
+  const { rows } = await db.query<{ total: number; done: number }>(
+    `SELECT count(*)::int AS total, count(promoted_at)::int AS done FROM staging.rows WHERE job_id = $1 AND review_status = 'approved'`,
+    [runId],
+  );
+  return rows[0]!;
+}
+
 export const promoteProcessor: Processor<'promote'> = {
   queue: 'promote',
   async process(job, ctx) {
@@ -16,12 +25,7 @@ export const promoteProcessor: Processor<'promote'> = {
     const step = await loadRunStep(ctx, runId, ['promoting']);
     if (!step) return 'skipped';
     const { config } = step;
-    const { rows } = await ctx.db.query<{ total: number; done: number }>(
-      `SELECT count(*)::int AS total, count(promoted_at)::int AS done FROM staging.rows WHERE job_id = $1 AND review_status = 'approved'`,
-      [runId],
-    );
-    let done = rows[0]!.done;
-    const total = rows[0]!.total;
+    let { done, total } = await approvedRows(ctx.db, runId);
     await setRunProgress(ctx.db, runId, 'promote', done, total);
     let afterId = 0;
     for (;;) {
@@ -38,6 +42,10 @@ export const promoteProcessor: Processor<'promote'> = {
       rowsProcessed.inc({ step: 'promote', result: 'applied' }, applied);
       await setRunProgress(ctx.db, runId, 'promote', done, total);
     }
+    // counted again: `done` counts this worker's batches only, and when two ran the job at once (one
+    // whose lock lapsed while it still ran) the last to write its own count would leave it short
+    ({ done, total } = await approvedRows(ctx.db, runId));
+    await setRunProgress(ctx.db, runId, 'promote', done, total);
     const results = await promoteResults(ctx.db, runId);
     await ctx.db.query('UPDATE pipeline.jobs SET promote_results = $2 WHERE id = $1', [runId, JSON.stringify(results)]);
     return (await applyRunEvent(ctx.db, runId, 'promote_finished', { stage: 'promote' })).moved ? 'success' : 'skipped';

@@ -2,8 +2,10 @@
 // Excel's "Unicode text" saves; UTF-8 with or without BOM; else Windows-1252) and delimiter from the first bytes, refuses binary files, and reports bad rows
 // (wrong column count, unbalanced quotes) as problems with their first line instead of stopping.
 // Records are read by csv-records.ts, which can go back after a stray quote; see there for why.
-import { Readable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import iconv from 'iconv-lite';
+import { binaryDetail } from './binary-kind';
 import { isBlank, numberedLines, recordProblem, RecordSplitter } from './csv-records';
 import { SourceError, type SourceOpener } from './source';
 
@@ -94,7 +96,7 @@ export async function openCsv(
   }
   const utf16 = utf16ByMark(sample);
   const nul = utf16 ? -1 : sample.indexOf(0);
-  if (nul >= 0) throw new CsvFileError(`The file is not CSV text: it holds binary data (a NUL byte at offset ${nul})`);
+  if (nul >= 0) throw new CsvFileError(`The file is not CSV text: it holds binary data ${binaryDetail(sample, nul, 'CSV')}`);
   const encoding = utf16 ?? detectEncoding(sample, options.encoding);
   const text = iconv.decode(sample, encoding).replace(/^\uFEFF/, '');
   // in UTF-16 a NUL is two zero bytes that decode to U+0000: binary data behind the mark
@@ -109,21 +111,19 @@ export async function openCsv(
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value as Buffer;
   }
 
-  // iconv's decode stream yields strings
-  const decoded = Readable.from(bytes()).pipe(iconv.decodeStream(encoding, { stripBOM: true })) as AsyncIterable<string>;
-  const splitter = new RecordSplitter(numberedLines(decoded)[Symbol.asyncIterator](), delimiter);
-  const header = await splitter.next();
-  if (!header) throw new CsvFileError('The file has no header line');
-  const headerLine = header.lines[0]!.number;
-  if (header.lines[0]!.text === null) throw new CsvFileError(`The header line (line ${headerLine}) is too long to be a header`);
-  if (!header.complete || header.lines.length > 1) {
-    throw new CsvFileError(`The header line (line ${headerLine}) has an unbalanced quote ("): a quoted column name is not closed on that line`);
+  // iconv's decode stream yields strings. pipeline, not pipe: pipe forwards no error, so an upload
+  // failing mid-file left the records waiting forever, and its 'error', heard by no one, ended the
+  // process; as it did when a file refused by its header was closed while the rest was still read.
+  const decoder = iconv.decodeStream(encoding, { stripBOM: true }) as unknown as Transform;
+  pipeline(Readable.from(bytes()), decoder).catch(() => undefined); // the failure reaches the reader through decoder
+  const splitter = new RecordSplitter(numberedLines(decoder as AsyncIterable<string>)[Symbol.asyncIterator](), delimiter);
+  let headers: string[];
+  try {
+    headers = await readHeader(splitter);
+  } catch (error) {
+    decoder.destroy(); // refused: the rest of the file is not read
+    throw error;
   }
-  const headers = header.fields.map((name) => name.trim());
-  const empty = headers.findIndex((name) => name === '');
-  if (empty >= 0) throw new CsvFileError(`The header line has an empty column name (column ${empty + 1})`);
-  const duplicate = headers.find((name, i) => headers.indexOf(name) !== i);
-  if (duplicate) throw new CsvFileError(`The header line names column "${duplicate}" twice`);
 
   async function* records(): AsyncGenerator<CsvRecord> {
     for (let record = await splitter.next(); record; record = await splitter.next()) {
@@ -142,6 +142,23 @@ export async function openCsv(
     }
   }
   return { headers, delimiter, encoding, records: records() };
+}
+
+/** The column names of the header line, or the reason the file is refused. */
+async function readHeader(splitter: RecordSplitter): Promise<string[]> {
+  const header = await splitter.next();
+  if (!header) throw new CsvFileError('The file has no header line');
+  const headerLine = header.lines[0]!.number;
+  if (header.lines[0]!.text === null) throw new CsvFileError(`The header line (line ${headerLine}) is too long to be a header`);
+  if (!header.complete || header.lines.length > 1) {
+    throw new CsvFileError(`The header line (line ${headerLine}) has an unbalanced quote ("): a quoted column name is not closed on that line`);
+  }
+  const headers = header.fields.map((name) => name.trim());
+  const empty = headers.findIndex((name) => name === '');
+  if (empty >= 0) throw new CsvFileError(`The header line has an empty column name (column ${empty + 1})`);
+  const duplicate = headers.find((name, i) => headers.indexOf(name) !== i);
+  if (duplicate) throw new CsvFileError(`The header line names column "${duplicate}" twice`);
+  return headers;
 }
 
 /** An uploaded CSV as a source, read with the config's encoding and delimiter. */

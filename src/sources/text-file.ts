@@ -2,6 +2,7 @@
 // without its byte-order mark, or UTF-16 by its mark; a file that is empty, UTF-32 or binary (a NUL) is
 // refused from its first bytes, before anything is read further.
 import iconv from 'iconv-lite';
+import { binaryDetail } from './binary-kind';
 import { SourceError } from './source';
 
 const sampleBytes = 64 * 1024;
@@ -51,7 +52,7 @@ function decodeFrom(sample: Buffer, complete: boolean, input: AsyncIterator<unkn
   }
   const encoding = sample[0] === 0xff && sample[1] === 0xfe ? 'utf-16le' : sample[0] === 0xfe && sample[1] === 0xff ? 'utf-16be' : 'utf-8';
   const nul = encoding === 'utf-8' ? sample.indexOf(0) : -1;
-  if (nul >= 0) throw new SourceError(`The file is not ${kind} text: it holds binary data (a NUL byte at offset ${nul})`);
+  if (nul >= 0) throw new SourceError(`The file is not ${kind} text: it holds binary data ${binaryDetail(sample, nul, kind === 'CSV' ? 'CSV' : 'JSON')}`);
   const decoder = iconv.getDecoder(encoding, { stripBOM: true });
   const head = decoder.write(sample);
   // in UTF-16 a NUL is two zero bytes that decode to U+0000

@@ -32,6 +32,19 @@ export class BlobNotFoundError extends Error {
   }
 }
 
+/** The store had no room for an object (a full disk, a quota): nothing was kept under its key. */
+export class BlobStoreFullError extends Error {
+  override readonly name = 'BlobStoreFullError';
+  constructor(
+    public readonly storeUrl: string,
+    public readonly key: string,
+    cause: Error,
+  ) {
+    super(`the blob store ${storeUrl} is full (${cause.message}) writing ${key}: nothing was kept under that key; ` +
+      'free space on it or give it a larger volume, then retry', { cause });
+  }
+}
+
 export class InvalidBlobKeyError extends Error {
   override readonly name = 'InvalidBlobKeyError';
   constructor(

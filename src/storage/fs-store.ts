@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
-import { assertValidBlobKey, BlobNotFoundError, byteCounter, type BlobStore, type PutOptions } from './blob-store';
+import { assertValidBlobKey, BlobNotFoundError, BlobStoreFullError, byteCounter, type BlobStore, type PutOptions } from './blob-store';
 
 export class FsBlobStore implements BlobStore {
   readonly url: string;
@@ -40,6 +40,8 @@ export class FsBlobStore implements BlobStore {
     } catch (error) {
       body.destroy();
       await unlink(temp).catch(() => undefined);
+      // a full disk says so in words, for the run's error or the upload's answer
+      if (isFull(error)) throw new BlobStoreFullError(this.url, key, error as Error);
       throw error;
     }
     return { bytes: counter.bytes() };
@@ -97,6 +99,9 @@ export class FsBlobStore implements BlobStore {
 function errorCode(error: unknown): unknown {
   return (error as NodeJS.ErrnoException | null)?.code;
 }
+
+// EDQUOT: the user's quota on that disk, which is full for us all the same.
+const isFull = (error: unknown) => errorCode(error) === 'ENOSPC' || errorCode(error) === 'EDQUOT';
 
 // ENOTDIR: a parent segment of the key is itself an object (a file), so this key cannot exist.
 function isAbsent(error: unknown): boolean {
