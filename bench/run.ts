@@ -19,7 +19,7 @@ import { parseBenchOptions, type BenchOptions } from './options';
 import { createBenchSource, pollMs, timeCsvRun, type RunTiming } from './pipeline-run';
 import { count, megabytes, ratio, seconds, table } from './report';
 import { benchWordPress, benchXlsx, sourcesReport, type SourceFigure } from './sources';
-import { benchSteps, stepsReport, type StepsResult } from './steps';
+import { benchSteps, stepsReport, writeStepsFigures, type StepsResult } from './steps';
 import { chromiumAvailable, timeReviewInBrowser, type BrowserReviewTiming } from './review-browser';
 import { timeReviewPaging, type ReviewTiming } from './review-paging';
 
@@ -239,6 +239,10 @@ async function main(): Promise<number> {
     }
   } finally {
     await env.close();
+  }
+  if (steps.length) {
+    const written = await writeStepsFigures(path.resolve(__dirname, '..', 'docs', 'bench'), steps, machine).catch((error: Error) => [`(not written: ${error.message})`]);
+    say(`steps figures: ${written.join(', ')}`);
   }
   process.stdout.write(`\n${machine}\n\n${report(results, options, fleet, geocodeMatch, sources, images, steps)}\n`);
   if (failure) say(`\nBENCH FAILED at ${failure}`);

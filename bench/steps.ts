@@ -4,7 +4,7 @@
 // Beside each, in the same run on the same rows: a plain COPY of the file into a bare table (the
 // database's limit) and one INSERT per row (what a naive pipeline does).
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import fs from 'node:fs';
 import { bestOf, copyOnly, insertRowByRow, type BaselineTiming } from './baselines';
 import type { BenchEnvironment } from './environment';
@@ -24,6 +24,8 @@ export interface StepFigure {
   /** the product's peak memory and longest event-loop stall during the step */
   memory: MemoryPeak;
   stallMs: number;
+  /** an import's time by BullMQ job (upload, import, transform, stage), from the jobs' timestamps */
+  split?: RunTiming['steps'];
 }
 
 export interface StepsResult {
@@ -38,12 +40,13 @@ export interface StepsResult {
 /** Rows per second of the step, of COPY and of INSERT: the step's share of each is what compares across machines. */
 export const rate = (rows: number, ms: number) => rows / (ms / 1000);
 
-async function measured(step: StepName, rows: number, fn: () => Promise<number>): Promise<StepFigure> {
+async function measured(step: StepName, rows: number, fn: () => Promise<number | RunTiming>): Promise<StepFigure> {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   try {
-    const { value: ms, memory } = await measurePeakMemory(fn);
-    return { step, rows, ms, memory, stallMs: delay.max / 1e6 };
+    const { value, memory } = await measurePeakMemory(fn);
+    const timing = typeof value === 'number' ? { ms: value } : { ms: value.wallMs, split: value.steps };
+    return { step, rows, ...timing, memory, stallMs: delay.max / 1e6 };
   } finally {
     delay.disable();
   }
@@ -73,11 +76,14 @@ export async function benchSteps(env: BenchEnvironment, rows: number, timeoutMs:
       import: { source_id_column: 'ID' }, transform: { map_fields: realisticMapping },
     });
     const steps: StepFigure[] = [];
-    let firstRun: RunTiming | null = null;
-    steps.push(await measured('first import', rows, async () => {
-      firstRun = await timeCsvRun(env.api, env.ctx, configId, first, timeoutMs);
-      return firstRun.wallMs;
-    }));
+    const runs: RunTiming[] = [];
+    const imported = (file: string) => async () => {
+      const run = await timeCsvRun(env.api, env.ctx, configId, file, timeoutMs);
+      runs.push(run);
+      return run;
+    };
+    steps.push(await measured('first import', rows, imported(first)));
+    const firstRun = runs[0];
     assertResults(firstRun!, { records_total: rows, records_new: rows, records_error: 0 });
     say(`steps: first import ${seconds(steps[0]!.ms)} s; timing the review API…`);
     const review = await timeReviewPaging(env.api, firstRun!.runId, rows);
@@ -85,24 +91,29 @@ export async function benchSteps(env: BenchEnvironment, rows: number, timeoutMs:
     steps.push(await measured('promote inserts', rows, () => promoteRun(env.api, firstRun!.runId, timeoutMs)));
     say(`steps: promote of ${count(rows)} inserts ${seconds(steps[1]!.ms)} s`);
 
-    let unchanged: RunTiming | null = null;
-    steps.push(await measured('unchanged re-import', rows, async () => {
-      unchanged = await timeCsvRun(env.api, env.ctx, configId, first, timeoutMs);
-      return unchanged.wallMs;
-    }));
+    steps.push(await measured('unchanged re-import', rows, imported(first)));
+    const unchanged = runs[1];
     assertResults(unchanged!, { records_total: rows, records_unchanged: rows });
     await env.api.post(`/api/v1/pipeline/jobs/${unchanged!.runId}/discard`, {}, [200]);
     say(`steps: unchanged re-import ${seconds(steps[2]!.ms)} s`);
 
     const nextRows = rows - changes.deleted + changes.inserted;
-    let changed: RunTiming | null = null;
-    steps.push(await measured('re-import, 5 % changed', nextRows, async () => {
-      changed = await timeCsvRun(env.api, env.ctx, configId, next, timeoutMs);
-      return changed.wallMs;
-    }));
+    steps.push(await measured('re-import, 5 % changed', nextRows, imported(next)));
+    const changed = runs[2];
     assertResults(changed!, { records_new: changes.inserted, records_updated: changes.updated, records_deleted: changes.deleted });
-    const changedRows = changes.inserted + changes.updated + changes.deleted;
-    steps.push(await measured('promote 5 % changes', changedRows, () => promoteRun(env.api, changed!.runId, timeoutMs)));
+    // every approved row is promoted: the unchanged ones too (seen now, their hashes kept)
+    const approved = nextRows + changes.deleted;
+    steps.push(await measured('promote 5 % changes', approved, async () => {
+      // deletions are never proposed on their own: the reviewer approves them explicitly
+      const started = performance.now();
+      await env.api.post('/api/v1/pipeline/staging/review', { jobId: changed!.runId, filter: { action: 'delete' }, decision: 'approve' }, [200]);
+      return performance.now() - started + (await promoteRun(env.api, changed!.runId, timeoutMs));
+    }));
+    const promoted = (await env.api.get(`/api/v1/pipeline/jobs/${changed!.runId}`)).promote_results;
+    const wanted = { inserted: changes.inserted, updated: changes.updated, deleted: changes.deleted, unchanged: rows - changes.updated - changes.deleted };
+    for (const [key, value] of Object.entries(wanted)) {
+      if (promoted[key] !== value) throw new Error(`run ${changed!.runId} promoted ${JSON.stringify(promoted)}; expected ${JSON.stringify(wanted)}`);
+    }
     say(`steps: re-import with 5 % changes ${seconds(steps[3]!.ms)} s, its promote ${seconds(steps[4]!.ms)} s`);
     return { rows, bytes, copy, insert, steps, review };
   } finally {
@@ -120,6 +131,13 @@ export function stepsReport(results: StepsResult[]): string {
       results.flatMap((r) => r.steps.map((s) => [count(r.rows), s.step, count(s.rows), seconds(s.ms), count(Math.round(rate(s.rows, s.ms))),
         `${((100 * rate(s.rows, s.ms)) / rate(r.copy.rows, r.copy.ms)).toFixed(1)} %`, ratio(rate(s.rows, s.ms) / rate(r.insert.rows, r.insert.ms)),
         megabytes(s.memory.peakRss), megabytes(s.memory.peakHeap), s.stallMs.toFixed(0)]))),
+    table('The imports by job (BullMQ timestamps; transform: first start to last finish of its parallel jobs)',
+      ['rows', 'step', 'upload s', 'import s', 'transform s', 'stage s', 'hand-offs and polling s'],
+      results.flatMap((r) => r.steps.filter((s) => s.split).map((s) => {
+        const split = s.split!;
+        return [count(r.rows), s.step, seconds(split.upload), seconds(split.import), seconds(split.transform), seconds(split.stage),
+          seconds(s.ms - split.upload - split.import - split.transform - split.stage)];
+      }))),
     table('Baselines on the first export', ['rows', 'file MB', 'COPY s', 'COPY rows/s', 'row-by-row INSERT rows/s', 'INSERT rows timed'],
       results.map((r) => [count(r.rows), megabytes(r.bytes), seconds(r.copy.ms), count(Math.round(rate(r.copy.rows, r.copy.ms))),
         count(Math.round(rate(r.insert.rows, r.insert.ms))), count(r.insert.rows)])),
@@ -129,3 +147,29 @@ export function stepsReport(results: StepsResult[]): string {
   ].join('\n\n');
 }
 
+
+/** The issue's targets, as a share of COPY's rate (issue 12). */
+export const stepTargets: Partial<Record<StepName, number>> = { 'first import': 10, 'unchanged re-import': 20, 'promote inserts': 5 };
+
+const percentOfCopy = (r: StepsResult, s: StepFigure) => (100 * rate(s.rows, s.ms)) / rate(r.copy.rows, r.copy.ms);
+
+/** Writes the figures as JSON and the chart as SVG into `dir` (docs/bench by default, which the README shows). */
+export async function writeStepsFigures(dir: string, results: StepsResult[], machine: string): Promise<string[]> {
+  const { stepsChartSvg } = await import('./chart.mjs');
+  fs.mkdirSync(dir, { recursive: true });
+  const json = path.join(dir, 'steps.json');
+  const svg = path.join(dir, 'steps.svg');
+  const figures = results.map((r) => ({
+    rows: r.rows, fileBytes: r.bytes, copy: { ms: r.copy.ms, rowsPerSec: rate(r.copy.rows, r.copy.ms) },
+    rowByRowInsert: { ms: r.insert.ms, rows: r.insert.rows, rowsPerSec: rate(r.insert.rows, r.insert.ms) },
+    steps: r.steps.map((s) => ({ step: s.step, rows: s.rows, ms: s.ms, rowsPerSec: rate(s.rows, s.ms), percentOfCopy: percentOfCopy(r, s),
+      targetPercentOfCopy: stepTargets[s.step] ?? null, split: s.split ?? null,
+      peakRssBytes: s.memory.peakRss, peakHeapBytes: s.memory.peakHeap, longestStallMs: s.stallMs })),
+    review: r.review,
+  }));
+  fs.writeFileSync(json, `${JSON.stringify({ measuredAt: new Date().toISOString(), machine, results: figures }, null, 2)}\n`);
+  const bars = results.flatMap((r) => r.steps.map((s) => ({ step: s.step, rows: count(r.rows), percentOfCopy: percentOfCopy(r, s) })));
+  const targets = Object.entries(stepTargets).map(([step, percent]) => ({ step, percentOfCopy: percent! }));
+  fs.writeFileSync(svg, await stepsChartSvg(bars, targets, 'Each step through the API, as a share of a raw COPY (red: target)'));
+  return [json, svg];
+}
