@@ -144,9 +144,10 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
 
   // New listings, with their location and attributes.
   await db.query(
-    `UPDATE promote_batch SET listing_id = nextval('public.listings_id_seq'), location_id = nextval('public.locations_id_seq'),
-            created_listing = true
-      WHERE listing_id IS NULL AND action IN ('insert', 'update')`,
+    `UPDATE promote_batch pb SET listing_id = n.listing_id, location_id = n.location_id, created_listing = true
+       FROM (${inStagedOrder("nextval('public.listings_id_seq') AS listing_id, nextval('public.locations_id_seq') AS location_id",
+         "listing_id IS NULL AND action IN ('insert', 'update')")}) n
+      WHERE pb.id = n.id`,
   );
   await analyzeBatch(db);
   await db.query(
@@ -237,9 +238,10 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
 
   // New listing_info with contact, images, opening dates and hours.
   await db.query(
-    `UPDATE promote_batch SET listing_info_id = nextval('public.listing_info_id_seq'),
-            contact_id = nextval('public.contact_info_id_seq'), created_info = true
-      WHERE listing_info_id IS NULL AND action IN ('insert', 'update')`,
+    `UPDATE promote_batch pb SET listing_info_id = n.listing_info_id, contact_id = n.contact_id, created_info = true
+       FROM (${inStagedOrder("nextval('public.listing_info_id_seq') AS listing_info_id, nextval('public.contact_info_id_seq') AS contact_id",
+         "listing_info_id IS NULL AND action IN ('insert', 'update')")}) n
+      WHERE pb.id = n.id`,
   );
   await analyzeBatch(db);
   await db.query(
@@ -378,6 +380,14 @@ export async function promoteBatch(db: Queryable, runId: number, ids: number[], 
                                              WHEN 'unchanged' THEN 'unchanged' ELSE 'skipped' END
        FROM promote_batch pb WHERE r.id = pb.id`,
   );
+}
+
+/**
+ * New ids for the batch rows matching `where`, drawn in the staged rows' order: records get their
+ * ids in the order of the file, whatever order the batch's updates left its table in.
+ */
+function inStagedOrder(ids: string, where: string): string {
+  return `SELECT o.id, ${ids} FROM (SELECT id FROM promote_batch WHERE ${where} ORDER BY id) o`;
 }
 
 /**
