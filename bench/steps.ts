@@ -132,12 +132,13 @@ export function stepsReport(results: StepsResult[]): string {
         `${((100 * rate(s.rows, s.ms)) / rate(r.copy.rows, r.copy.ms)).toFixed(1)} %`, ratio(rate(s.rows, s.ms) / rate(r.insert.rows, r.insert.ms)),
         megabytes(s.memory.peakRss), megabytes(s.memory.peakHeap), s.stallMs.toFixed(0)]))),
     table('The imports by job (BullMQ timestamps; transform: first start to last finish of its parallel jobs)',
-      ['rows', 'step', 'upload s', 'import s', 'transform s', 'stage s', 'hand-offs and polling s'],
+      ['rows', 'step', 'upload s', 'import s', 'transform s', 'stage and hand-offs s', 'stage job s'],
       results.flatMap((r) => r.steps.filter((s) => s.split).map((s) => {
         const split = s.split!;
-        return [count(r.rows), s.step, seconds(split.upload), seconds(split.import), seconds(split.transform), seconds(split.stage),
-          seconds(s.ms - split.upload - split.import - split.transform - split.stage)];
+        return [count(r.rows), s.step, seconds(split.upload), seconds(split.import), seconds(split.transform),
+          seconds(s.ms - split.upload - split.import - split.transform), seconds(split.stage)];
       }))),
+    '  stage job "–": still queuing the run\'s image jobs when the run was already awaiting review',
     table('Baselines on the first export', ['rows', 'file MB', 'COPY s', 'COPY rows/s', 'row-by-row INSERT rows/s', 'INSERT rows timed'],
       results.map((r) => [count(r.rows), megabytes(r.bytes), seconds(r.copy.ms), count(Math.round(rate(r.copy.rows, r.copy.ms))),
         count(Math.round(rate(r.insert.rows, r.insert.ms))), count(r.insert.rows)])),
