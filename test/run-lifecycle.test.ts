@@ -281,6 +281,31 @@ describe('two different requests at the same moment', () => {
     }
   });
 
+  it('a review decided while the run moves to promote waits for the move, then changes nothing (409)', async () => {
+    const { configId } = await source();
+    const runId = await startCsvRun(api(), configId, listingsCsv(makeListings(3, 6_000)));
+    await waitForRun(api(), runId, ['awaiting_review']);
+    // the promote request's move of the run, held uncommitted while the review arrives
+    const mover = await product.t.ctx.db.connect();
+    try {
+      await mover.query('BEGIN');
+      await mover.query(`UPDATE pipeline.jobs SET status = 'promoting', stage = 'promote' WHERE id = $1`, [runId]);
+      const decided = api().post('/api/v1/pipeline/staging/review', { jobId: runId, filter: { proposed: true }, decision: 'approve' });
+      // the review has read the run as awaiting_review and now waits for the run's row
+      await waitUntil('the review waiting for the run', async () => (await product.t.ctx.db.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows.length > 0 || null, 10_000);
+      await mover.query('COMMIT');
+      const reply = await decided;
+      expect(reply.status).toBe(409);
+      expect(reply.body.error.message).toMatch(/promoting/);
+    } finally {
+      mover.release();
+    }
+    const { rows: [approved] } = await product.t.ctx.db.query(
+      `SELECT count(*)::int AS n FROM staging.rows WHERE job_id = $1 AND review_status = 'approved'`, [runId]);
+    expect(approved.n).toBe(0);
+  });
+
   it('promoting a promoted run again answers its status and changes nothing', async () => {
     const { configId } = await source();
     const runId = await startCsvRun(api(), configId, listingsCsv(makeListings(2, 5_000)));

@@ -354,10 +354,17 @@ export function runRoutes(ctx: PipelineContext): RouteSpec[] {
         if (body.match_listing_id !== undefined && !(await review.listingExists(ctx.db, body.match_listing_id))) {
           throw new ApiError(400, 'invalid_request', `match_listing_id: no listing has id ${body.match_listing_id}`);
         }
-        const updated = await inTransaction(ctx.db, (client) =>
-          review.approveRows(client, run.id, { ids: body.ids, filter: body.filter }, body.decision, currentUser(res).id, {
+        const updated = await inTransaction(ctx.db, async (client) => {
+          // the run is held while its rows are decided: a promote requested meanwhile waits for this
+          // decision, or this one sees the run moved and changes nothing
+          const { rows: [held] } = await client.query<{ status: string }>('SELECT status FROM pipeline.jobs WHERE id = $1 FOR SHARE', [run.id]);
+          if (held?.status !== 'awaiting_review') {
+            throw new ApiError(409, 'not_in_review', `Run ${run.id} is ${held?.status ?? 'gone'}; rows can be reviewed while it is awaiting_review`);
+          }
+          return review.approveRows(client, run.id, { ids: body.ids, filter: body.filter }, body.decision, currentUser(res).id, {
             overrideAction: body.override_action, matchListingId: body.match_listing_id, createNew: body.create_new,
-          })).catch((error: unknown) => {
+          });
+        }).catch((error: unknown) => {
           if (error instanceof review.ReviewConflict) throw new ApiError(409, 'review_conflict', error.message);
           throw error;
         });

@@ -37,7 +37,13 @@ export const promoteProcessor: Processor<'promote'> = {
         afterId = ids[ids.length - 1] ?? afterId;
         return ids.length;
       });
-      if (!applied) break;
+      if (!applied) {
+        if (afterId === 0) break;
+        // one more pass from the start before the run is called promoted: a row approved behind the
+        // cursor meanwhile is not left out (the review route holds the run while it decides)
+        afterId = 0;
+        continue;
+      }
       done += applied;
       rowsProcessed.inc({ step: 'promote', result: 'applied' }, applied);
       await setRunProgress(ctx.db, runId, 'promote', done, total);
