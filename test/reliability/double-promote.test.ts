@@ -13,6 +13,7 @@ import { startPrivateRedis, type PrivateRedis } from '../harness/private-redis';
 import { startWorkerProcess, stopProcess, type Spawned } from '../harness/spawn';
 import { sleep, waitUntil } from '../harness/wait';
 import { jobIds } from '../../src/queues/names';
+import { promoteBatchSize } from '../../src/processors/promote';
 import {
   approveAll, fullMode, orphanProblems, planChain, productionProblems, scenarioCsv, scenarioParams, seededRandom, stagingProblems,
   type PlannedRun,
@@ -20,7 +21,8 @@ import {
 
 jest.setTimeout(fullMode ? 1_800_000 : 240_000);
 
-const recordsPerRun = 2_500; // 5 promote batches of 500
+/** two promote batches at least */
+const recordsPerRun = Math.max(2_500, Math.ceil(1.25 * promoteBatchSize));
 const apiChains = fullMode ? 5 : 1;
 const workerChains = fullMode ? 4 : 1;
 
@@ -130,7 +132,9 @@ describe('two promotes of one run at once', () => {
     for (let i = 0; i < apiChains; i += 1) {
       const chain = await stagedChain();
       for (const plan of chain.plans) {
+        const started = Date.now();
         const runId = await stageRun(chain.configId, plan);
+        const staged = Date.now();
         const requests = 2 + Math.floor(random() * 3);
         const replies = await Promise.all(Array.from({ length: requests }, () => admin.post('/api/v1/pipeline/staging/promote', { jobId: runId })));
         // the same request repeated is harmless: each answers the run's status
@@ -145,7 +149,8 @@ describe('two promotes of one run at once', () => {
         const again = await admin.post('/api/v1/pipeline/staging/promote', { jobId: runId });
         expect([again.status, again.body.status]).toEqual([202, 'promoted']);
         await expectPromotedExactly(runId, chain.dmoId, plan);
-        notes.push(`run ${runId}: ${requests} promote requests at once, all 202 (${replies.map((reply) => reply.body.status).join(', ')}), one job`);
+        notes.push(`run ${runId}: ${requests} promote requests at once, all 202 (${replies.map((reply) => reply.body.status).join(', ')}), one job ` +
+          `(staged in ${staged - started} ms, promoted and checked in ${Date.now() - staged} ms)`);
       }
     }
   });
@@ -156,17 +161,26 @@ describe('two promotes of one run at once', () => {
     for (let i = 0; i < workerChains; i += 1) {
       const chain = await stagedChain();
       for (const plan of chain.plans) {
+        const started = Date.now();
         const runId = await stageRun(chain.configId, plan);
+        const staged = Date.now();
         const first = promoters[0]!;
-        const share = 0.05 + random() * 0.6;
+        // frozen inside a batch transaction (its rows locked, nothing committed), or once a batch has committed
+        const inBatch = random() < 0.5;
+        const pause = Math.round(random() * 150);
         const resp = await admin.post('/api/v1/pipeline/staging/promote', { jobId: runId });
         expect(resp.status).toBe(202);
-        const frozenAt = await waitUntil(`run ${runId}'s promote to be ${Math.round(share * 100)} % done`, async () => {
+        const frozenAt = await waitUntil(`run ${runId}'s promote to be ${inBatch ? 'inside a batch' : 'past its first batch'}`, async () => {
           const { rows } = await t.ctx.db.query('SELECT status, progress_done::int AS done, progress_total::int AS total FROM pipeline.jobs WHERE id = $1', [runId]);
           const run = rows[0];
           if (run.status !== 'promoting') throw new Error(`run ${runId} is ${run.status} before the freeze`);
-          return run.done >= share * run.total ? `${run.done}/${run.total}` : null;
-        }, 120_000, 10);
+          if (!inBatch) return run.done > 0 ? `${run.done}/${run.total}, past a batch` : null;
+          const batch = await t.ctx.db.query(
+            `SELECT 1 FROM pg_stat_activity WHERE client_port = ANY($1::int[]) AND state <> 'idle' AND query ILIKE '%promote_batch%'`,
+            [socketPortsOf(first.child.pid!)]);
+          return batch.rowCount ? `${run.done}/${run.total}, inside a batch` : null;
+        }, 120_000, 5);
+        await sleep(pause);
         process.kill(first.child.pid!, 'SIGSTOP');
         const second = await startPromoter();
         // the frozen worker's lock lapses: the second worker takes the job (it may wait on the frozen one's batch)
@@ -192,8 +206,9 @@ describe('two promotes of one run at once', () => {
         const job = (await t.ctx.queues.promote.getJob(jobIds.promote(runId))) as Job;
         expect(await job.getState()).toBe('completed');
         const firstSaid = first.output().split('\n').filter((line) => /"level":(4|5)0/.test(line)).map((line) => JSON.parse(line).msg as string);
-        notes.push(`run ${runId}: frozen at ${frozenAt}, taken over and thawed; the thawed worker was then seen in ${thawedTransactions} ` +
-          `promote batch transaction(s) of its own beside the second's, and said: ${[...new Set(firstSaid)].join(' | ') || 'nothing'}`);
+        notes.push(`run ${runId}: frozen at ${frozenAt} (+${pause} ms), taken over and thawed; the thawed worker was then seen in ${thawedTransactions} ` +
+          `promote batch transaction(s) of its own beside the second's, and said: ${[...new Set(firstSaid)].join(' | ') || 'nothing'} ` +
+          `(staged in ${staged - started} ms, promoted and checked in ${Date.now() - staged} ms)`);
         // the second one is the only promote worker for the next run
         await stopProcess(first);
         promoters = [second];

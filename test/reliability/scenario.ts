@@ -219,8 +219,9 @@ export async function stagingProblems(db: Queryable, runId: number, plan: Planne
   // (the harness's recordsNotHandledOnce reads deletions' rows, whose rec_num is a listing_info id, as records)
   const [{ n: notOnce }] = await rows(db,
     `SELECT count(*)::int n FROM generate_series(1, $2::int) g(rec_num)
-      WHERE (SELECT count(*) FROM staging.rows r WHERE r.job_id = $1 AND r.file_seq > 0 AND r.rec_num = g.rec_num)
-          + (SELECT count(DISTINCT e.rec_num) FROM pipeline.job_errors e WHERE e.job_id = $1 AND e.rec_num = g.rec_num) <> 1`,
+       LEFT JOIN (SELECT rec_num, count(*) n FROM staging.rows WHERE job_id = $1 AND file_seq > 0 GROUP BY 1) s USING (rec_num)
+       LEFT JOIN (SELECT DISTINCT rec_num, 1 n FROM pipeline.job_errors WHERE job_id = $1) e USING (rec_num)
+      WHERE coalesce(s.n, 0) + coalesce(e.n, 0) <> 1`,
     [runId, plan.records.length]);
   if (notOnce) problems.push(`${notOnce} record(s) of the file not handled exactly once (staged or rejected)`);
   return problems;
@@ -247,19 +248,26 @@ export async function productionProblems(db: Queryable, runId: number, dmoId: nu
   if (unpromoted[0].n) problems.push(`${unpromoted[0].n} approved row(s) never promoted`);
 
   const infos = await rows(db,
-    `SELECT li.source_id, li.description, li.info_visible, li.info_status,
+    `WITH shared_contacts AS (
+       SELECT contact_info_id FROM public.listing_info WHERE contact_info_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1),
+     -- opening_hours has no index on its date: one join for the DMO, not a scan per record
+     hours AS (
+       SELECT d.listing_info_id, count(*) n FROM public.opening_dates d JOIN public.opening_hours h ON h.opening_date_id = d.id
+        WHERE d.listing_info_id IN (SELECT id FROM public.listing_info WHERE dmo_id = $1) GROUP BY 1)
+     SELECT li.source_id, li.description, li.info_visible, li.info_status,
             (SELECT count(*) FROM public.listing_info o WHERE o.listing_id = li.listing_id)::int AS infos_of_listing,
             (l.location_id IS NOT NULL AND (SELECT count(*) FROM public.listings x WHERE x.location_id = l.location_id) = 1) AS own_location,
-            (li.contact_info_id IS NOT NULL AND (SELECT count(*) FROM public.listing_info x WHERE x.contact_info_id = li.contact_info_id) = 1) AS own_contact,
+            (li.contact_info_id IS NOT NULL AND li.contact_info_id NOT IN (SELECT contact_info_id FROM shared_contacts)) AS own_contact,
             c.email,
             (SELECT count(*) FROM public.bridge_attributes_listings b WHERE b.listing_id = li.listing_id)::int AS attributes,
             (SELECT count(*) FROM public.opening_dates d WHERE d.listing_info_id = li.id)::int AS periods,
-            (SELECT count(*) FROM public.opening_hours h JOIN public.opening_dates d ON d.id = h.opening_date_id WHERE d.listing_info_id = li.id)::int AS hours,
+            coalesce(hours.n, 0)::int AS hours,
             (SELECT count(*) FROM public.listing_images i WHERE i.listing_info_id = li.id)::int AS images,
             (SELECT count(*) FROM pipeline.bridge_source_target b WHERE b.dmo_id = li.dmo_id AND b.source_id = li.source_id)::int AS bridge_rows,
             (SELECT count(*) FROM pipeline.bridge_source_target b WHERE b.dmo_id = li.dmo_id AND b.source_id = li.source_id
                 AND ((b.target_type = 'listing' AND b.target_id = li.listing_id) OR (b.target_type = 'listing_info' AND b.target_id = li.id)))::int AS bridge_right
        FROM public.listing_info li JOIN public.listings l ON l.id = li.listing_id LEFT JOIN public.contact_info c ON c.id = li.contact_info_id
+       LEFT JOIN hours ON hours.listing_info_id = li.id
       WHERE li.dmo_id = $1`, [dmoId]);
   const describe = (r: { source_id: string; description: string | null; visible: boolean; email: string | null; attributes: number;
     periods: number; hours: number; images: number }) =>

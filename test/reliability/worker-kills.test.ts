@@ -14,6 +14,7 @@ import { sleep, waitUntil } from '../harness/wait';
 import { startPrivateRedis, type PrivateRedis } from '../harness/private-redis';
 import { ImageServer } from '../fixtures/image-server';
 import { jobIds } from '../../src/queues/names';
+import { promoteBatchSize } from '../../src/processors/promote';
 import { WorkerFleet } from './fleet';
 import {
   approveAll, fullMode, orphanProblems, planChain, productionProblems, requestPromote, scenarioCsv, scenarioParams, seededRandom,
@@ -114,7 +115,7 @@ const kills: Kill[] = [];
 const observed: Record<0 | 1, Partial<Record<Step, number>>> = { 0: {}, 1: {} };
 /** transform and promote have progress counters: half of their kills come when one crosses a random threshold */
 const batchesOf = (step: Step, plan: PlannedRun) =>
-  step === 'transform' ? Math.ceil(plan.records.length / splitRecords) : step === 'promote' ? Math.ceil(plan.actions.size / 500) : 1;
+  step === 'transform' ? Math.ceil(plan.records.length / splitRecords) : step === 'promote' ? Math.ceil(plan.actions.size / promoteBatchSize) : 1;
 
 const landedKills = (step: Step) => kills.filter((kill) => kill.step === step && kill.landed).length;
 const wantsKill = (step: Step) => landedKills(step) + kills.filter((kill) => kill.step === step && kill.landed === undefined).length < killsPerStep;
