@@ -1,8 +1,9 @@
 // Workers SIGKILLed at random points of every step, run after run: import, transform, stage, promote
-// and image, each in its own worker process so a kill hits one step. Each kill comes at a random
-// moment of its step (a delay drawn from that step's duration, measured on a run without kills);
-// the killed process is replaced at once and its jobs come back when their locks lapse. Every run
-// must still end with exactly the staged and promoted rows its file calls for, record by record.
+// and image, in worker processes arranged so that a kill hits one step only. Each kill comes at a
+// random moment of its step (a delay drawn from that step's duration, measured on runs without a kill
+// in it, or a progress threshold plus a part of one batch's time); the killed process is replaced at
+// once and its jobs come back when their locks lapse. Every run must still end with exactly the
+// staged and promoted rows its file calls for, record by record.
 //
 // Quick mode (npm test): a few kills per step. Full mode (RELIABILITY=full, npm run test:reliability):
 // at least 20 kills that landed mid-step, per step. The seed is printed; RELIABILITY_SEED replays it.
@@ -71,13 +72,9 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const queueOf: Record<Step, 'import' | 'transform' | 'stage' | 'promote' | 'image'> = {
-  import: 'import', transform: 'transform', stage: 'stage', promote: 'promote', image: 'image',
-};
-
 /** The run's jobs of a step, from their derived ids (image jobs from the run's staged image URLs). */
 async function stepJobs(step: Step, runId: number, plan: PlannedRun): Promise<Job[]> {
-  const queue = t.ctx.queues[queueOf[step]];
+  const queue = t.ctx.queues[step];
   let ids: string[];
   if (step === 'import') ids = [jobIds.import(runId)];
   else if (step === 'stage') ids = [jobIds.stage(runId)];
@@ -132,7 +129,7 @@ async function runProgress(runId: number) {
  * crossed a random threshold. A step already over by then is noted as a missed kill, and nobody is killed.
  */
 async function killDuring(step: Step, runId: number, plan: PlannedRun): Promise<void> {
-  const queue = t.ctx.queues[queueOf[step]];
+  const queue = t.ctx.queues[step];
   const runActive = async () => (await queue.getActive()).filter((job) => (job.data as { runId: number }).runId === runId);
   const finished = async () => {
     const jobs = await stepJobs(step, runId, plan);
@@ -179,7 +176,7 @@ async function killDuring(step: Step, runId: number, plan: PlannedRun): Promise<
     return;
   }
   kill.jobs = active.map((job) => job.id!);
-  await fleet.killAndReplace(fleet.groupOf(queueOf[step]));
+  await fleet.killAndReplace(fleet.groupOf(step));
 }
 
 /** Follows each step's duration on the runs where no kill landed in it. */
@@ -196,7 +193,7 @@ async function followDurations(runId: number, plan: PlannedRun): Promise<void> {
 /** A kill landed when a job it hit stalled and ran again (BullMQ counts it). */
 async function settleKills(runId: number): Promise<void> {
   for (const kill of kills.filter((k) => k.runId === runId && k.landed === undefined)) {
-    const queue = t.ctx.queues[queueOf[kill.step]];
+    const queue = t.ctx.queues[kill.step];
     const counters = await Promise.all(kill.jobs.map(async (id) => (await queue.getJob(id))?.stalledCounter ?? 0));
     kill.landed = counters.some((n) => n > 0);
     if (!kill.landed) kill.note = 'its jobs had finished as the kill came';
