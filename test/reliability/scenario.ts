@@ -6,6 +6,7 @@
 // RELIABILITY=full (npm run test:reliability) runs the many-runs mode; anything else the quick one
 // that npm test runs. RELIABILITY_SEED replays a run's random choices.
 import type { ApiClient } from '../harness/http';
+import type { ListingRow } from '../harness/pipeline';
 import type { Queryable } from '../../src/db/pool';
 
 export const fullMode = process.env.RELIABILITY === 'full';
@@ -28,15 +29,8 @@ export function seededRandom(label: string): { seed: number; random: () => numbe
   };
 }
 
-export interface PlannedRecord {
-  id: string;
-  name: string;
-  address: string;
-  city: string;
-  lat: string;
-  lng: string;
-  description: string;
-  email: string;
+/** A listing of the harness's CSV, with what this suite adds to it. */
+export interface PlannedRecord extends ListingRow {
   amenities: string[];
   hours: string;
   /** opening_hours rows its hours make */
