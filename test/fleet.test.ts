@@ -2,9 +2,8 @@
 // a Redis restarted under running workers (its AOF keeps the queues), and a Redis emptied mid-run
 // (the next worker start re-enqueues the run's step from PostgreSQL). Each test's Redis is one this
 // file starts itself on a free port, so restarting or flushing it touches nothing else on the machine.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -16,6 +15,8 @@ import { jobIds, type QueueName } from '../src/queues/names';
 import { createTestContext, startTestServer, userWithRoles, type TestContext, type TestServer } from './harness/context';
 import { ApiClient } from './harness/http';
 import { createCsvSource, listingsCsv, makeListings, recordsNotHandledOnce, startCsvRun, waitForRun } from './harness/pipeline';
+import { freePort } from './harness/private-postgres';
+import { spawnRedisServer } from './harness/private-redis';
 import { spawnEntry, startWorkerProcess as spawnWorker, stopProcess, type Spawned } from './harness/spawn';
 import { sleep, waitUntil as waitFor } from './harness/wait';
 
@@ -36,39 +37,11 @@ const processes: Spawned[] = [];
 const waitUntil = <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, everyMs = 50) =>
   waitFor(what, probe, timeoutMs, everyMs);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** This file's own redis-server (a child of the test, stopped by its pid), persisting to an AOF in redisDir. */
 async function startRedis(): Promise<void> {
-  const child = spawn('redis-server', [
-    '--port', String(redisPort), '--bind', '127.0.0.1', '--dir', redisDir,
-    '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--maxmemory-policy', 'noeviction',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  redisExited = new Promise((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/Ready to accept connections/.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`redis-server exited ${code}:\n${output}`)));
-  });
-  redisServer = child;
+  const started = await spawnRedisServer(redisPort, redisDir, ['--appendonly', 'yes', '--save', '']);
+  redisExited = started.exited;
+  redisServer = started.child;
 }
 
 /** SIGTERM: Redis shuts down as on `redis-cli shutdown`, flushing its AOF first. */

@@ -12,12 +12,13 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'listings-private-redis-'));
-  const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
-    '--daemonize', 'no', '--maxmemory-policy', 'noeviction',
+/**
+ * Starts `redis-server` in the foreground with these settings and resolves once it accepts
+ * connections; on failure it is killed and the error carries what it printed.
+ */
+export async function spawnRedisServer(port: number, dir: string, settings: string[]): Promise<{ child: ChildProcess; exited: Promise<void> }> {
+  const child = spawn('redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no', '--maxmemory-policy', 'noeviction', ...settings,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let output = '';
@@ -37,9 +38,18 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     });
   } catch (error) {
     child.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  return { child, exited };
+}
+
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'listings-private-redis-'));
+  const port = await freePort();
+  const { child, exited } = await spawnRedisServer(port, dir, ['--save', '', '--appendonly', 'no']).catch((error: unknown) => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
   // a test process that ends without its cleanup takes its redis-server with it
   const onExit = () => child.kill('SIGKILL');
   process.once('exit', onExit);
