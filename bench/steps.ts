@@ -52,11 +52,14 @@ async function measured(step: StepName, rows: number, fn: () => Promise<number |
   }
 }
 
-function assertResults(run: RunTiming, wanted: Record<string, number>): void {
+/** Throws unless each figure of `wanted` is the run's (its results, or its promote_results). */
+function assertFigures(runId: number, got: Record<string, number>, wanted: Record<string, number>): void {
   for (const [key, value] of Object.entries(wanted)) {
-    if (run.results[key] !== value) throw new Error(`run ${run.runId}: ${key} ${run.results[key]}, expected ${value} (${JSON.stringify(run.results)})`);
+    if (got[key] !== value) throw new Error(`run ${runId}: ${key} ${got[key]}, expected ${value} (${JSON.stringify(got)})`);
   }
 }
+
+const assertResults = (run: RunTiming, wanted: Record<string, number>) => assertFigures(run.runId, run.results, wanted);
 
 export async function benchSteps(env: BenchEnvironment, rows: number, timeoutMs: number, say: (line: string) => void): Promise<StepsResult> {
   const first = path.join(env.csvDir, `export-${rows}.csv`);
@@ -110,10 +113,9 @@ export async function benchSteps(env: BenchEnvironment, rows: number, timeoutMs:
       return performance.now() - started + (await promoteRun(env.api, changed!.runId, timeoutMs));
     }));
     const promoted = (await env.api.get(`/api/v1/pipeline/jobs/${changed!.runId}`)).promote_results;
-    const wanted = { inserted: changes.inserted, updated: changes.updated, deleted: changes.deleted, unchanged: rows - changes.updated - changes.deleted };
-    for (const [key, value] of Object.entries(wanted)) {
-      if (promoted[key] !== value) throw new Error(`run ${changed!.runId} promoted ${JSON.stringify(promoted)}; expected ${JSON.stringify(wanted)}`);
-    }
+    assertFigures(changed!.runId, promoted, {
+      inserted: changes.inserted, updated: changes.updated, deleted: changes.deleted, unchanged: rows - changes.updated - changes.deleted,
+    });
     say(`steps: re-import with 5 % changes ${seconds(steps[3]!.ms)} s, its promote ${seconds(steps[4]!.ms)} s`);
     return { rows, bytes, copy, insert, steps, review };
   } finally {
