@@ -26,8 +26,8 @@ const steps = ['import', 'transform', 'stage', 'promote', 'image'] as const;
 type Step = (typeof steps)[number];
 
 const killsPerStep = fullMode ? 20 : 2;
-/** chains of two runs with kills, at most, besides the calibration chain */
-const maxChains = fullMode ? 40 : 2;
+/** chains of two runs with kills, at most, besides the calibration chain (the loop ends once every step has its kills; quick mode keeps some chains in hand, since a kill that lands after its step ended, as image kills often do, does not count) */
+const maxChains = fullMode ? 40 : 6;
 const recordsPerRun = 2_000;
 const splitRecords = 400; // 5 raw files: 5 transform jobs, 2 at a time
 /** every 100th record has a picture: 20 image jobs a first run */
